@@ -1,0 +1,122 @@
+/// Rebuilds members' lots, negative balances, holds, tiers and coupons from the ledger's entries
+/// alone, and compares them with the state. The strongest check of the ledger: `accrue verify`
+/// and the randomized tests run it.
+public enum Audit {
+    /// A member as the entries say it is.
+    public struct RebuiltMember: Equatable, Sendable {
+        public var lots: [Int64: RebuiltLot] = [:]
+        public var debt: Int64 = 0
+        public var holds: [String: Int64] = [:]
+        public var tier: String?
+        public var coupons: [String] = []
+    }
+
+    public struct RebuiltLot: Equatable, Sendable {
+        public var remaining: Int64
+        public var pending: Bool
+        public var expiresAt: Instant?
+    }
+
+    /// Folds entries, in ledger order, into members.
+    public static func rebuild<S: Sequence>(_ entries: S, initialTier: String?) -> [String: RebuiltMember] where S.Element == Entry {
+        var members: [String: RebuiltMember] = [:]
+        for entry in entries {
+            var member = members[entry.member] ?? RebuiltMember(tier: initialTier)
+            switch entry.kind {
+            case .earnPending:
+                if let lot = entry.lot { member.lots[lot] = RebuiltLot(remaining: entry.points, pending: true, expiresAt: nil) }
+            case .earn:
+                if let lot = entry.lot { member.lots[lot] = RebuiltLot(remaining: entry.points, pending: false, expiresAt: entry.expiresAt) }
+            case .adjust:
+                if entry.points > 0, let lot = entry.lot {
+                    member.lots[lot] = RebuiltLot(remaining: entry.points, pending: false, expiresAt: entry.expiresAt)
+                } else if let lot = entry.lot {
+                    member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points
+                }
+            case .release:
+                if let lot = entry.lot {
+                    member.lots[lot, default: RebuiltLot(remaining: 0, pending: true, expiresAt: nil)].pending = false
+                    member.lots[lot]!.expiresAt = entry.expiresAt
+                }
+            case .cancelPending, .spend, .expire:
+                if let lot = entry.lot { member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points }
+            case .reverse:
+                if let lot = entry.lot {
+                    member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points
+                } else {
+                    member.debt -= entry.points
+                }
+            case .payDebt:
+                if let lot = entry.lot { member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points }
+                member.debt += entry.points
+            case .hold:
+                if let lot = entry.lot { member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points }
+                member.holds[entry.hold ?? "", default: 0] -= entry.points
+            case .capture:
+                member.holds[entry.hold ?? "", default: 0] -= entry.points
+            case .holdRelease:
+                member.holds[entry.hold ?? "", default: 0] -= entry.points
+                if let lot = entry.lot {
+                    member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: entry.expiresAt)].remaining += entry.points
+                }
+            case .tierChange:
+                member.tier = entry.tier
+            case .coupon:
+                if let code = entry.code { member.coupons.append(code) }
+            case .tierScheduled, .expiryNotice:
+                break
+            }
+            member.lots = member.lots.filter { $0.value.remaining != 0 || $0.value.pending }
+            member.holds = member.holds.filter { $0.value != 0 }
+            members[entry.member] = member
+        }
+        return members
+    }
+
+    /// The state's view of a member in the same shape.
+    public static func view(of member: MemberState) -> RebuiltMember {
+        var view = RebuiltMember(tier: member.tier)
+        for lot in member.lots where lot.remaining != 0 || lot.pending {
+            view.lots[lot.id] = RebuiltLot(remaining: lot.remaining, pending: lot.pending, expiresAt: lot.expiresAt)
+        }
+        view.debt = member.debt
+        for hold in member.holds where hold.points != 0 { view.holds[hold.id, default: 0] += hold.points }
+        view.coupons = member.coupons.map(\.code)
+        return view
+    }
+
+    /// Every difference between the entries and the state, as sentences; empty when they agree.
+    public static func compare<S: Sequence>(entries: S, state: ProgramState, program: Program) -> [String] where S.Element == Entry {
+        let initialTier = program.tiers?.levels.first?.id
+        let rebuilt = rebuild(entries, initialTier: initialTier)
+        var problems: [String] = []
+        for id in state.members.keys.sorted() {
+            let member = state.members[id]!
+            let expected = rebuilt[id] ?? RebuiltMember(tier: initialTier)
+            let actual = view(of: member)
+            if expected.lots != actual.lots {
+                problems.append("\(program.id)/\(id): lots differ: ledger \(describe(expected.lots)), state \(describe(actual.lots))")
+            }
+            if expected.debt != actual.debt { problems.append("\(program.id)/\(id): negative balance differs: ledger \(expected.debt), state \(actual.debt)") }
+            if expected.holds != actual.holds { problems.append("\(program.id)/\(id): holds differ: ledger \(expected.holds), state \(actual.holds)") }
+            if expected.tier != actual.tier { problems.append("\(program.id)/\(id): tier differs: ledger \(expected.tier ?? "none"), state \(actual.tier ?? "none")") }
+            if expected.coupons != actual.coupons { problems.append("\(program.id)/\(id): coupons differ: ledger \(expected.coupons), state \(actual.coupons)") }
+            for lot in member.lots where lot.remaining < 0 { problems.append("\(program.id)/\(id): lot \(lot.id) is negative") }
+            if member.debt < 0 { problems.append("\(program.id)/\(id): the negative balance is below zero") }
+            if member.debt > 0, member.lots.contains(where: { !$0.pending && $0.remaining > 0 }) {
+                problems.append("\(program.id)/\(id): owes \(member.debt) while holding available points")
+            }
+        }
+        for id in rebuilt.keys where state.members[id] == nil {
+            problems.append("\(program.id)/\(id): has entries but no member record")
+        }
+        return problems
+    }
+
+    static func describe(_ lots: [Int64: RebuiltLot]) -> String {
+        lots.keys.sorted().map { id in
+            let lot = lots[id]!
+            return "#\(id)=\(lot.remaining)\(lot.pending ? "p" : "")\(lot.expiresAt.map { "@\($0)" } ?? "")"
+        }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,246 @@
+/// Time: the explicit step that runs all due work in time order, and the tier and level work.
+extension Engine {
+    /// Runs every piece of work due at or before `time`, in time order, then sets the clock to
+    /// `time` if it is later. Work due exactly at an input's `at` runs before that input.
+    public mutating func advance(to time: Instant) {
+        guard let clock = state.clock else {
+            state.clock = time
+            startProgramSchedule(after: time)
+            return
+        }
+        while true {
+            let programNext = [state.nextYearStart, state.nextCount, state.nextEffective].compactMap { $0 }.min()
+            let memberNext = schedule.first?.at
+            if let memberNext, memberNext <= time, programNext.map({ memberNext <= $0 }) ?? true {
+                let due = schedule.pop()!
+                run(due)
+            } else if let programNext, programNext <= time {
+                runProgramWork(at: programNext)
+            } else {
+                break
+            }
+        }
+        if time > clock { state.clock = time }
+    }
+
+    mutating func startProgramSchedule(after time: Instant) {
+        switch program.tiers?.basis {
+        case .calendarYear?: state.nextYearStart = program.calendar.startOfNextYear(after: time)
+        case .rollingMonths?: state.nextCount = program.calendar.next(dayOfMonth: 1, after: time)
+        case nil: break
+        }
+    }
+
+    /// Rebuilds the schedule of due work from the state, as after loading it from a store. Only
+    /// work that is still valid is scheduled, so the order matches the live schedule's.
+    mutating func rebuildSchedule() {
+        schedule = Schedule()
+        let clock = state.clock ?? Instant(milliseconds: Int64.min / 2)
+        for member in state.members.values {
+            for lot in member.lots {
+                if lot.pending {
+                    schedule.push(Due(at: lot.availableAt, kind: .release, member: member.id, lot: lot.id))
+                } else if let expiresAt = lot.expiresAt {
+                    schedule.push(Due(at: expiresAt, kind: .expire, member: member.id, lot: lot.id))
+                    if case let .monthsAfterAvailable(_, noticeDays?) = program.expiry, !lot.noticed {
+                        schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: member.id, lot: lot.id))
+                    }
+                }
+            }
+            if case let .inactivity(days, noticeDays) = program.expiry, let last = member.lastActivity {
+                schedule.push(Due(at: last.adding(days: days), kind: .inactivity, member: member.id, lot: 0))
+                if let noticeDays, member.inactivityNoticeFor != last.adding(days: days) {
+                    schedule.push(Due(at: last.adding(days: days - noticeDays), kind: .inactivityNotice, member: member.id, lot: 0))
+                }
+            }
+            if member.birthday != nil, program.birthday != nil {
+                scheduleBirthdayIn(&schedule, member: member, after: clock)
+            }
+        }
+    }
+
+    /// Runs one piece of member work if it is still valid (the state may have moved on since it was
+    /// scheduled: a lot spent, new activity).
+    mutating func run(_ due: Due) {
+        guard let member = state.members[due.member] else { return }
+        switch due.kind {
+        case .release:
+            guard let index = member.lots.firstIndex(where: { $0.id == due.lot }), member.lots[index].pending,
+                  member.lots[index].availableAt == due.at else { return }
+            let lot = member.lots[index]
+            let expiresAt = lotExpiry(availableAt: due.at)
+            withMember(due.member) { member in
+                member.lots[index].pending = false
+                member.lots[index].expiresAt = expiresAt
+            }
+            let until = expiresAt.map { "; they expire at \($0.rfc3339)" } ?? ""
+            record(due.member, due.at, .release, lot.remaining, reason: "\(formatPoints(lot.remaining)) pending \(pointsName) are now available\(until)",
+                   lot: lot.id, rule: lot.rule, expiresAt: expiresAt, availableAt: due.at)
+            if let orderID = lot.order, let awardIndex = state.orders[orderID]?.awards.firstIndex(where: { $0.lot == lot.id }) {
+                state.orders[orderID]!.awards[awardIndex].countedIn = program.tiers == nil ? nil : qualifyingPeriod(due.at)
+                touchedOrders.insert(orderID)
+            }
+            becameAvailable(due.member, lot: lot.id, points: lot.remaining, at: due.at)
+        case .expire:
+            guard let lot = member.lots.first(where: { $0.id == due.lot }), !lot.pending, lot.expiresAt == due.at else { return }
+            expireLot(due.member, lot: lot.id, at: due.at)
+        case .notice:
+            guard let index = member.lots.firstIndex(where: { $0.id == due.lot }), !member.lots[index].noticed,
+                  let expiresAt = member.lots[index].expiresAt, !member.lots[index].pending,
+                  case let .monthsAfterAvailable(_, noticeDays?) = program.expiry,
+                  expiresAt.adding(days: -noticeDays) == due.at else { return }
+            let remaining = member.lots[index].remaining
+            withMember(due.member) { $0.lots[index].noticed = true }
+            record(due.member, due.at, .expiryNotice, remaining, reason: "\(formatPoints(remaining)) \(pointsName) expire at \(expiresAt.rfc3339) unless spent",
+                   lot: due.lot, expiresAt: expiresAt)
+        case .inactivity:
+            guard case let .inactivity(days, _) = program.expiry, let last = member.lastActivity, last.adding(days: days) == due.at else { return }
+            for lot in member.lots where !lot.pending && lot.remaining > 0 {
+                expireLot(due.member, lot: lot.id, at: due.at, reason: "\(formatPoints(lot.remaining)) \(pointsName) expired after \(days) days without activity")
+            }
+        case .inactivityNotice:
+            guard case let .inactivity(days, noticeDays?) = program.expiry, let last = member.lastActivity,
+                  last.adding(days: days - noticeDays) == due.at, member.inactivityNoticeFor != last.adding(days: days),
+                  member.balance > 0 else { return }
+            let expiresAt = last.adding(days: days)
+            withMember(due.member) { $0.inactivityNoticeFor = expiresAt }
+            record(due.member, due.at, .expiryNotice, member.balance,
+                   reason: "\(formatPoints(member.balance)) \(pointsName) expire at \(expiresAt.rfc3339) unless you earn or spend before then",
+                   expiresAt: expiresAt)
+        case .birthday:
+            guard let grant = program.birthday, let birthday = member.birthday else { return }
+            let year = program.calendar.date(of: due.at).year
+            guard program.calendar.instant(birthday.inYear(year)) == due.at, member.birthdayYear != year else { return }
+            withMember(due.member) { $0.birthdayYear = year }
+            let code = voucherCode(prefix: grant.id.uppercased(), salt: "\(due.member)|\(year)")
+            issueCoupon(due.member, reward: grant.id, name: grant.name, code: code, value: grant.valueMinorUnits, at: due.at, input: nil)
+            scheduleBirthday(due.member, after: due.at)
+        }
+    }
+
+    mutating func expireLot(_ memberID: String, lot lotID: Int64, at: Instant, reason: String? = nil) {
+        guard let index = member(memberID).lots.firstIndex(where: { $0.id == lotID }) else { return }
+        let remaining = member(memberID).lots[index].remaining
+        withMember(memberID) { $0.lots.remove(at: index) }
+        guard remaining > 0 else { return }
+        record(memberID, at, .expire, -remaining, reason: reason ?? "\(formatPoints(remaining)) \(pointsName) expired", lot: lotID)
+    }
+
+    mutating func scheduleBirthday(_ memberID: String, after time: Instant) {
+        guard program.birthday != nil, let member = state.members[memberID] else { return }
+        scheduleBirthdayIn(&schedule, member: member, after: time)
+    }
+
+    /// Schedules the member's next birthday coupon: 00:00 local on the birthday (29 Feb -> 28 Feb),
+    /// the first one at or after `time` in a year that has had none.
+    func scheduleBirthdayIn(_ schedule: inout Schedule, member: MemberState, after time: Instant) {
+        guard let birthday = member.birthday else { return }
+        var year = program.calendar.date(of: time).year
+        for _ in 0..<3 {
+            let at = program.calendar.instant(birthday.inYear(year))
+            if at >= time, member.birthdayYear != year {
+                schedule.push(Due(at: at, kind: .birthday, member: member.id, lot: 0))
+                return
+            }
+            year += 1
+        }
+    }
+
+    // MARK: Tiers
+
+    /// Recomputes a calendar-year tier: the better of what this year's and last year's totals earn.
+    mutating func updateTier(_ memberID: String, at: Instant) {
+        guard let tiers = program.tiers, case .calendarYear = tiers.basis else { return }
+        let year = program.calendar.periodIndex(.year, of: at)
+        let member = member(memberID)
+        let thisYear = member.qualifying[year] ?? 0
+        let lastYear = member.qualifying[year - 1] ?? 0
+        let target = max(tiers.level(for: thisYear), tiers.level(for: lastYear))
+        let why = thisYear >= lastYear || tiers.level(for: thisYear) >= tiers.level(for: lastYear)
+            ? "\(formatPoints(thisYear)) \(pointsName) this year"
+            : "\(formatPoints(lastYear)) \(pointsName) last year"
+        changeTier(memberID, to: target, at: at, reason: why)
+    }
+
+    mutating func changeTier(_ memberID: String, to target: Int, at: Instant, reason: String) {
+        guard let tiers = program.tiers else { return }
+        let current = tiers.index(of: member(memberID).tier) ?? 0
+        guard target != current else { return }
+        let level = tiers.levels[target]
+        withMember(memberID) { $0.tier = level.id }
+        let direction = target > current ? "up" : "down"
+        record(memberID, at, .tierChange, 0, reason: "\(direction) to \(level.name): \(reason)", tier: level.id)
+        if target > current, let grant = level.reward {
+            let code = voucherCode(prefix: grant.id.uppercased(), salt: "\(memberID)|\(at.milliseconds)")
+            issueCoupon(memberID, reward: grant.id, name: grant.name, code: code, value: grant.valueMinorUnits, at: at, input: nil)
+        }
+    }
+
+    /// Program-wide work: the start of a tier year, a monthly level count, a level taking effect.
+    mutating func runProgramWork(at time: Instant) {
+        guard let tiers = program.tiers else {
+            state.nextYearStart = nil
+            state.nextCount = nil
+            state.nextEffective = nil
+            return
+        }
+        if state.nextYearStart == time {
+            state.nextYearStart = program.calendar.startOfNextYear(after: time)
+            let year = program.calendar.periodIndex(.year, of: time)
+            for id in state.members.keys.sorted() {
+                let member = state.members[id]!
+                if member.qualifying.keys.contains(where: { $0 < year - 1 }) {
+                    withMember(id) { $0.qualifying = $0.qualifying.filter { $0.key >= year - 1 } }
+                }
+                let lastYear = member.qualifying[year - 1] ?? 0
+                let thisYear = member.qualifying[year] ?? 0
+                let target = max(tiers.level(for: lastYear), tiers.level(for: thisYear))
+                changeTier(id, to: target, at: time, reason: "a new year starts with the tier last year's \(formatPoints(lastYear)) \(pointsName) earned")
+            }
+        }
+        if state.nextCount == time, case let .rollingMonths(months, effectiveDay) = tiers.basis {
+            state.nextCount = program.calendar.next(dayOfMonth: 1, after: time)
+            let month = program.calendar.monthIndex(of: time)
+            let effective = program.calendar.instant(program.calendar.date(of: time).inYearMonth(day: effectiveDay))
+            for id in state.members.keys.sorted() {
+                let member = state.members[id]!
+                let count = member.qualifying.filter { $0.key >= month - months && $0.key < month }.reduce(0) { $0 + $1.value }
+                let target = tiers.level(for: count)
+                let level = tiers.levels[target]
+                if member.qualifying.keys.contains(where: { $0 < month - months }) {
+                    withMember(id) { $0.qualifying = $0.qualifying.filter { $0.key >= month - months } }
+                }
+                if level.id != member.tier || member.nextTier != nil {
+                    withMember(id) { member in
+                        member.nextTier = level.id
+                        member.nextTierAt = effective
+                    }
+                    if level.id != member.tier {
+                        record(id, time, .tierScheduled, 0,
+                               reason: "\(formatPoints(count)) \(pointsName) in the last \(months) months: \(level.name) from \(effective.rfc3339)",
+                               tier: level.id)
+                    }
+                }
+            }
+            state.nextEffective = effective > time ? effective : nil
+            if effective <= time { applyScheduledLevels(at: time) }
+        }
+        if state.nextEffective == time {
+            state.nextEffective = nil
+            applyScheduledLevels(at: time)
+        }
+    }
+
+    mutating func applyScheduledLevels(at time: Instant) {
+        guard let tiers = program.tiers else { return }
+        for id in state.members.keys.sorted() {
+            let member = state.members[id]!
+            guard let next = member.nextTier, let at = member.nextTierAt, at <= time else { continue }
+            withMember(id) { member in
+                member.nextTier = nil
+                member.nextTierAt = nil
+            }
+            changeTier(id, to: tiers.index(of: next) ?? 0, at: time, reason: "the level your last count earned")
+        }
+    }
+}

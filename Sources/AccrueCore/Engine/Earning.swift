@@ -1,0 +1,344 @@
+/// Earning: the rules of the input's type, their conditions, multipliers and caps, and the lots
+/// that awards become.
+extension Engine {
+    /// What evaluating one rule gives before anything is recorded.
+    struct Evaluation {
+        var rule: Rule
+        var points: Int64
+        var multiplier: Ratio
+        var reason: Reason?
+        /// Per-period cap counters to advance when the award is made.
+        var capKeys: [String]
+        var onceKey: String?
+        var explanation: String
+    }
+
+    /// Applies every rule on the input's type and records the awards. `amount` is the order amount
+    /// for order inputs; `order` the order being completed.
+    mutating func earn(_ input: Input, amount: Int64?, order: String?) -> Outcome {
+        let rules = program.rules.filter { $0.on == input.type }
+        guard !rules.isEmpty else {
+            return Engine.applied(0, Reason(.noRule, "\(program.name) gives no \(pointsName) for \(input.type.plural)"))
+        }
+        let member = member(input.member)
+        if !program.guestsEarn, member.guest || input.bool("guest") == true {
+            let text = member.guest ? "guests earn no \(pointsName)" : "guest orders earn no \(pointsName)"
+            return Engine.applied(0, Reason(.guest, text))
+        }
+        var total: Int64 = 0
+        var results: [RuleResult] = []
+        var firstReason: Reason?
+        for rule in rules {
+            var evaluation: Evaluation
+            switch rule.earn {
+            case .cumulative:
+                evaluation = evaluateCumulative(rule, input: input, amount: amount ?? 0)
+            default:
+                evaluation = evaluate(rule, input: input, amount: amount)
+            }
+            if evaluation.points > 0 {
+                award(evaluation, input: input, order: order)
+            }
+            total += evaluation.points
+            results.append(RuleResult(rule: rule.id, points: evaluation.points, reason: evaluation.reason?.message, code: evaluation.reason?.code))
+            if firstReason == nil, let reason = evaluation.reason { firstReason = reason }
+        }
+        var outcome = Engine.applied(total)
+        let reasons = results.compactMap(\.reason)
+        if !reasons.isEmpty {
+            outcome.reason = reasons.joined(separator: "; ")
+            outcome.code = firstReason?.code
+        }
+        outcome.rules = results
+        return outcome
+    }
+
+    /// The multiplier for an award under `rule` for this member at `at`, and its explanation.
+    func multiplier(for rule: Rule, member: MemberState, at: Instant, category: String?) -> (Ratio, [String]) {
+        var result = Ratio.one
+        var parts: [String] = []
+        if rule.tierMultiplier, let tiers = program.tiers, let index = tiers.index(of: member.tier) {
+            let level = tiers.levels[index]
+            if level.multiplier != .one {
+                result = result * level.multiplier
+                parts.append("x\(level.multiplier) \(level.name)")
+            }
+        }
+        if rule.campaignMultiplier {
+            let day = program.calendar.date(of: at)
+            let active = program.campaigns.filter { campaign in
+                campaign.from <= day && day <= campaign.to
+                    && (campaign.categories.map { list in category.map(list.contains) ?? false } ?? true)
+            }
+            switch program.campaignPolicy {
+            case .highest:
+                if let best = active.max(by: { $0.multiplier < $1.multiplier || ($0.multiplier == $1.multiplier && $0.id > $1.id) }) {
+                    result = result * best.multiplier
+                    parts.append("x\(best.multiplier) \(best.name)")
+                }
+            case .multiply:
+                for campaign in active {
+                    result = result * campaign.multiplier
+                    parts.append("x\(campaign.multiplier) \(campaign.name)")
+                }
+            }
+        }
+        return (result, parts)
+    }
+
+    /// Evaluates a fixed or per-amount rule.
+    func evaluate(_ rule: Rule, input: Input, amount: Int64?) -> Evaluation {
+        var evaluation = Evaluation(rule: rule, points: 0, multiplier: .one, reason: nil, capKeys: [], onceKey: nil, explanation: rule.title)
+        if let reason = conditionFailure(rule, input: input, amount: amount) {
+            evaluation.reason = reason
+            return evaluation
+        }
+        if !rule.oncePer.isEmpty {
+            let key = ([rule.id] + rule.oncePer.map { input.string($0) ?? "" }).joined(separator: "|")
+            if member(input.member).awarded.contains(key) {
+                let what = rule.oncePer.map { "\($0) \(truncated(input.string($0) ?? ""))" }.joined(separator: ", ")
+                evaluation.reason = Reason(.alreadyAwarded, "\(rule.label) earn once for each \(rule.oncePer.joined(separator: " and ")); \(what) has already earned")
+                return evaluation
+            }
+            evaluation.onceKey = key
+        }
+        var base: Int64
+        var explanation: String
+        switch rule.earn {
+        case let .fixed(points):
+            base = points
+            explanation = "\(rule.title): \(formatPoints(points))"
+        case let .perAmount(per, points, _):
+            let units = (amount ?? 0) / per
+            let (product, overflow) = units.multipliedReportingOverflow(by: points)
+            base = overflow ? Int64.max / 4 : product
+            explanation = "\(rule.title): \(format(amount ?? 0)) at \(formatPoints(points)) per \(format(per))"
+            if units == 0 {
+                evaluation.reason = Reason(.zeroPoints, "\(rule.label) earn \(formatPoints(points)) \(pointsName) per whole \(format(per)); \(format(amount ?? 0)) earns none")
+                return evaluation
+            }
+        case .cumulative:
+            base = 0
+            explanation = rule.title
+        }
+        let member = member(input.member)
+        let (ratio, parts) = multiplier(for: rule, member: member, at: input.at, category: input.string("category"))
+        evaluation.multiplier = ratio
+        var points = ratio.floorTimes(base) ?? base
+        if !parts.isEmpty { explanation += " " + parts.joined(separator: " ") }
+        if case let .perAmount(_, _, maximum?) = rule.earn, points > maximum {
+            points = maximum
+            explanation += " (at most \(formatPoints(maximum)) per input)"
+        }
+        evaluation.explanation = explanation
+        // Caps over several windows: the tightest decides.
+        var room = points
+        var binding: Reason?
+        var keys: [String] = []
+        for (index, cap) in rule.caps.enumerated() {
+            let period = program.calendar.periodIndex(cap.period, of: input.at)
+            let key = "\(rule.id)#\(index)#\(period)"
+            keys.append(key)
+            let used = member.counters[key] ?? CapCounter(count: 0, points: 0)
+            if let count = cap.count, used.count >= count {
+                let limit = count == 1 ? "once" : count == 2 ? "twice" : "\(count) times"
+                let have = count == 1 ? "you already have one \(cap.period.thisPhrase)" : "you have \(used.count) \(cap.period.thisPhrase)"
+                evaluation.reason = Reason(.capReached, "\(rule.label) earn at most \(limit) a \(cap.period.rawValue); \(have)")
+                return evaluation
+            }
+            if let capPoints = cap.points {
+                let left = max(0, capPoints - used.points)
+                if left < room {
+                    room = left
+                    binding = Reason(.capReached, "\(rule.label) earn at most \(formatPoints(capPoints)) \(pointsName) a \(cap.period.rawValue); you have \(formatPoints(used.points)) \(cap.period.thisPhrase)")
+                }
+            }
+        }
+        evaluation.capKeys = keys
+        evaluation.points = room
+        evaluation.reason = binding
+        return evaluation
+    }
+
+    /// Why `rule` awards nothing for this input, or nil when its conditions hold.
+    func conditionFailure(_ rule: Rule, input: Input, amount: Int64?) -> Reason? {
+        if let seller = input.string("seller"), program.excludedSellers.contains(seller) {
+            return Reason(.excludedSeller, "orders from seller \(truncated(seller)) earn no \(pointsName)")
+        }
+        let conditions = rule.conditions
+        if let wanted = conditions.international, (input.bool("international") ?? false) != wanted {
+            return Reason(.international, wanted ? "only international orders earn \(rule.title)" : "international orders earn no \(pointsName)")
+        }
+        if let categories = conditions.categories, !(input.string("category").map(categories.contains) ?? false) {
+            return Reason(.category, "only orders in \(categories.joined(separator: ", ")) earn \(rule.title)")
+        }
+        if let minimum = conditions.minimumAmount, let amount, amount < minimum {
+            return Reason(.minimumAmount, "\(rule.label) under \(format(minimum)) earn no \(pointsName)")
+        }
+        if let minimum = conditions.knownOrderMinimum {
+            guard let orderID = input.string("order"), let order = state.orders[orderID], order.member == input.member else {
+                return Reason(.orderNotKnown, "\(rule.label) earn \(pointsName) only for orders \(program.name) knows of, and order \(truncated(input.string("order") ?? "")) is not one")
+            }
+            if order.disputed {
+                return Reason(.orderDisputed, "\(rule.label) of a disputed order earn no \(pointsName)")
+            }
+            if order.remaining < minimum {
+                return Reason(.minimumAmount, "\(rule.label) earn \(pointsName) only for orders of at least \(format(minimum)) after refunds; order \(truncated(order.id)) has \(format(order.remaining))")
+            }
+        }
+        return nil
+    }
+
+    /// Evaluates a cumulative rule: points = floor(counted spend / per) x points, minus what was awarded.
+    mutating func evaluateCumulative(_ rule: Rule, input: Input, amount: Int64) -> Evaluation {
+        var evaluation = Evaluation(rule: rule, points: 0, multiplier: .one, reason: nil, capKeys: [], onceKey: nil, explanation: rule.title)
+        guard case let .cumulative(per, points) = rule.earn else { return evaluation }
+        if let reason = conditionFailure(rule, input: input, amount: amount) {
+            evaluation.reason = reason
+            return evaluation
+        }
+        if let orderID = input.string("order") {
+            state.orders[orderID]?.countedCumulative = true
+            touchedOrders.insert(orderID)
+        }
+        let (before, after) = withMember(input.member) { member -> (CumulativeSpend, CumulativeSpend) in
+            let before = member.cumulative[rule.id] ?? CumulativeSpend(countedMinorUnits: 0, awarded: 0)
+            var after = before
+            after.countedMinorUnits += amount
+            after.awarded = after.countedMinorUnits / per * points
+            member.cumulative[rule.id] = after
+            return (before, after)
+        }
+        evaluation.points = after.awarded - before.awarded
+        evaluation.explanation = "\(rule.title): \(format(after.countedMinorUnits)) spent in all at \(formatPoints(points)) per whole \(format(per))"
+        if evaluation.points == 0 {
+            let next = (after.countedMinorUnits / per + 1) * per - after.countedMinorUnits
+            evaluation.reason = Reason(.zeroPoints, "\(rule.label) earn \(formatPoints(points)) \(pointsName) per whole \(format(per)) spent in all; \(format(next)) more to the next")
+        }
+        return evaluation
+    }
+
+    /// Records an evaluated award: counters, the one-time key, the lot and its entries.
+    mutating func award(_ evaluation: Evaluation, input: Input, order: String?) {
+        withMember(input.member) { member in
+            for key in evaluation.capKeys {
+                var counter = member.counters[key] ?? CapCounter(count: 0, points: 0)
+                counter.count += 1
+                counter.points += evaluation.points
+                member.counters[key] = counter
+            }
+            if let key = evaluation.onceKey { member.awarded.insert(key) }
+        }
+        pruneCounters(input.member, rule: evaluation.rule, at: input.at)
+        let lot = grant(input.member, points: evaluation.points, at: input.at, pendingDays: evaluation.rule.pendingDays,
+                        input: input.id, rule: evaluation.rule.id, order: order, explanation: evaluation.explanation)
+        if let order {
+            let counted: Int64? = evaluation.rule.pendingDays == nil && program.tiers != nil ? qualifyingPeriod(input.at) : nil
+            let record = OrderRecord.Award(rule: evaluation.rule.id, points: evaluation.points, lot: lot,
+                                           multiplier: evaluation.multiplier, countedIn: counted)
+            state.orders[order]?.awards.append(record)
+            touchedOrders.insert(order)
+        }
+    }
+
+    /// Drops cap counters of periods long past: they can no longer decide anything, except for
+    /// inputs more than a year late.
+    mutating func pruneCounters(_ memberID: String, rule: Rule, at: Instant) {
+        let program = self.program
+        withMember(memberID) { member in
+            guard member.counters.count > 8 * max(1, rule.caps.count) else { return }
+            let calendar = program.calendar
+            member.counters = member.counters.filter { key, _ in
+                let parts = key.split(separator: "#")
+                guard parts.count == 3, let index = Int(parts[1]), let period = Int64(parts[2]),
+                      let rule = program.rules.first(where: { $0.id == parts[0] }), index < rule.caps.count else { return false }
+                let cap = rule.caps[index]
+                let current = calendar.periodIndex(cap.period, of: at)
+                let keep: Int64 = cap.period == .day ? 400 : cap.period == .month ? 14 : 2
+                return period > current - keep
+            }
+        }
+    }
+
+    /// Creates a lot of `points` for a member, pending or available, and returns its id.
+    @discardableResult
+    mutating func grant(_ memberID: String, points: Int64, at: Instant, pendingDays: Int64?, input: String?, rule: String?,
+                        order: String?, explanation: String, kind: EntryKind = .earn) -> Int64 {
+        let id = state.nextLot
+        state.nextLot += 1
+        if let days = pendingDays, days > 0 {
+            let availableAt = at.adding(days: days)
+            let lot = Lot(id: id, remaining: points, pending: true, availableAt: availableAt, expiresAt: nil, order: order, rule: rule)
+            withMember(memberID) { $0.lots.append(lot) }
+            record(memberID, at, .earnPending, points, reason: "\(explanation); pending until \(availableAt.rfc3339)",
+                   lot: id, input: input, rule: rule, availableAt: availableAt)
+            schedule.push(Due(at: availableAt, kind: .release, member: memberID, lot: id))
+        } else {
+            let expiresAt = lotExpiry(availableAt: at)
+            let lot = Lot(id: id, remaining: points, pending: false, availableAt: at, expiresAt: expiresAt, order: order, rule: rule)
+            withMember(memberID) { $0.lots.append(lot) }
+            record(memberID, at, kind, points, reason: explanation, lot: id, input: input, rule: rule, expiresAt: expiresAt, availableAt: at)
+            becameAvailable(memberID, lot: id, points: points, at: at)
+        }
+        touch(memberID, at: at)
+        return id
+    }
+
+    /// When a lot that became available at `availableAt` expires, under the program's expiry model.
+    func lotExpiry(availableAt: Instant) -> Instant? {
+        if case let .monthsAfterAvailable(months, _) = program.expiry {
+            return program.calendar.adding(months: months, to: availableAt)
+        }
+        return nil
+    }
+
+    /// The period an award available at `at` counts in toward the tier: a local year or month.
+    func qualifyingPeriod(_ at: Instant) -> Int64 {
+        if case .rollingMonths? = program.tiers?.basis { return program.calendar.monthIndex(of: at) }
+        return program.calendar.periodIndex(.year, of: at)
+    }
+
+    /// Effects of points becoming available: they pay a negative balance first, count toward the
+    /// tier, and get their expiry scheduled.
+    mutating func becameAvailable(_ memberID: String, lot lotID: Int64, points: Int64, at: Instant) {
+        payDebt(memberID, from: lotID, at: at)
+        if program.tiers != nil {
+            let period = qualifyingPeriod(at)
+            withMember(memberID) { $0.qualifying[period, default: 0] += points }
+            updateTier(memberID, at: at)
+        }
+        scheduleExpiry(memberID, lot: lotID)
+    }
+
+    mutating func payDebt(_ memberID: String, from lotID: Int64, at: Instant) {
+        let debt = member(memberID).debt
+        guard debt > 0, let index = member(memberID).lots.firstIndex(where: { $0.id == lotID }) else { return }
+        let take = min(debt, member(memberID).lots[index].remaining)
+        guard take > 0 else { return }
+        withMember(memberID) { member in
+            member.debt -= take
+            member.lots[index].remaining -= take
+            if member.lots[index].remaining == 0 { member.lots.remove(at: index) }
+        }
+        record(memberID, at, .payDebt, -take, reason: "\(formatPoints(take)) \(pointsName) paid off a negative balance", lot: lotID)
+    }
+
+    mutating func scheduleExpiry(_ memberID: String, lot lotID: Int64) {
+        guard let lot = member(memberID).lots.first(where: { $0.id == lotID }), let expiresAt = lot.expiresAt else { return }
+        schedule.push(Due(at: expiresAt, kind: .expire, member: memberID, lot: lotID))
+        if case let .monthsAfterAvailable(_, noticeDays?) = program.expiry, !lot.noticed {
+            schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: memberID, lot: lotID))
+        }
+    }
+
+    /// Marks activity (earning, spending, an adjustment) for inactivity expiry.
+    mutating func touch(_ memberID: String, at: Instant) {
+        guard case let .inactivity(days, noticeDays) = program.expiry else { return }
+        let last = max(member(memberID).lastActivity ?? at, at)
+        withMember(memberID) { $0.lastActivity = last }
+        schedule.push(Due(at: last.adding(days: days), kind: .inactivity, member: memberID, lot: 0))
+        if let noticeDays {
+            schedule.push(Due(at: last.adding(days: days - noticeDays), kind: .inactivityNotice, member: memberID, lot: 0))
+        }
+    }
+}

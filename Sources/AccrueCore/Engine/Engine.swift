@@ -1,0 +1,200 @@
+/// The state machine of one program: an input and the time give an outcome and ledger entries.
+/// It does no I/O and reads no clock. Replays and the durable ingest drive the same `Engine`.
+public struct Engine: Sendable {
+    public let program: Program
+    public internal(set) var state: ProgramState
+    var schedule = Schedule()
+    /// Entries made since the last `drain()`.
+    var journal: [Entry] = []
+    var touchedMembers: Set<String> = []
+    var touchedOrders: Set<String> = []
+    var touchedBookings: Set<String> = []
+
+    /// What changed since the last drain: what a store must write, in one transaction.
+    public struct Changes: Sendable {
+        public var entries: [Entry]
+        public var members: [MemberState]
+        public var orders: [OrderRecord]
+        public var bookings: [Booking]
+        public var state: ProgramState
+    }
+
+    public init(program: Program, state: ProgramState = ProgramState()) {
+        self.program = program
+        self.state = state
+        rebuildSchedule()
+    }
+
+    /// Takes the entries and changed records made since the last call.
+    public mutating func drain() -> Changes {
+        let changes = Changes(
+            entries: journal,
+            members: touchedMembers.sorted().compactMap { state.members[$0] },
+            orders: touchedOrders.sorted().compactMap { state.orders[$0] },
+            bookings: touchedBookings.sorted().compactMap { state.bookings[$0] },
+            state: state)
+        journal.removeAll(keepingCapacity: true)
+        touchedMembers.removeAll(keepingCapacity: true)
+        touchedOrders.removeAll(keepingCapacity: true)
+        touchedBookings.removeAll(keepingCapacity: true)
+        return changes
+    }
+
+    /// The program state without members, orders and bookings: what a store keeps in one row.
+    public var header: ProgramState {
+        var copy = state
+        copy.members = [:]
+        copy.orders = [:]
+        copy.bookings = [:]
+        return copy
+    }
+
+    // MARK: - Inputs
+
+    /// Decodes and applies one input given as JSON bytes. `prior` is what the store remembers under
+    /// the input's id, if anything.
+    public mutating func handle<Bytes: Collection>(bytes: Bytes, prior: (String) -> InputRecord?) -> Outcome where Bytes.Element == UInt8 {
+        let decoded = Input.decode(bytes)
+        return handle(decoded, prior: decoded.id.flatMap(prior))
+    }
+
+    /// Applies one decoded input. A duplicate or conflicting id changes nothing; a refused input with
+    /// a readable envelope still enrols its member and moves time forward.
+    public mutating func handle(_ decoded: DecodedInput, prior: InputRecord?) -> Outcome {
+        if let prior, let id = decoded.id {
+            if prior.canonical == decoded.canonical {
+                var outcome = Outcome(id: id, status: .duplicate, points: 0, code: .duplicate,
+                                      member: prior.outcome.member, type: prior.outcome.type, at: prior.outcome.at)
+                let first: String
+                switch prior.outcome.status {
+                case .applied: first = "it was applied for \(formatPoints(prior.outcome.points)) points"
+                case .refused: first = "it was refused: \(prior.outcome.reason ?? "no reason recorded")"
+                case .duplicate: first = "it was a duplicate"
+                }
+                outcome.reason = "input \(id) was already received; \(first)"
+                outcome.first = prior.outcome.status
+                return outcome
+            }
+            return Outcome(id: id, status: .refused, points: 0,
+                           reason: "the id \(id) was already used for a different input; the first one stands",
+                           code: .conflict, member: decoded.member, type: decoded.type, at: decoded.at)
+        }
+        guard let input = decoded.input else {
+            let refusal = decoded.refusal ?? Reason(.malformedInput, "the input could not be read")
+            var outcome = Outcome(id: decoded.id, status: .refused, points: 0, reason: refusal.message, code: refusal.code,
+                                  member: decoded.member, type: decoded.type, at: decoded.at)
+            if let member = decoded.member, let at = decoded.at {
+                advance(to: at)
+                enrol(member, at: at)
+                outcome.seq = nextSeq()
+            }
+            return outcome
+        }
+        advance(to: input.at)
+        enrol(input.member, at: input.at)
+        let seq = nextSeq()
+        var outcome = apply(input)
+        outcome.seq = seq
+        outcome.id = input.id
+        outcome.member = input.member
+        outcome.type = input.type.rawValue
+        outcome.at = input.at
+        if let clock = state.clock, clock > input.at {
+            // A late input: work its points made due in the past (a pending period already over,
+            // an expiry already passed) runs now, so nothing stays pending or alive too long.
+            advance(to: clock)
+        }
+        return outcome
+    }
+
+    mutating func nextSeq() -> Int64 {
+        defer { state.nextSeq += 1 }
+        return state.nextSeq
+    }
+
+    mutating func enrol(_ member: String, at: Instant) {
+        guard state.members[member] == nil else { return }
+        var record = MemberState(id: member, joinedAt: at)
+        record.tier = program.tiers?.levels.first?.id
+        state.members[member] = record
+        touchedMembers.insert(member)
+    }
+
+    /// Applies a decoded, enrolled input. Refusals return before anything changes.
+    mutating func apply(_ input: Input) -> Outcome {
+        switch input.type {
+        case .memberJoined: return joined(input)
+        case .orderCompleted: return orderCompleted(input)
+        case .orderRefunded: return orderRefunded(input)
+        case .orderDisputed: return orderDisputed(input)
+        case .reviewPosted, .memberSignedIn, .postPublished, .sharePosted, .referralCompleted, .campaignJoined:
+            return earn(input, amount: nil, order: nil)
+        case .pointsRedeemed: return redeem(input)
+        case .rewardClaimed: return claim(input)
+        case .bookingRequested: return requestBooking(input)
+        case .bookingConfirmed, .bookingRejected, .bookingCancelled: return settleBooking(input)
+        case .pointsAdjusted: return adjust(input)
+        }
+    }
+
+    static func refused(_ reason: Reason) -> Outcome {
+        Outcome(id: nil, status: .refused, points: 0, reason: reason.message, code: reason.code)
+    }
+
+    static func applied(_ points: Int64, _ reason: Reason? = nil) -> Outcome {
+        Outcome(id: nil, status: .applied, points: points, reason: reason?.message, code: reason?.code)
+    }
+
+    var pointsName: String { program.points.name }
+
+    func member(_ id: String) -> MemberState { state.members[id]! }
+
+    @discardableResult
+    mutating func withMember<T>(_ id: String, _ body: (inout MemberState) -> T) -> T {
+        touchedMembers.insert(id)
+        return body(&state.members[id]!)
+    }
+
+    mutating func record(_ member: String, _ at: Instant, _ kind: EntryKind, _ points: Int64, reason: String,
+                         lot: Int64? = nil, hold: String? = nil, input: String? = nil, rule: String? = nil,
+                         expiresAt: Instant? = nil, availableAt: Instant? = nil, tier: String? = nil, code: String? = nil) {
+        journal.append(Entry(seq: nextSeq(), member: member, at: at, kind: kind, points: points, lot: lot, hold: hold,
+                             input: input, rule: rule, expiresAt: expiresAt, availableAt: availableAt, tier: tier,
+                             code: code, reason: reason))
+        touchedMembers.insert(member)
+    }
+
+    // MARK: - Joining
+
+    mutating func joined(_ input: Input) -> Outcome {
+        let birthday = input.string("birthday").flatMap(CivilDate.init)
+        withMember(input.member) { member in
+            if let guest = input.bool("guest") { member.guest = guest }
+            if let birthday { member.birthday = birthday }
+        }
+        if birthday != nil { scheduleBirthday(input.member, after: input.at) }
+        return earn(input, amount: nil, order: nil)
+    }
+
+    // MARK: - Money
+
+    /// Reads a money field in the program's currency.
+    func money(_ input: Input, _ key: String, currencyKey: String = "currency") -> Result<Int64, Reason> {
+        guard let text = input.string(key) else {
+            return .failure(Reason(.invalidMoney, "\"\(key)\" must be a decimal string such as \"120.50\""))
+        }
+        if let currency = input.string(currencyKey), currency != program.moneyCurrency {
+            return .failure(Reason(.wrongCurrency, "\(program.name) takes amounts in \(program.moneyCurrency), not \(truncated(currency))"))
+        }
+        switch Money.parseMinorUnits(text) {
+        case let .success(minor): return .success(minor)
+        case .failure(.negative): return .failure(Reason(.invalidMoney, "\"\(key)\" must not be negative"))
+        case .failure(.tooManyDecimals): return .failure(Reason(.invalidMoney, "\"\(key)\" has more than 2 decimals"))
+        case .failure(.tooLarge):
+            return .failure(Reason(.amountTooLarge, "\"\(key)\" is larger than \(Money.format(minorUnits: Limits.maximumMinorUnits)) \(program.moneyCurrency)"))
+        case .failure(.notADecimal): return .failure(Reason(.invalidMoney, "\"\(key)\" must be a decimal string such as \"120.50\""))
+        }
+    }
+
+    func format(_ minor: Int64) -> String { Money.format(minorUnits: minor) + " " + program.moneyCurrency }
+}

@@ -1,0 +1,177 @@
+/// Orders: completion, refunds and disputes, and the reversals they cause.
+extension Engine {
+    mutating func orderCompleted(_ input: Input) -> Outcome {
+        let orderID = input.string("order")!
+        let amount: Int64
+        switch money(input, "amount") {
+        case let .success(value): amount = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        if state.orders[orderID] != nil {
+            return Engine.refused(Reason(.orderAlreadyCompleted, "order \(truncated(orderID)) was already completed"))
+        }
+        let guest = input.bool("guest") == true || member(input.member).guest
+        state.orders[orderID] = OrderRecord(id: orderID, member: input.member, at: input.at, amount: amount, guest: guest,
+                                            category: input.string("category"))
+        touchedOrders.insert(orderID)
+        return earn(input, amount: amount, order: orderID)
+    }
+
+    /// Finds an order for a refund or dispute, refusing what is unknown, another member's or disputed.
+    func orderFor(_ input: Input) -> Result<OrderRecord, Reason> {
+        let orderID = input.string("order")!
+        guard let order = state.orders[orderID] else {
+            return .failure(Reason(.unknownOrder, "order \(truncated(orderID)) is not known to \(program.name)"))
+        }
+        guard order.member == input.member else {
+            return .failure(Reason(.orderOfAnotherMember, "order \(truncated(orderID)) is not one of this member's orders"))
+        }
+        guard !order.disputed else {
+            return .failure(Reason(.orderDisputed, "order \(truncated(orderID)) is under dispute and counts for nothing"))
+        }
+        return .success(order)
+    }
+
+    mutating func orderRefunded(_ input: Input) -> Outcome {
+        let order: OrderRecord
+        switch orderFor(input) {
+        case let .success(value): order = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        let amount: Int64
+        switch money(input, "amount") {
+        case let .success(value): amount = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        guard amount <= order.remaining else {
+            return Engine.refused(Reason(.refundTooLarge, "a refund of \(format(amount)) is more than the \(format(order.remaining)) left on order \(truncated(order.id))"))
+        }
+        state.orders[order.id]!.refunded += amount
+        touchedOrders.insert(order.id)
+        let remaining = order.remaining - amount
+        var reversed: Int64 = 0
+        for (index, award) in order.awards.enumerated() {
+            guard let rule = program.rules.first(where: { $0.id == award.rule }) else { continue }
+            let target: Int64
+            switch rule.earn {
+            case .cumulative:
+                continue
+            case .fixed:
+                target = (rule.conditions.minimumAmount.map { remaining < $0 } ?? false) ? 0 : award.points
+            case let .perAmount(per, points, maximum):
+                if let minimum = rule.conditions.minimumAmount, remaining < minimum {
+                    target = 0
+                } else {
+                    var value = award.multiplier.floorTimes(remaining / per * points) ?? 0
+                    if let maximum { value = min(value, maximum) }
+                    target = min(award.points, value)
+                }
+            }
+            let take = award.points - target
+            guard take > 0 else { continue }
+            state.orders[order.id]!.awards[index].points = target
+            reversed += reverse(input.member, points: take, award: award, at: input.at, input: input.id,
+                                reason: "refund of \(format(amount)) on order \(truncated(order.id)): \(rule.title) recomputed on \(format(remaining))")
+        }
+        if order.countedCumulative {
+            reversed += recomputeCumulative(input, order: order, leaving: amount,
+                                            reason: "refund of \(format(amount)) on order \(truncated(order.id))")
+        }
+        if reversed == 0 {
+            return Engine.applied(0, Reason(.nothingToRecompute, "the refund leaves the \(pointsName) of order \(truncated(order.id)) unchanged (\(format(remaining)) left)"))
+        }
+        return Engine.applied(-reversed)
+    }
+
+    mutating func orderDisputed(_ input: Input) -> Outcome {
+        let order: OrderRecord
+        switch orderFor(input) {
+        case let .success(value): order = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        state.orders[order.id]!.disputed = true
+        touchedOrders.insert(order.id)
+        var reversed: Int64 = 0
+        for (index, award) in order.awards.enumerated() where award.points > 0 {
+            guard let rule = program.rules.first(where: { $0.id == award.rule }) else { continue }
+            if case .cumulative = rule.earn { continue }
+            state.orders[order.id]!.awards[index].points = 0
+            reversed += reverse(input.member, points: award.points, award: award, at: input.at, input: input.id,
+                                reason: "order \(truncated(order.id)) is under dispute: \(rule.title) taken back")
+        }
+        if order.countedCumulative {
+            reversed += recomputeCumulative(input, order: order, leaving: order.remaining,
+                                            reason: "order \(truncated(order.id)) is under dispute")
+        }
+        if reversed == 0 {
+            return Engine.applied(0, Reason(.nothingToRecompute, "order \(truncated(order.id)) had earned no \(pointsName) to take back"))
+        }
+        return Engine.applied(-reversed)
+    }
+
+    /// Takes `amount` of an order's counted spend out of every cumulative rule and reverses the
+    /// points it no longer earns.
+    mutating func recomputeCumulative(_ input: Input, order: OrderRecord, leaving amount: Int64, reason: String) -> Int64 {
+        var reversed: Int64 = 0
+        for rule in program.rules {
+            guard case let .cumulative(per, points) = rule.earn, let before = member(input.member).cumulative[rule.id] else { continue }
+            var after = before
+            after.countedMinorUnits -= amount
+            after.awarded = after.countedMinorUnits / per * points
+            withMember(input.member) { $0.cumulative[rule.id] = after }
+            let take = before.awarded - after.awarded
+            guard take > 0 else { continue }
+            let award = order.awards.first(where: { $0.rule == rule.id })
+                ?? OrderRecord.Award(rule: rule.id, points: 0, lot: nil, multiplier: .one, countedIn: nil)
+            if let index = order.awards.firstIndex(where: { $0.rule == rule.id }) {
+                state.orders[order.id]!.awards[index].points = max(0, award.points - take)
+            }
+            var counted = award
+            if counted.countedIn == nil, program.tiers != nil { counted.countedIn = qualifyingPeriod(input.at) }
+            reversed += reverse(input.member, points: take, award: counted, at: input.at, input: input.id,
+                                reason: "\(reason): \(rule.title) recomputed on \(format(after.countedMinorUnits)) spent in all")
+        }
+        return reversed
+    }
+
+    /// Takes back `points` of an award: from its own lot first (pending points are only cancelled),
+    /// then from the soonest-expiring others, then below zero. Returns the points taken.
+    @discardableResult
+    mutating func reverse(_ memberID: String, points: Int64, award: OrderRecord.Award, at: Instant, input: String?, reason: String) -> Int64 {
+        var left = points
+        var fromAvailable: Int64 = 0
+        if let lotID = award.lot, let index = member(memberID).lots.firstIndex(where: { $0.id == lotID }) {
+            let lot = member(memberID).lots[index]
+            let take = min(left, lot.remaining)
+            if take > 0 {
+                withMember(memberID) { member in
+                    member.lots[index].remaining -= take
+                    if member.lots[index].remaining == 0 { member.lots.remove(at: index) }
+                }
+                record(memberID, at, lot.pending ? .cancelPending : .reverse, -take, reason: reason, lot: lotID, input: input, rule: award.rule)
+                left -= take
+                if !lot.pending { fromAvailable += take }
+            }
+            if lot.pending {
+                // A pending award is cancelled without touching the available balance.
+                return points - left
+            }
+        }
+        if left > 0 {
+            let parts = takeFromLots(memberID, points: left, at: at, kind: .reverse, input: input, reason: reason, allowShort: true)
+            let taken = parts.reduce(0) { $0 + $1.points }
+            left -= taken
+            fromAvailable += taken
+        }
+        if left > 0 {
+            withMember(memberID) { $0.debt += left }
+            record(memberID, at, .reverse, -left, reason: reason + "; \(formatPoints(left)) \(pointsName) below zero, paid off by the next \(pointsName)", input: input, rule: award.rule)
+            fromAvailable += left
+        }
+        if let period = award.countedIn, program.tiers != nil, fromAvailable > 0 {
+            withMember(memberID) { $0.qualifying[period, default: 0] -= fromAvailable }
+            updateTier(memberID, at: at)
+        }
+        return points
+    }
+}

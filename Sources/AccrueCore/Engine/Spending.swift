@@ -1,0 +1,299 @@
+/// Spending: checkout redemptions, rewards, bookings held and settled, and operator adjustments.
+extension Engine {
+    /// Takes points from available lots, soonest-expiring first (lots that never expire last; then
+    /// oldest first), recording one entry per lot. With `allowShort`, takes what there is.
+    mutating func takeFromLots(_ memberID: String, points: Int64, at: Instant, kind: EntryKind, input: String?, reason: String,
+                               hold: String? = nil, allowShort: Bool = false) -> [Hold.Part] {
+        let order = member(memberID).lots.enumerated()
+            .filter { !$0.element.pending && $0.element.remaining > 0 }
+            .sorted { a, b in
+                let ea = a.element.expiresAt?.milliseconds ?? Int64.max
+                let eb = b.element.expiresAt?.milliseconds ?? Int64.max
+                return ea != eb ? ea < eb : a.element.id < b.element.id
+            }
+        var left = points
+        var parts: [Hold.Part] = []
+        for (_, lot) in order where left > 0 {
+            let take = min(left, lot.remaining)
+            parts.append(Hold.Part(lot: lot.id, points: take, availableAt: lot.availableAt, expiresAt: lot.expiresAt))
+            left -= take
+            record(memberID, at, kind, -take, reason: reason, lot: lot.id, hold: hold, input: input)
+        }
+        withMember(memberID) { member in
+            for part in parts {
+                if let index = member.lots.firstIndex(where: { $0.id == part.lot }) {
+                    member.lots[index].remaining -= part.points
+                    if member.lots[index].remaining == 0 { member.lots.remove(at: index) }
+                }
+            }
+        }
+        precondition(allowShort || left == 0, "takeFromLots called without enough points")
+        return parts
+    }
+
+    /// Why points cannot be spent at `place`, or nil when they can.
+    func spendRefusal(_ place: SpendPlace) -> Reason? {
+        let currency = program.points
+        if currency.spendableAt.isEmpty {
+            return Reason(.notSpendable, currency.notSpendableReason ?? "\(currency.name) cannot be spent")
+        }
+        if !currency.spendableAt.contains(place) {
+            let places = currency.spendableAt.map(\.phrase).joined(separator: " and ")
+            return Reason(.notSpendable, "\(currency.name) can be spent only \(places), not \(place.phrase)")
+        }
+        return nil
+    }
+
+    func insufficient(_ memberID: String, needed: Int64) -> Reason? {
+        let balance = member(memberID).balance
+        guard balance < needed else { return nil }
+        return Reason(.insufficientPoints, "you have \(formatPoints(max(0, balance))) \(pointsName) available; \(formatPoints(needed)) needed")
+    }
+
+    // MARK: Checkout
+
+    mutating func redeem(_ input: Input) -> Outcome {
+        if let refusal = spendRefusal(.checkout) { return Engine.refused(refusal) }
+        guard let policy = program.checkout else {
+            return Engine.refused(Reason(.notSpendable, "\(program.name) has no checkout redemption"))
+        }
+        let points = input.pointsField ?? 0
+        let orderID = input.string("order")!
+        let orderAmount: Int64
+        switch money(input, "order_amount") {
+        case let .success(value): orderAmount = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        guard points > 0 else { return Engine.refused(Reason(.invalidField, "\"points\" must be more than 0")) }
+        if points < policy.minimum {
+            return Engine.refused(Reason(.belowMinimum, "at least \(formatPoints(policy.minimum)) \(pointsName) must be redeemed at a time"))
+        }
+        if let multiple = policy.multiple, points % multiple != 0 {
+            return Engine.refused(Reason(.notMultiple, "\(pointsName) are redeemed in multiples of \(formatPoints(multiple))"))
+        }
+        let already = member(input.member).redeemed[orderID] ?? 0
+        let maximum = maximumRedeemable(orderAmount: orderAmount, multiple: policy.multiple, sharePercent: policy.maximumSharePercent)
+        if already + points > maximum {
+            let used = already > 0 ? "; \(formatPoints(already)) already used on this order" : ""
+            return Engine.refused(Reason(.shareExceeded, "\(pointsName) can pay at most \(policy.maximumSharePercent)% of an order: \(formatPoints(maximum)) \(pointsName) on \(format(orderAmount))\(used)"))
+        }
+        if let refusal = insufficient(input.member, needed: points) { return Engine.refused(refusal) }
+        let value = program.points.moneyValue(of: points)
+        _ = takeFromLots(input.member, points: points, at: input.at, kind: .spend, input: input.id,
+                         reason: "\(formatPoints(points)) \(pointsName) paid \(format(value)) of order \(truncated(orderID))")
+        withMember(input.member) { $0.redeemed[orderID, default: 0] += points }
+        touch(input.member, at: input.at)
+        return Engine.applied(-points)
+    }
+
+    /// The most points that may pay an order of `orderAmount` minor units.
+    public func maximumRedeemable(orderAmount: Int64, multiple: Int64?, sharePercent: Int64) -> Int64 {
+        let currency = program.points
+        guard currency.valueMinorUnits > 0 else { return 0 }
+        // points x value / valuePoints <= amount x share / 100
+        let numerator = orderAmount.multipliedReportingOverflow(by: sharePercent * currency.valuePoints)
+        guard !numerator.overflow else { return 0 }
+        var points = numerator.partialValue / (100 * currency.valueMinorUnits)
+        if let multiple, multiple > 0 { points -= points % multiple }
+        return points
+    }
+
+    // MARK: Rewards
+
+    mutating func claim(_ input: Input) -> Outcome {
+        if let refusal = spendRefusal(.rewards) { return Engine.refused(refusal) }
+        let rewardID = input.string("reward")!
+        guard let reward = program.rewards.first(where: { $0.id == rewardID }) else {
+            return Engine.refused(Reason(.unknownReward, "\(program.name) has no reward \"\(truncated(rewardID))\""))
+        }
+        if let stock = reward.stock, state.issued[reward.id, default: 0] >= stock {
+            return Engine.refused(Reason(.outOfStock, "\(reward.name) is out of stock"))
+        }
+        var claimKey: String?
+        if let count = reward.limitCount {
+            let period = reward.limitPeriod ?? .year
+            let key = "\(reward.id)#\(period.rawValue)#\(program.calendar.periodIndex(period, of: input.at))"
+            let used = member(input.member).claims[key] ?? 0
+            if used >= count {
+                return Engine.refused(Reason(.rewardLimitReached, "\(reward.name) can be claimed at most \(count) times a \(period.rawValue); you have claimed \(used) \(period.thisPhrase)"))
+            }
+            claimKey = key
+        }
+        if let refusal = insufficient(input.member, needed: reward.cost) { return Engine.refused(refusal) }
+        _ = takeFromLots(input.member, points: reward.cost, at: input.at, kind: .spend, input: input.id,
+                         reason: "\(formatPoints(reward.cost)) \(pointsName) for \(reward.name)")
+        state.issued[reward.id, default: 0] += 1
+        var outcome = Engine.applied(-reward.cost)
+        withMember(input.member) { member in
+            if let claimKey {
+                member.claims = member.claims.filter { !$0.key.hasPrefix(reward.id + "#") || $0.key == claimKey }
+                member.claims[claimKey, default: 0] += 1
+            }
+        }
+        let code = voucherCode(prefix: reward.codePrefix ?? reward.id.uppercased(), salt: "\(input.member)|\(input.id)|\(reward.id)")
+        issueCoupon(input.member, reward: reward.id, name: reward.name, code: code, value: reward.valueMinorUnits, at: input.at, input: input.id)
+        outcome.voucher = code
+        touch(input.member, at: input.at)
+        return outcome
+    }
+
+    /// A deterministic code for a voucher or coupon: the prefix and 10 characters derived from the
+    /// program, member and input, so a replay issues the same codes.
+    func voucherCode(prefix: String, salt: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (program.id + "|" + salt).utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+        var text = ""
+        for _ in 0..<10 {
+            text.append(alphabet[Int(hash & 31)])
+            hash >>= 5
+        }
+        return prefix + "-" + text
+    }
+
+    mutating func issueCoupon(_ memberID: String, reward: String, name: String, code: String, value: Int64?, at: Instant, input: String?) {
+        withMember(memberID) { $0.coupons.append(Coupon(reward: reward, name: name, code: code, valueMinorUnits: value, issuedAt: at)) }
+        let worth = value.map { " worth \(format($0))" } ?? ""
+        record(memberID, at, .coupon, 0, reason: "\(name)\(worth) issued: \(code)", input: input, code: code)
+    }
+
+    // MARK: Bookings
+
+    /// The quote for a list of services, or why it cannot be booked.
+    public func quote(_ requests: [ServiceRequest]) -> Result<Int64, Reason> {
+        var total: Int64 = 0
+        for request in requests {
+            guard let service = program.services.first(where: { $0.id == request.service }) else {
+                return .failure(Reason(.unknownService, "\(program.name) offers no service \"\(truncated(request.service))\""))
+            }
+            if let airports = service.airports {
+                guard let airport = request.airport else {
+                    return .failure(Reason(.missingField, "\(service.name) needs an \"airport\" (\(airports.joined(separator: ", ")))"))
+                }
+                guard airports.contains(airport) else {
+                    let why = service.airportRule.map { " \($0)" } ?? ""
+                    return .failure(Reason(.airportNotAllowed, "\(service.name) is available only from \(airports.joined(separator: ", "))\(why); \(truncated(airport)) is not one"))
+                }
+            }
+            for key in request.counts.keys where key != service.unit {
+                return .failure(Reason(.unknownField, "\(service.name) is not counted in \(key)"))
+            }
+            let count = service.unit.flatMap { request.counts[$0] } ?? 1
+            total += service.cost * count
+        }
+        return .success(total)
+    }
+
+    mutating func requestBooking(_ input: Input) -> Outcome {
+        if let refusal = spendRefusal(.services) { return Engine.refused(refusal) }
+        let bookingID = input.string("booking")!
+        if state.bookings[bookingID] != nil {
+            return Engine.refused(Reason(.bookingExists, "booking \(truncated(bookingID)) already exists"))
+        }
+        let requests: [ServiceRequest]
+        switch input.serviceRequests() {
+        case let .success(value): requests = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        let total: Int64
+        switch quote(requests) {
+        case let .success(value): total = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        if let refusal = insufficient(input.member, needed: total) { return Engine.refused(refusal) }
+        let parts = takeFromLots(input.member, points: total, at: input.at, kind: .hold, input: input.id,
+                                 reason: "\(formatPoints(total)) \(pointsName) held for booking \(truncated(bookingID))", hold: bookingID)
+        withMember(input.member) { $0.holds.append(Hold(id: bookingID, points: total, parts: parts)) }
+        state.bookings[bookingID] = Booking(id: bookingID, member: input.member, quote: total, status: .held, requestedAt: input.at,
+                                            services: requests.map(\.service))
+        touchedBookings.insert(bookingID)
+        touch(input.member, at: input.at)
+        var outcome = Engine.applied(-total)
+        outcome.quote = total
+        return outcome
+    }
+
+    mutating func settleBooking(_ input: Input) -> Outcome {
+        let bookingID = input.string("booking")!
+        guard let booking = state.bookings[bookingID] else {
+            return Engine.refused(Reason(.unknownBooking, "booking \(truncated(bookingID)) is not known"))
+        }
+        guard booking.member == input.member else {
+            return Engine.refused(Reason(.bookingOfAnotherMember, "booking \(truncated(bookingID)) is not this member's booking"))
+        }
+        guard booking.status == .held else {
+            return Engine.refused(Reason(.bookingNotHeld, "booking \(truncated(bookingID)) is already \(booking.status.rawValue)"))
+        }
+        guard let holdIndex = member(input.member).holds.firstIndex(where: { $0.id == bookingID }) else {
+            return Engine.refused(Reason(.bookingNotHeld, "booking \(truncated(bookingID)) holds no points"))
+        }
+        let hold = member(input.member).holds[holdIndex]
+        withMember(input.member) { $0.holds.remove(at: holdIndex) }
+        touchedBookings.insert(bookingID)
+        switch input.type {
+        case .bookingConfirmed:
+            state.bookings[bookingID]!.status = .confirmed
+            record(input.member, input.at, .capture, hold.points, reason: "booking \(truncated(bookingID)) confirmed: \(formatPoints(hold.points)) \(pointsName) spent",
+                   hold: bookingID, input: input.id)
+            return Engine.applied(0)
+        default:
+            let rejected = input.type == .bookingRejected
+            state.bookings[bookingID]!.status = rejected ? .rejected : .cancelled
+            releaseHold(input.member, hold, at: input.at, input: input.id,
+                        reason: "booking \(truncated(bookingID)) \(rejected ? "rejected" : "cancelled"): \(formatPoints(hold.points)) \(pointsName) returned")
+            return Engine.applied(hold.points)
+        }
+    }
+
+    /// Returns held points to the lots they came from, with their original expiry.
+    mutating func releaseHold(_ memberID: String, _ hold: Hold, at: Instant, input: String?, reason: String) {
+        for part in hold.parts {
+            withMember(memberID) { member in
+                if let index = member.lots.firstIndex(where: { $0.id == part.lot }) {
+                    member.lots[index].remaining += part.points
+                } else {
+                    let lot = Lot(id: part.lot, remaining: part.points, pending: false, availableAt: part.availableAt,
+                                  expiresAt: part.expiresAt, order: nil, rule: nil, noticed: true)
+                    let position = member.lots.firstIndex(where: { $0.id > part.lot }) ?? member.lots.count
+                    member.lots.insert(lot, at: position)
+                }
+            }
+            record(memberID, at, .holdRelease, part.points, reason: reason, lot: part.lot, hold: hold.id, input: input,
+                   expiresAt: part.expiresAt, availableAt: part.availableAt)
+            if let expiresAt = part.expiresAt, expiresAt <= at {
+                expireLot(memberID, lot: part.lot, at: at)
+            } else {
+                payDebt(memberID, from: part.lot, at: at)
+                scheduleExpiry(memberID, lot: part.lot)
+            }
+        }
+    }
+
+    // MARK: Adjustments
+
+    mutating func adjust(_ input: Input) -> Outcome {
+        let points = input.pointsField ?? 0
+        let why = input.string("reason")!
+        guard points != 0 else { return Engine.refused(Reason(.invalidField, "an adjustment must be more or less than 0 points")) }
+        if points > 0 {
+            grant(input.member, points: points, at: input.at, pendingDays: nil, input: input.id, rule: nil, order: nil,
+                  explanation: "adjustment: \(why)", kind: .adjust)
+        } else {
+            let balance = member(input.member).balance
+            guard -points <= balance else {
+                return Engine.refused(Reason(.belowZero, "an adjustment of \(formatPoints(points)) would take the balance below zero (\(formatPoints(max(0, balance))) available)"))
+            }
+            _ = takeFromLots(input.member, points: -points, at: input.at, kind: .adjust, input: input.id, reason: "adjustment: \(why)")
+            if program.tiers != nil {
+                let period = qualifyingPeriod(input.at)
+                withMember(input.member) { $0.qualifying[period, default: 0] += points }
+                updateTier(input.member, at: input.at)
+            }
+            touch(input.member, at: input.at)
+        }
+        return Engine.applied(points)
+    }
+}

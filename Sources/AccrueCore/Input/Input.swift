@@ -1,0 +1,276 @@
+/// The kinds of input a shop sends.
+public enum InputType: String, Sendable, CaseIterable, Codable {
+    case memberJoined = "member.joined"
+    case orderCompleted = "order.completed"
+    case orderRefunded = "order.refunded"
+    case orderDisputed = "order.disputed"
+    case reviewPosted = "review.posted"
+    case memberSignedIn = "member.signed_in"
+    case postPublished = "post.published"
+    case sharePosted = "share.posted"
+    case referralCompleted = "referral.completed"
+    case campaignJoined = "campaign.joined"
+    case pointsRedeemed = "points.redeemed"
+    case rewardClaimed = "reward.claimed"
+    case bookingRequested = "booking.requested"
+    case bookingConfirmed = "booking.confirmed"
+    case bookingRejected = "booking.rejected"
+    case bookingCancelled = "booking.cancelled"
+    case pointsAdjusted = "points.adjusted"
+
+    /// How sentences name inputs of this type when no rule names them: "posts", "sign-ins".
+    public var plural: String {
+        switch self {
+        case .memberJoined: return "joining"
+        case .orderCompleted: return "orders"
+        case .orderRefunded: return "refunds"
+        case .orderDisputed: return "disputes"
+        case .reviewPosted: return "reviews"
+        case .memberSignedIn: return "sign-ins"
+        case .postPublished: return "posts"
+        case .sharePosted: return "shares"
+        case .referralCompleted: return "referrals"
+        case .campaignJoined: return "taking part in campaigns"
+        case .pointsRedeemed: return "checkout redemptions"
+        case .rewardClaimed: return "reward claims"
+        case .bookingRequested: return "booking requests"
+        case .bookingConfirmed: return "booking confirmations"
+        case .bookingRejected: return "booking rejections"
+        case .bookingCancelled: return "booking cancellations"
+        case .pointsAdjusted: return "adjustments"
+        }
+    }
+
+    /// The data fields this type accepts, and which of them are required.
+    var fields: [(name: String, required: Bool)] {
+        switch self {
+        case .memberJoined: return [("birthday", false), ("guest", false)]
+        case .orderCompleted:
+            return [("order", true), ("amount", true), ("currency", true), ("seller", false), ("category", false),
+                    ("international", false), ("guest", false)]
+        case .orderRefunded: return [("order", true), ("amount", true), ("currency", false)]
+        case .orderDisputed: return [("order", true)]
+        case .reviewPosted: return [("order", true), ("product", true)]
+        case .memberSignedIn, .sharePosted: return [("product", false)]
+        case .postPublished: return [("post", true)]
+        case .referralCompleted: return [("referred", true)]
+        case .campaignJoined: return [("campaign", true)]
+        case .pointsRedeemed: return [("order", true), ("points", true), ("order_amount", true), ("currency", false)]
+        case .rewardClaimed: return [("reward", true)]
+        case .bookingRequested: return [("booking", true), ("services", true)]
+        case .bookingConfirmed, .bookingRejected, .bookingCancelled: return [("booking", true)]
+        case .pointsAdjusted: return [("points", true), ("reason", true)]
+        }
+    }
+}
+
+/// One service line of a booking request.
+public struct ServiceRequest: Sendable, Equatable {
+    public var service: String
+    public var airport: String?
+    /// nights, meals or days as given; nil when missing (counted as 1).
+    public var counts: [String: Int64]
+    public var date: String?
+}
+
+/// A decoded input: the envelope checked, the data's fields typed. Rules of the program are not
+/// applied yet; that is the engine's work.
+public struct Input: Sendable {
+    public var id: String
+    public var type: InputType
+    public var member: String
+    public var at: Instant
+    /// The data object, with string, boolean and integer fields as given.
+    public var data: [String: JSON]
+    /// The canonical text of the whole input, compared to decide duplicates.
+    public var canonical: String
+
+    /// A string field of `data`.
+    public func string(_ key: String) -> String? {
+        if case let .string(s)? = data[key] { return s }
+        return nil
+    }
+
+    /// A boolean field of `data`.
+    public func bool(_ key: String) -> Bool? {
+        if case let .bool(b)? = data[key] { return b }
+        return nil
+    }
+}
+
+/// A decoded input, or why it could not be decoded (with whatever of the envelope was readable).
+public struct DecodedInput: Sendable {
+    public var input: Input?
+    public var refusal: Reason?
+    /// What was readable of the envelope when the input is refused.
+    public var id: String?
+    public var type: String?
+    public var member: String?
+    public var at: Instant?
+    public var canonical: String?
+}
+
+extension Input {
+    /// Decodes one input from its JSON bytes. Type checks on the data fields are done here; checks
+    /// that need the program (currency, known orders) are the engine's.
+    public static func decode<Bytes: Collection>(_ bytes: Bytes) -> DecodedInput where Bytes.Element == UInt8 {
+        if bytes.count > Limits.maximumInputBytes {
+            return DecodedInput(refusal: Reason(.malformedInput, "the input is larger than \(Limits.maximumInputBytes) bytes"))
+        }
+        let json: JSON
+        do {
+            json = try JSONReader.parse(bytes)
+        } catch {
+            return DecodedInput(refusal: Reason(.malformedInput, "the input is not valid JSON: \(error.description)"))
+        }
+        return decode(json)
+    }
+
+    /// Decodes one input from a parsed JSON value.
+    public static func decode(_ json: JSON) -> DecodedInput {
+        guard case let .object(pairs) = json else {
+            return DecodedInput(refusal: Reason(.malformedInput, "an input must be a JSON object, not \(json.kindName)"))
+        }
+        var result = DecodedInput()
+        let canonical = json.canonical
+        result.canonical = canonical
+        func refuse(_ code: ReasonCode, _ text: String) -> DecodedInput {
+            var r = result
+            r.refusal = Reason(code, text)
+            return r
+        }
+        // The id first, so that even a refused input can be answered by its id.
+        switch json["id"] {
+        case nil: return refuse(.invalidEnvelope, "the input has no \"id\"")
+        case let .string(id)?:
+            guard !id.isEmpty, id.count <= Limits.maximumStringLength, isPrintable(id) else {
+                return refuse(.invalidEnvelope, "\"id\" must be 1 to \(Limits.maximumStringLength) printable characters")
+            }
+            result.id = id
+        case let other?: return refuse(.invalidEnvelope, "\"id\" must be a string, not \(other.kindName)")
+        }
+        for (key, _) in pairs where !["id", "type", "member", "at", "data"].contains(key) {
+            return refuse(.unknownField, "the input has an unknown field \"\(truncated(key))\"")
+        }
+        guard case let .string(typeName)? = json["type"] else {
+            return refuse(.invalidEnvelope, "\"type\" must be a string naming the input's type")
+        }
+        result.type = truncated(typeName)
+        guard let type = InputType(rawValue: typeName) else {
+            return refuse(.unknownType, "\"\(truncated(typeName))\" is not a known input type")
+        }
+        guard case let .string(member)? = json["member"], !member.isEmpty, member.count <= Limits.maximumStringLength, isPrintable(member) else {
+            return refuse(.invalidEnvelope, "\"member\" must be a string of 1 to \(Limits.maximumStringLength) printable characters")
+        }
+        guard case let .string(atText)? = json["at"], let at = Instant(rfc3339: atText) else {
+            return refuse(.invalidEnvelope, "\"at\" must be a time with its zone, such as \"2026-03-01T10:00:00Z\"")
+        }
+        result.member = member
+        result.at = at
+        guard case let .object(dataPairs)? = json["data"] else {
+            return refuse(.invalidEnvelope, "\"data\" must be an object (use {} when the type has no data)")
+        }
+        var data: [String: JSON] = [:]
+        let fields = type.fields
+        for (key, value) in dataPairs {
+            guard fields.contains(where: { $0.name == key }) else {
+                return refuse(.unknownField, "\(type.rawValue) has no data field \"\(truncated(key))\"")
+            }
+            data[key] = value
+        }
+        for field in fields where field.required && data[field.name] == nil {
+            return refuse(.missingField, "\(type.rawValue) needs data field \"\(field.name)\"")
+        }
+        // Field types: money fields are decimal strings, flags booleans, point counts integers.
+        for (key, value) in data {
+            switch key {
+            case "amount", "order_amount":
+                guard case .string = value else {
+                    return refuse(.invalidMoney, "\"\(key)\" must be a decimal string such as \"120.50\", not \(value.kindName)")
+                }
+            case "international", "guest":
+                guard case .bool = value else { return refuse(.invalidField, "\"\(key)\" must be true or false") }
+            case "points":
+                guard case let .number(text) = value, let points = Int64(text) else {
+                    return refuse(.invalidField, "\"points\" must be a whole number")
+                }
+                guard points.magnitude <= UInt64(Limits.maximumPoints) else {
+                    return refuse(.amountTooLarge, "\"points\" must be at most \(formatPoints(Limits.maximumPoints)) in size")
+                }
+            case "services":
+                guard case let .array(items) = value else { return refuse(.invalidField, "\"services\" must be a list") }
+                guard !items.isEmpty else { return refuse(.invalidField, "a booking needs at least one service") }
+                guard items.count <= Limits.maximumServicesPerBooking else {
+                    return refuse(.limitExceeded, "a booking can hold at most \(Limits.maximumServicesPerBooking) services")
+                }
+            case "birthday":
+                guard case let .string(text) = value, CivilDate(text) != nil else {
+                    return refuse(.invalidField, "\"birthday\" must be a date such as \"1990-05-17\"")
+                }
+            default:
+                guard case let .string(text) = value else {
+                    return refuse(.invalidField, "\"\(key)\" must be a string, not \(value.kindName)")
+                }
+                let limit = key == "reason" ? 500 : Limits.maximumStringLength
+                guard !text.isEmpty, text.count <= limit, isPrintable(text) else {
+                    return refuse(.invalidField, "\"\(key)\" must be 1 to \(limit) printable characters")
+                }
+            }
+        }
+        result.input = Input(id: result.id!, type: type, member: member, at: at, data: data, canonical: canonical)
+        return result
+    }
+
+    /// The integer `points` field.
+    public var pointsField: Int64? {
+        if case let .number(text)? = data["points"] { return Int64(text) }
+        return nil
+    }
+
+    /// The booking's service lines, or why one is malformed.
+    public func serviceRequests() -> Result<[ServiceRequest], Reason> {
+        guard case let .array(items)? = data["services"] else { return .failure(Reason(.invalidField, "\"services\" must be a list")) }
+        var requests: [ServiceRequest] = []
+        for (i, item) in items.enumerated() {
+            guard case let .object(pairs) = item else {
+                return .failure(Reason(.invalidField, "service \(i + 1) must be an object"))
+            }
+            var request = ServiceRequest(service: "", airport: nil, counts: [:], date: nil)
+            for (key, value) in pairs {
+                switch key {
+                case "service", "airport", "date":
+                    guard case let .string(text) = value, !text.isEmpty, text.count <= Limits.maximumStringLength, isPrintable(text) else {
+                        return .failure(Reason(.invalidField, "\"\(key)\" of service \(i + 1) must be a string"))
+                    }
+                    if key == "service" { request.service = text } else if key == "airport" { request.airport = text } else { request.date = text }
+                case "nights", "meals", "days":
+                    guard case let .number(text) = value, let count = Int64(text) else {
+                        return .failure(Reason(.invalidField, "\"\(key)\" of service \(i + 1) must be a whole number"))
+                    }
+                    guard count > 0 else {
+                        return .failure(Reason(.invalidField, "\"\(key)\" of service \(i + 1) must be at least 1"))
+                    }
+                    guard count <= Limits.maximumServiceCount else {
+                        return .failure(Reason(.limitExceeded, "\"\(key)\" of service \(i + 1) must be at most \(Limits.maximumServiceCount)"))
+                    }
+                    request.counts[key] = count
+                default:
+                    return .failure(Reason(.unknownField, "service \(i + 1) has an unknown field \"\(truncated(key))\""))
+                }
+            }
+            guard !request.service.isEmpty else { return .failure(Reason(.missingField, "service \(i + 1) needs \"service\"")) }
+            requests.append(request)
+        }
+        return .success(requests)
+    }
+}
+
+/// Whether a string has no control characters.
+func isPrintable(_ text: String) -> Bool {
+    !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+}
+
+/// A string cut to a length that is safe to repeat in a sentence.
+func truncated(_ text: String) -> String {
+    text.count <= 60 ? text : String(text.prefix(57)) + "..."
+}

@@ -1,0 +1,146 @@
+/// Applies a log of inputs to a fresh state, as `accrue replay` does: due work up to each input's
+/// `at` runs before it, then up to `until`. Duplicates are judged against the inputs seen so far.
+public struct Replay: Sendable {
+    public private(set) var engine: Engine
+    public private(set) var outcomes: [Outcome] = []
+    public private(set) var entries: [Entry] = []
+    private var seen: [String: InputRecord] = [:]
+
+    public init(program: Program) {
+        engine = Engine(program: program)
+    }
+
+    /// Applies one input line (JSON bytes). Blank lines are not inputs and are skipped.
+    @discardableResult
+    public mutating func apply<Bytes: Collection>(line: Bytes) -> Outcome? where Bytes.Element == UInt8 {
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+        let decoded = Input.decode(line)
+        let outcome = engine.handle(decoded, prior: decoded.id.flatMap { seen[$0] })
+        if let id = decoded.id, let canonical = decoded.canonical, seen[id] == nil, outcome.code != .conflict {
+            seen[id] = InputRecord(canonical: canonical, outcome: outcome)
+        }
+        outcomes.append(outcome)
+        entries.append(contentsOf: engine.drain().entries)
+        return outcome
+    }
+
+    /// Runs due work up to `time`.
+    public mutating func advance(to time: Instant) {
+        engine.advance(to: time)
+        entries.append(contentsOf: engine.drain().entries)
+    }
+
+    /// Replays every line of a JSON-lines text, then advances to `until` (or the latest `at` seen).
+    public static func run(program: Program, text: [UInt8], until: Instant?) -> Replay {
+        var replay = Replay(program: program)
+        var start = 0
+        var latest: Instant?
+        for index in 0...text.count where index == text.count || text[index] == 0x0A {
+            let line = text[start..<index]
+            start = index + 1
+            if let outcome = replay.apply(line: line), let at = outcome.at, outcome.status != .duplicate {
+                latest = max(latest ?? at, at)
+            }
+        }
+        if let end = until ?? latest { replay.advance(to: end) }
+        return replay
+    }
+
+    /// The replay document: one outcome per input line, then every member at the end.
+    public func document() -> ReplayDocument {
+        ReplayDocument(outcomes: outcomes, members: engine.state.members.keys.sorted().map { MemberSummary(engine.state.members[$0]!, program: engine.program) })
+    }
+}
+
+/// The JSON document `accrue replay` prints.
+public struct ReplayDocument: Sendable, Encodable {
+    public var outcomes: [Outcome]
+    public var members: [MemberSummary]
+}
+
+/// A member at the end of a replay, as the replay contract names the fields.
+public struct MemberSummary: Sendable, Encodable, Equatable {
+    public struct RewardLine: Sendable, Encodable, Equatable {
+        public var reward: String
+        public var code: String
+        public var value: String?
+    }
+    public struct LotLine: Sendable, Encodable, Equatable {
+        public var lot: Int64
+        public var points: Int64
+        public var pending: Bool
+        public var availableAt: Instant
+        public var expiresAt: Instant?
+
+        enum CodingKeys: String, CodingKey {
+            case lot, points, pending
+            case availableAt = "available_at"
+            case expiresAt = "expires_at"
+        }
+    }
+    public var member: String
+    public var balance: Int64
+    public var pending: Int64
+    public var held: Int64
+    public var tier: String?
+    public var nextTier: String?
+    public var nextTierAt: Instant?
+    public var rewards: [RewardLine]
+    public var lots: [LotLine]
+
+    public init(_ state: MemberState, program: Program) {
+        member = state.id
+        balance = state.balance
+        pending = state.pending
+        held = state.held
+        tier = state.tier
+        nextTier = state.nextTier
+        nextTierAt = state.nextTierAt
+        rewards = state.coupons.map { RewardLine(reward: $0.reward, code: $0.code, value: $0.valueMinorUnits.map { Money.format(minorUnits: $0) }) }
+        lots = state.lots.map { LotLine(lot: $0.id, points: $0.remaining, pending: $0.pending, availableAt: $0.availableAt, expiresAt: $0.expiresAt) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case member, balance, pending, held, tier, rewards, lots
+        case nextTier = "next_tier"
+        case nextTierAt = "next_tier_at"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(member, forKey: .member)
+        try c.encode(balance, forKey: .balance)
+        try c.encode(pending, forKey: .pending)
+        try c.encode(held, forKey: .held)
+        try c.encode(tier, forKey: .tier)
+        try c.encodeIfPresent(nextTier, forKey: .nextTier)
+        try c.encodeIfPresent(nextTierAt, forKey: .nextTierAt)
+        try c.encode(rewards, forKey: .rewards)
+        try c.encode(lots, forKey: .lots)
+    }
+}
+
+extension Outcome {
+    enum CodingKeys: String, CodingKey {
+        case id, status, points, reason, code, member, type, at, rules, voucher, quote, first, seq
+    }
+
+    /// `id`, `status`, `points` and `reason` are always written (null when absent), as the replay
+    /// contract promises; the rest only when present.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(status, forKey: .status)
+        try c.encode(points, forKey: .points)
+        try c.encode(reason, forKey: .reason)
+        try c.encodeIfPresent(code, forKey: .code)
+        try c.encodeIfPresent(member, forKey: .member)
+        try c.encodeIfPresent(type, forKey: .type)
+        try c.encodeIfPresent(at, forKey: .at)
+        try c.encodeIfPresent(rules, forKey: .rules)
+        try c.encodeIfPresent(voucher, forKey: .voucher)
+        try c.encodeIfPresent(quote, forKey: .quote)
+        try c.encodeIfPresent(first, forKey: .first)
+        try c.encodeIfPresent(seq, forKey: .seq)
+    }
+}

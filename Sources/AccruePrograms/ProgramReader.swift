@@ -1,0 +1,285 @@
+import AccrueCore
+import Yams
+
+/// The sections of a program file, read into the core's `Program`.
+extension Reader {
+    func program(_ root: Node) -> Program? {
+        let keys = ["program", "name", "version", "description", "time_zone", "currency", "points", "guests_earn", "excluded_sellers",
+                    "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday"]
+        guard let map = fields(root, "", allowed: keys) else { return nil }
+        let id = identifier(map, "program", "")
+        let name = string(map, "name", "", required: true)
+        let version = integer(map, "version", "", minimum: 1, maximum: 1_000_000).map(Int.init) ?? 1
+        var calendar: LocalCalendar?
+        if let zone = string(map, "time_zone", "", required: true) {
+            calendar = LocalCalendar(identifier: zone)
+            if calendar == nil { problem(map["time_zone"], "time_zone", "\"\(zone)\" is not a known time zone (use an IANA name such as Asia/Shanghai)") }
+        }
+        let currency = string(map, "currency", "", required: true, pattern: { $0.count == 3 && $0.allSatisfy { $0.isUppercase && $0.isASCII } },
+                              expected: "an ISO 4217 code such as USD")
+        let points = map["points"].flatMap { pointsCurrency($0) }
+        if map["points"] == nil { problem(nil, "points", "is required") }
+        let expiry = map["expiry"].flatMap { self.expiry($0) } ?? Expiry.none
+        let checkout = map["checkout"].flatMap { self.checkout($0) }
+        let tiers = map["tiers"].flatMap { self.tiers($0) }
+        var policy = CampaignPolicy.highest
+        if let text = string(map, "campaign_policy", "", pattern: { CampaignPolicy(rawValue: $0) != nil }, expected: "highest or multiply") {
+            policy = CampaignPolicy(rawValue: text)!
+        }
+        let campaigns = (list(map, "campaigns", "", maximum: ProgramFileLimits.maximumCampaigns) ?? []).compactMap { campaign($0.0, $0.1) }
+        let rules = (list(map, "rules", "", maximum: ProgramFileLimits.maximumRules) ?? []).compactMap { rule($0.0, $0.1) }
+        if map["rules"] == nil { problem(nil, "rules", "is required (an empty list when nothing earns)") }
+        let rewards = (list(map, "rewards", "", maximum: ProgramFileLimits.maximumRewards) ?? []).compactMap { reward($0.0, $0.1) }
+        let services = (list(map, "services", "", maximum: ProgramFileLimits.maximumServices) ?? []).compactMap { service($0.0, $0.1) }
+        let birthday = map["birthday"].flatMap { coupon($0, "birthday") }
+        checkUnique(rules.map(\.id), map["rules"], "rules", what: "rule")
+        checkUnique(campaigns.map(\.id), map["campaigns"], "campaigns", what: "campaign")
+        checkUnique(rewards.map(\.id), map["rewards"], "rewards", what: "reward")
+        checkUnique(services.map(\.id), map["services"], "services", what: "service")
+        if let points {
+            if points.spendableAt.contains(.checkout), checkout == nil {
+                problem(map["points"], "points.spend", "includes checkout, so the program needs a checkout section")
+            }
+            if !rewards.isEmpty, !points.spendableAt.contains(.rewards) {
+                problem(map["rewards"], "rewards", "the points are not spendable on rewards (points.spend)")
+            }
+            if !services.isEmpty, !points.spendableAt.contains(.services) {
+                problem(map["services"], "services", "the points are not spendable on services (points.spend)")
+            }
+            if points.spendableAt.contains(.checkout), points.valueMinorUnits == 0 {
+                problem(map["points"], "points.value", "is required when points pay at checkout")
+            }
+        }
+        if rules.contains(where: \.tierMultiplier), tiers == nil {
+            problem(map["rules"], "rules", "a rule uses the tier multiplier but the program has no tiers")
+        }
+        guard problems.isEmpty, let id, let name, let calendar, let currency, let points else { return nil }
+        return Program(id: id, name: name, version: version, calendar: calendar, moneyCurrency: currency, points: points,
+                       guestsEarn: bool(map, "guests_earn", "") ?? false,
+                       excludedSellers: strings(map, "excluded_sellers", "") ?? [], rules: rules, campaigns: campaigns,
+                       campaignPolicy: policy, expiry: expiry, checkout: checkout, tiers: tiers, rewards: rewards,
+                       services: services, birthday: birthday)
+    }
+
+    func checkUnique(_ ids: [String], _ node: Node?, _ path: String, what: String) {
+        var seen: Set<String> = []
+        for id in ids where !seen.insert(id).inserted {
+            problem(node, path, "the \(what) id \"\(id)\" is used twice")
+        }
+    }
+
+    func pointsCurrency(_ node: Node) -> PointsCurrency? {
+        guard let map = fields(node, "points", allowed: ["code", "name", "spend", "value", "not_spendable_reason"]) else { return nil }
+        let code = identifier(map, "code", "points") ?? "points"
+        let name = string(map, "name", "points") ?? "points"
+        var places: [SpendPlace] = []
+        for (index, text) in (strings(map, "spend", "points") ?? []).enumerated() {
+            guard let place = SpendPlace(rawValue: text) else {
+                problem(map["spend"], "points.spend[\(index)]", "\"\(text)\" is not a place to spend (checkout, rewards, services)")
+                continue
+            }
+            places.append(place)
+        }
+        var valuePoints: Int64 = 1
+        var valueMinor: Int64 = 0
+        if let valueNode = map["value"], let value = fields(valueNode, "points.value", allowed: ["points", "money"]) {
+            valuePoints = integer(value, "points", "points.value", required: true, minimum: 1) ?? 1
+            valueMinor = self.money(value, "money", "points.value", required: true) ?? 0
+        }
+        return PointsCurrency(code: code, name: name, spendableAt: places, valuePoints: valuePoints, valueMinorUnits: valueMinor,
+                              notSpendableReason: string(map, "not_spendable_reason", "points"))
+    }
+
+    func expiry(_ node: Node) -> Expiry? {
+        guard let map = fields(node, "expiry", allowed: ["model", "months", "days", "notice_days"]) else { return nil }
+        let notice = integer(map, "notice_days", "expiry", minimum: 1, maximum: 3_650)
+        switch string(map, "model", "expiry", required: true) {
+        case "none"?: return Expiry.none
+        case "months_after_available"?:
+            guard let months = integer(map, "months", "expiry", required: true, minimum: 1, maximum: 1_200) else { return nil }
+            return .monthsAfterAvailable(months: months, noticeDays: notice)
+        case "inactivity"?:
+            guard let days = integer(map, "days", "expiry", required: true, minimum: 1, maximum: 36_500) else { return nil }
+            if let notice, notice >= days { problem(map["notice_days"], "expiry.notice_days", "must be less than days") }
+            return .inactivity(days: days, noticeDays: notice)
+        case let other?:
+            problem(map["model"], "expiry.model", "\"\(other)\" is not an expiry model (none, months_after_available, inactivity)")
+            return nil
+        case nil: return nil
+        }
+    }
+
+    func checkout(_ node: Node) -> CheckoutPolicy? {
+        guard let map = fields(node, "checkout", allowed: ["minimum", "multiple", "max_share_percent"]) else { return nil }
+        guard let minimum = integer(map, "minimum", "checkout", required: true, minimum: 1),
+              let share = integer(map, "max_share_percent", "checkout", required: true, minimum: 1, maximum: 100) else { return nil }
+        return CheckoutPolicy(minimum: minimum, multiple: integer(map, "multiple", "checkout", minimum: 1), maximumSharePercent: share)
+    }
+
+    func coupon(_ node: Node, _ path: String) -> CouponGrant? {
+        guard let map = fields(node, path, allowed: ["id", "name", "value"]) else { return nil }
+        guard let id = identifier(map, "id", path), let name = string(map, "name", path, required: true),
+              let value = money(map, "value", path, required: true) else { return nil }
+        return CouponGrant(id: id, name: name, valueMinorUnits: value)
+    }
+
+    func tiers(_ node: Node) -> Tiers? {
+        guard let map = fields(node, "tiers", allowed: ["basis", "months", "effective_day", "levels"]) else { return nil }
+        let basis: TierBasis
+        switch string(map, "basis", "tiers", required: true) {
+        case "calendar_year"?: basis = .calendarYear
+        case "rolling_months"?:
+            guard let months = integer(map, "months", "tiers", required: true, minimum: 1, maximum: 120),
+                  let day = integer(map, "effective_day", "tiers", required: true, minimum: 1, maximum: 28) else { return nil }
+            basis = .rollingMonths(months: months, effectiveDay: day)
+        case let other?:
+            problem(map["basis"], "tiers.basis", "\"\(other)\" is not a tier basis (calendar_year, rolling_months)")
+            return nil
+        case nil: return nil
+        }
+        var levels: [Level] = []
+        for (levelNode, levelPath) in list(map, "levels", "tiers", maximum: ProgramFileLimits.maximumLevels) ?? [] {
+            guard let level = fields(levelNode, levelPath, allowed: ["id", "name", "threshold", "multiplier", "coupon", "benefits"]) else { continue }
+            guard let id = identifier(level, "id", levelPath), let threshold = integer(level, "threshold", levelPath, required: true) else { continue }
+            if let previous = levels.last, threshold <= previous.threshold {
+                problem(level["threshold"], levelPath + ".threshold", "must be above the previous level's \(previous.threshold)")
+            }
+            if levels.isEmpty, threshold != 0 { problem(level["threshold"], levelPath + ".threshold", "the first level's threshold must be 0") }
+            levels.append(Level(id: id, name: string(level, "name", levelPath), threshold: threshold,
+                                multiplier: ratio(level, "multiplier", levelPath) ?? .one,
+                                reward: level["coupon"].flatMap { coupon($0, levelPath + ".coupon") },
+                                benefits: strings(level, "benefits", levelPath, maximum: 20) ?? []))
+        }
+        if levels.isEmpty {
+            problem(map["levels"] ?? node, "tiers.levels", "needs at least one level")
+            return nil
+        }
+        checkUnique(levels.map(\.id), map["levels"], "tiers.levels", what: "level")
+        return Tiers(basis: basis, levels: levels)
+    }
+
+    func campaign(_ node: Node, _ path: String) -> Campaign? {
+        guard let map = fields(node, path, allowed: ["id", "name", "from", "to", "multiplier", "categories"]) else { return nil }
+        let dateCheck: (String) -> Bool = { CivilDate($0) != nil }
+        guard let id = identifier(map, "id", path),
+              let fromText = string(map, "from", path, required: true, pattern: dateCheck, expected: "a date such as 2026-11-01"),
+              let toText = string(map, "to", path, required: true, pattern: dateCheck, expected: "a date such as 2026-11-11"),
+              let multiplier = ratio(map, "multiplier", path) else {
+            if map["multiplier"] == nil { problem(node, path + ".multiplier", "is required") }
+            return nil
+        }
+        let from = CivilDate(fromText)!, to = CivilDate(toText)!
+        if to < from { problem(map["to"], path + ".to", "is before from") }
+        return Campaign(id: id, name: string(map, "name", path) ?? id, from: from, to: to, multiplier: multiplier,
+                        categories: strings(map, "categories", path))
+    }
+
+    static let earningTypes: [InputType] = [.memberJoined, .orderCompleted, .reviewPosted, .memberSignedIn, .postPublished,
+                                            .sharePosted, .referralCompleted, .campaignJoined]
+
+    func rule(_ node: Node, _ path: String) -> Rule? {
+        let keys = ["id", "on", "label", "title", "earn", "when", "multipliers", "pending_days", "caps", "once_per"]
+        guard let map = fields(node, path, allowed: keys) else { return nil }
+        let id = identifier(map, "id", path)
+        var type: InputType?
+        if let on = string(map, "on", path, required: true) {
+            type = InputType(rawValue: on)
+            if type == nil {
+                problem(map["on"], path + ".on", "\"\(on)\" is not an input type")
+            } else if !Reader.earningTypes.contains(type!) {
+                problem(map["on"], path + ".on", "\(on) cannot earn (earning types: \(Reader.earningTypes.map(\.rawValue).joined(separator: ", ")))")
+                type = nil
+            }
+        }
+        var earn: Earn?
+        if let earnNode = map["earn"], let e = fields(earnNode, path + ".earn", allowed: ["points", "per_amount", "max", "cumulative_per"]) {
+            let points = integer(e, "points", path + ".earn", required: true, minimum: 1, maximum: 1_000_000)
+            let perAmount = money(e, "per_amount", path + ".earn")
+            let cumulative = money(e, "cumulative_per", path + ".earn")
+            let maximum = integer(e, "max", path + ".earn", minimum: 1)
+            if let points {
+                if perAmount != nil, cumulative != nil {
+                    problem(earnNode, path + ".earn", "takes per_amount or cumulative_per, not both")
+                } else if let per = perAmount {
+                    if per == 0 { problem(e["per_amount"], path + ".earn.per_amount", "must be more than 0") }
+                    earn = .perAmount(perMinorUnits: max(per, 1), points: points, maximum: maximum)
+                } else if let per = cumulative {
+                    if per == 0 { problem(e["cumulative_per"], path + ".earn.cumulative_per", "must be more than 0") }
+                    if type != nil, type != .orderCompleted { problem(e["cumulative_per"], path + ".earn.cumulative_per", "applies to order.completed only") }
+                    earn = .cumulative(perMinorUnits: max(per, 1), points: points)
+                } else {
+                    if maximum != nil { problem(e["max"], path + ".earn.max", "applies to per_amount earning only") }
+                    earn = .fixed(points)
+                }
+                if perAmount != nil || cumulative != nil, let type, type != .orderCompleted {
+                    problem(earnNode, path + ".earn", "earning per amount applies to order.completed only")
+                }
+            }
+        } else if map["earn"] == nil {
+            problem(node, path + ".earn", "is required")
+        }
+        var conditions = Conditions()
+        if let whenNode = map["when"], let w = fields(whenNode, path + ".when", allowed: ["min_amount", "international", "categories", "known_order_min"]) {
+            conditions = Conditions(minimumAmount: money(w, "min_amount", path + ".when"), international: bool(w, "international", path + ".when"),
+                                    categories: strings(w, "categories", path + ".when"), knownOrderMinimum: money(w, "known_order_min", path + ".when"))
+        }
+        var tierMultiplier = false, campaignMultiplier = false
+        for (index, name) in (strings(map, "multipliers", path) ?? []).enumerated() {
+            switch name {
+            case "tier": tierMultiplier = true
+            case "campaigns": campaignMultiplier = true
+            default: problem(map["multipliers"], "\(path).multipliers[\(index)]", "\"\(name)\" is not a multiplier (tier, campaigns)")
+            }
+        }
+        var caps: [Cap] = []
+        for (capNode, capPath) in list(map, "caps", path, maximum: ProgramFileLimits.maximumCaps) ?? [] {
+            guard let c = fields(capNode, capPath, allowed: ["per", "count", "points"]) else { continue }
+            guard let periodText = string(c, "per", capPath, required: true) else { continue }
+            guard let period = Period(rawValue: periodText) else {
+                problem(c["per"], capPath + ".per", "\"\(periodText)\" is not a period (day, month, year)")
+                continue
+            }
+            let count = integer(c, "count", capPath, minimum: 1)
+            let points = integer(c, "points", capPath, minimum: 1)
+            if count == nil, points == nil { problem(capNode, capPath, "needs count or points") }
+            caps.append(Cap(period: period, count: count, points: points))
+        }
+        let oncePer = strings(map, "once_per", path, maximum: 4) ?? []
+        let pendingDays = integer(map, "pending_days", path, minimum: 0, maximum: 3_650)
+        guard let id, let type, let earn else { return nil }
+        let label = string(map, "label", path) ?? type.plural
+        return Rule(id: id, on: type, label: label, title: string(map, "title", path) ?? id, earn: earn, conditions: conditions,
+                    tierMultiplier: tierMultiplier, campaignMultiplier: campaignMultiplier, pendingDays: pendingDays,
+                    caps: caps, oncePer: oncePer)
+    }
+
+    func reward(_ node: Node, _ path: String) -> Reward? {
+        let keys = ["id", "name", "kind", "cost", "stock", "limit", "code_prefix", "value"]
+        guard let map = fields(node, path, allowed: keys) else { return nil }
+        guard let id = identifier(map, "id", path), let name = string(map, "name", path, required: true),
+              let cost = integer(map, "cost", path, required: true, minimum: 1) else { return nil }
+        var kind = Reward.Kind.item
+        if let text = string(map, "kind", path) {
+            if let k = Reward.Kind(rawValue: text) { kind = k } else { problem(map["kind"], path + ".kind", "\"\(text)\" is not a reward kind (voucher, draw_entry, item)") }
+        }
+        var limitCount: Int64?, limitPeriod: Period?
+        if let limitNode = map["limit"], let l = fields(limitNode, path + ".limit", allowed: ["count", "per"]) {
+            limitCount = integer(l, "count", path + ".limit", required: true, minimum: 1)
+            if let text = string(l, "per", path + ".limit", required: true) {
+                limitPeriod = Period(rawValue: text)
+                if limitPeriod == nil { problem(l["per"], path + ".limit.per", "\"\(text)\" is not a period (day, month, year)") }
+            }
+        }
+        return Reward(id: id, name: name, kind: kind, cost: cost, stock: integer(map, "stock", path), limitCount: limitCount,
+                      limitPeriod: limitPeriod, codePrefix: string(map, "code_prefix", path), valueMinorUnits: money(map, "value", path))
+    }
+
+    func service(_ node: Node, _ path: String) -> Service? {
+        guard let map = fields(node, path, allowed: ["id", "name", "cost", "unit", "airports", "airport_rule"]) else { return nil }
+        guard let id = identifier(map, "id", path), let name = string(map, "name", path, required: true),
+              let cost = integer(map, "cost", path, required: true, minimum: 1) else { return nil }
+        let unit = string(map, "unit", path, pattern: { ["nights", "meals", "days"].contains($0) }, expected: "nights, meals or days")
+        return Service(id: id, name: name, cost: cost, unit: unit, airports: strings(map, "airports", path),
+                       airportRule: string(map, "airport_rule", path))
+    }
+}

@@ -1,0 +1,82 @@
+import AccrueCore
+import AccruePrograms
+import ArgumentParser
+import Foundation
+
+@main
+struct Accrue: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accrue",
+        abstract: "Accrue: a loyalty points engine.",
+        subcommands: [Replay.self, Programs.self],
+        defaultSubcommand: Replay.self)
+}
+
+/// Writes a message to standard error.
+func warn(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Loads a program by name or path, optionally as another instance (`--as store-123`).
+func loadProgram(_ nameOrPath: String, as instance: String?) throws -> Program {
+    do {
+        let program = try Presets.load(nameOrPath)
+        guard let instance else { return program }
+        guard !instance.isEmpty, instance.count <= 64,
+              instance.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }) else {
+            throw ValidationError("--as must be an id of lower-case letters, digits, '-' and '_'")
+        }
+        return program.instance(id: instance)
+    } catch let error as ProgramFileError {
+        warn(error.description)
+        throw ExitCode(2)
+    }
+}
+
+func readFile(_ path: String) throws -> [UInt8] {
+    if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        warn("accrue: cannot read \(path)")
+        throw ExitCode(2)
+    }
+    return Array(data)
+}
+
+func parseTime(_ text: String?) throws -> Instant? {
+    guard let text else { return nil }
+    guard let instant = Instant(rfc3339: text) else {
+        throw ValidationError("\(text) is not a time such as 2027-03-10T00:00:00Z")
+    }
+    return instant
+}
+
+func jsonText<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try! encoder.encode(value), as: UTF8.self)
+}
+
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply a log of inputs to a fresh, empty state and print what happened as one JSON document.")
+
+    @Option(name: .long, help: "A preset name (jd-points) or the path of a program file.")
+    var program: String
+
+    @Option(name: .long, help: "Run the program under another id (a store's own program, such as store-123).")
+    var `as`: String?
+
+    @Option(name: .long, help: "A JSON-lines file of inputs, or - for standard input.")
+    var events: String
+
+    @Option(name: .long, help: "Run due work (pending, expiry, tiers) up to this time; default: the last input's time.")
+    var until: String?
+
+    func run() throws {
+        let program = try loadProgram(program, as: `as`)
+        let until = try parseTime(until)
+        let text = try readFile(events)
+        let replay = AccrueCore.Replay.run(program: program, text: text, until: until)
+        print(jsonText(replay.document()))
+    }
+}
