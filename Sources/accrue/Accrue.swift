@@ -8,8 +8,8 @@ struct Accrue: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accrue",
         abstract: "Accrue: a loyalty points engine.",
-        subcommands: [Replay.self, Programs.self],
-        defaultSubcommand: Replay.self)
+        subcommands: [Demo.self, Replay.self, Ingest.self, MemberCommand.self, Verify.self, Advance.self, Programs.self],
+        defaultSubcommand: Demo.self)
 }
 
 /// Writes a message to standard error.

@@ -66,7 +66,7 @@ public enum Audit {
             case .tierScheduled, .expiryNotice:
                 break
             }
-            member.lots = member.lots.filter { $0.value.remaining != 0 || $0.value.pending }
+            member.lots = member.lots.filter { $0.value.remaining != 0 }
             member.holds = member.holds.filter { $0.value != 0 }
             members[entry.member] = member
         }
@@ -76,7 +76,7 @@ public enum Audit {
     /// The state's view of a member in the same shape.
     public static func view(of member: MemberState) -> RebuiltMember {
         var view = RebuiltMember(tier: member.tier)
-        for lot in member.lots where lot.remaining != 0 || lot.pending {
+        for lot in member.lots where lot.remaining != 0 {
             view.lots[lot.id] = RebuiltLot(remaining: lot.remaining, pending: lot.pending, expiresAt: lot.expiresAt)
         }
         view.debt = member.debt

@@ -44,7 +44,8 @@ extension Engine {
             if firstReason == nil, let reason = evaluation.reason { firstReason = reason }
         }
         var outcome = Engine.applied(total)
-        let reasons = results.compactMap(\.reason)
+        var reasons: [String] = []
+        for reason in results.compactMap(\.reason) where !reasons.contains(reason) { reasons.append(reason) }
         if !reasons.isEmpty {
             outcome.reason = reasons.joined(separator: "; ")
             outcome.code = firstReason?.code

@@ -59,4 +59,23 @@ public struct Entry: Sendable, Codable, Equatable {
     public var code: String?
     /// A sentence for the member's history.
     public var reason: String
+
+    public init(seq: Int64, member: String, at: Instant, kind: EntryKind, points: Int64, lot: Int64? = nil, hold: String? = nil,
+                input: String? = nil, rule: String? = nil, expiresAt: Instant? = nil, availableAt: Instant? = nil,
+                tier: String? = nil, code: String? = nil, reason: String) {
+        self.seq = seq
+        self.member = member
+        self.at = at
+        self.kind = kind
+        self.points = points
+        self.lot = lot
+        self.hold = hold
+        self.input = input
+        self.rule = rule
+        self.expiresAt = expiresAt
+        self.availableAt = availableAt
+        self.tier = tier
+        self.code = code
+        self.reason = reason
+    }
 }

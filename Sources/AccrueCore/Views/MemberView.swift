@@ -1,0 +1,126 @@
+/// Where a member stands toward the next tier or level.
+public struct TierProgress: Sendable, Codable, Equatable {
+    public var tier: String
+    public var tierName: String
+    public var nextTier: String?
+    public var nextTierName: String?
+    /// Qualifying points counted so far in the current window.
+    public var counted: Int64
+    /// Points still needed for the next tier in this window; nil at the top.
+    public var needed: Int64?
+    /// What counts and over which window, in words.
+    public var window: String
+    /// For counted levels: when the next count runs and when its result takes effect.
+    public var nextCount: Instant?
+    public var nextEffective: Instant?
+    /// A level already counted that takes effect later.
+    public var scheduledTier: String?
+    public var scheduledAt: Instant?
+    public var benefits: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case tier, counted, needed, window, benefits
+        case tierName = "tier_name"
+        case nextTier = "next_tier"
+        case nextTierName = "next_tier_name"
+        case nextCount = "next_count"
+        case nextEffective = "next_effective"
+        case scheduledTier = "scheduled_tier"
+        case scheduledAt = "scheduled_at"
+    }
+}
+
+/// Everything a member page or `accrue member` shows about one member at one moment.
+public struct MemberView: Sendable, Codable, Equatable {
+    public struct LotLine: Sendable, Codable, Equatable {
+        public var points: Int64
+        public var pending: Bool
+        public var availableAt: Instant
+        public var expiresAt: Instant?
+
+        enum CodingKeys: String, CodingKey {
+            case points, pending
+            case availableAt = "available_at"
+            case expiresAt = "expires_at"
+        }
+    }
+
+    public var member: String
+    public var program: String
+    public var currency: String
+    public var balance: Int64
+    /// What the balance is worth, in the program's money (minor units); nil when points have no value.
+    public var balanceValue: String?
+    public var pending: Int64
+    public var held: Int64
+    public var lots: [LotLine]
+    /// Points expiring within the notice window (30 days unless the program says otherwise).
+    public var expiringSoon: [LotLine]
+    public var tier: TierProgress?
+    public var coupons: [Coupon]
+    public var guest: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case member, program, currency, balance, pending, held, lots, tier, coupons, guest
+        case balanceValue = "balance_value"
+        case expiringSoon = "expiring_soon"
+    }
+
+    /// The member's view at `now` (the program's clock when the caller has no better time).
+    public init(member state: MemberState, program: Program, now: Instant) {
+        member = state.id
+        self.program = program.id
+        currency = program.points.code
+        balance = state.balance
+        balanceValue = program.points.valueMinorUnits > 0
+            ? Money.format(minorUnits: program.points.moneyValue(of: max(0, state.balance))) + " " + program.moneyCurrency : nil
+        pending = state.pending
+        held = state.held
+        lots = state.lots.sorted { ($0.expiresAt?.milliseconds ?? Int64.max, $0.id) < ($1.expiresAt?.milliseconds ?? Int64.max, $1.id) }
+            .map { LotLine(points: $0.remaining, pending: $0.pending, availableAt: $0.availableAt, expiresAt: $0.expiresAt) }
+        var horizon: Int64 = 30
+        var soonest: [LotLine] = []
+        switch program.expiry {
+        case let .monthsAfterAvailable(_, notice):
+            horizon = notice ?? 30
+            soonest = lots.filter { !$0.pending && ($0.expiresAt.map { $0 <= now.adding(days: horizon) } ?? false) }
+        case let .inactivity(days, notice):
+            horizon = notice ?? 30
+            if let last = state.lastActivity, state.balance > 0, last.adding(days: days) <= now.adding(days: horizon) {
+                soonest = [LotLine(points: state.balance, pending: false, availableAt: last, expiresAt: last.adding(days: days))]
+            }
+        case .none:
+            break
+        }
+        expiringSoon = soonest
+        coupons = state.coupons
+        guest = state.guest
+        tier = MemberView.progress(state, program: program, now: now)
+    }
+
+    static func progress(_ state: MemberState, program: Program, now: Instant) -> TierProgress? {
+        guard let tiers = program.tiers else { return nil }
+        let index = tiers.index(of: state.tier) ?? 0
+        let level = tiers.levels[index]
+        let next = index + 1 < tiers.levels.count ? tiers.levels[index + 1] : nil
+        var progress = TierProgress(tier: level.id, tierName: level.name, nextTier: next?.id, nextTierName: next?.name, counted: 0,
+                                    needed: nil, window: "", nextCount: nil, nextEffective: nil, scheduledTier: state.nextTier,
+                                    scheduledAt: state.nextTierAt, benefits: level.benefits)
+        let calendar = program.calendar
+        switch tiers.basis {
+        case .calendarYear:
+            let year = calendar.periodIndex(.year, of: now)
+            progress.counted = state.qualifying[year] ?? 0
+            progress.window = "\(program.points.name) that became available in \(year) (local calendar year); on 1 January the tier falls back to what the past year's total earns"
+        case let .rollingMonths(months, effectiveDay):
+            let month = calendar.monthIndex(of: now)
+            progress.counted = state.qualifying.filter { $0.key > month - months && $0.key <= month }.reduce(0) { $0 + $1.value }
+            let count = calendar.next(dayOfMonth: 1, after: now)
+            progress.nextCount = count
+            progress.nextEffective = calendar.instant(calendar.date(of: count).inYearMonth(day: effectiveDay))
+            progress.window = "\(program.points.name) earned in the \(months) calendar months up to the end of this month, counted on \(calendar.date(of: count)) and taking effect on \(calendar.date(of: progress.nextEffective!))"
+        }
+        if let next { progress.needed = max(0, next.threshold - progress.counted) }
+        return progress
+    }
+}

@@ -1,0 +1,302 @@
+import AccrueCore
+import AccrueStore
+import Foundation
+import GRDB
+
+/// The embedded store: SQLite through GRDB, in WAL mode with synchronous FULL, so that a commit
+/// that returned survives a crash or a power cut.
+public final class SQLiteStore: LedgerStore, @unchecked Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteStore.migrator.migrate(pool)
+    }
+
+    /// Numbered, append-only migrations.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001-ledger") { db in
+            try db.execute(sql: """
+                CREATE TABLE programs (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    base TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    source TEXT NOT NULL,
+                    header TEXT
+                );
+                CREATE TABLE program_versions (
+                    id TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    source TEXT NOT NULL,
+                    PRIMARY KEY (id, version)
+                ) WITHOUT ROWID;
+                CREATE TABLE members (
+                    program TEXT NOT NULL,
+                    member TEXT NOT NULL,
+                    balance INTEGER NOT NULL,
+                    pending INTEGER NOT NULL,
+                    held INTEGER NOT NULL,
+                    tier TEXT,
+                    state TEXT NOT NULL,
+                    PRIMARY KEY (program, member)
+                ) WITHOUT ROWID;
+                CREATE TABLE orders (
+                    program TEXT NOT NULL,
+                    order_id TEXT NOT NULL,
+                    member TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    PRIMARY KEY (program, order_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE bookings (
+                    program TEXT NOT NULL,
+                    booking TEXT NOT NULL,
+                    member TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    PRIMARY KEY (program, booking)
+                ) WITHOUT ROWID;
+                CREATE TABLE inputs (
+                    position INTEGER PRIMARY KEY AUTOINCREMENT,
+                    program TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    member TEXT,
+                    seq INTEGER,
+                    status TEXT NOT NULL,
+                    points INTEGER NOT NULL,
+                    canonical TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    UNIQUE (program, id)
+                );
+                CREATE INDEX inputs_by_member ON inputs (program, member, seq);
+                CREATE TABLE entries (
+                    program TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    member TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    points INTEGER NOT NULL,
+                    lot INTEGER,
+                    hold TEXT,
+                    input TEXT,
+                    rule TEXT,
+                    expires_at INTEGER,
+                    available_at INTEGER,
+                    tier TEXT,
+                    code TEXT,
+                    reason TEXT NOT NULL,
+                    PRIMARY KEY (program, seq)
+                ) WITHOUT ROWID;
+                CREATE INDEX entries_by_member ON entries (program, member, seq);
+                """)
+        }
+        return migrator
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    public func register(_ program: StoredProgram) throws {
+        try pool.write { db in
+            let existing = try Row.fetchOne(db, sql: "SELECT source, version FROM programs WHERE id = ?", arguments: [program.id])
+            if let existing {
+                let source: String = existing["source"]
+                guard source != program.source else { return }
+                let version: Int = existing["version"]
+                let next = max(version + 1, program.version)
+                try db.execute(sql: "UPDATE programs SET source = ?, base = ?, version = ? WHERE id = ?",
+                               arguments: [program.source, program.base, next, program.id])
+                try db.execute(sql: "INSERT INTO program_versions (id, version, source) VALUES (?, ?, ?)",
+                               arguments: [program.id, next, program.source])
+            } else {
+                try db.execute(sql: "INSERT INTO programs (id, base, version, source) VALUES (?, ?, ?, ?)",
+                               arguments: [program.id, program.base, program.version, program.source])
+                try db.execute(sql: "INSERT INTO program_versions (id, version, source) VALUES (?, ?, ?)",
+                               arguments: [program.id, program.version, program.source])
+            }
+        }
+    }
+
+    public func program(_ id: String) throws -> StoredProgram? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, base, version, source FROM programs WHERE id = ?", arguments: [id]).map(SQLiteStore.storedProgram)
+        }
+    }
+
+    public func programs() throws -> [StoredProgram] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, base, version, source FROM programs ORDER BY id").map(SQLiteStore.storedProgram)
+        }
+    }
+
+    static func storedProgram(_ row: Row) -> StoredProgram {
+        StoredProgram(id: row["id"], base: row["base"], version: row["version"], source: row["source"])
+    }
+
+    public func loadState(program: String) throws -> ProgramState? {
+        try pool.read { db in
+            guard let header = try String.fetchOne(db, sql: "SELECT header FROM programs WHERE id = ?", arguments: [program]) else { return nil }
+            var state = try SQLiteStore.decode(ProgramState.self, header)
+            for text in try String.fetchAll(db, sql: "SELECT state FROM members WHERE program = ?", arguments: [program]) {
+                let member = try SQLiteStore.decode(MemberState.self, text)
+                state.members[member.id] = member
+            }
+            for text in try String.fetchAll(db, sql: "SELECT state FROM orders WHERE program = ?", arguments: [program]) {
+                let order = try SQLiteStore.decode(OrderRecord.self, text)
+                state.orders[order.id] = order
+            }
+            for text in try String.fetchAll(db, sql: "SELECT state FROM bookings WHERE program = ?", arguments: [program]) {
+                let booking = try SQLiteStore.decode(Booking.self, text)
+                state.bookings[booking.id] = booking
+            }
+            return state
+        }
+    }
+
+    public func inputRecords(program: String, ids: [String]) throws -> [String: InputRecord] {
+        guard !ids.isEmpty else { return [:] }
+        return try pool.read { db in
+            var result: [String: InputRecord] = [:]
+            // SQLite allows a limited number of bound parameters: look up in slices.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let slice = Array(ids[start..<min(ids.count, start + 500)])
+                let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                let rows = try Row.fetchAll(db, sql: "SELECT id, canonical, outcome FROM inputs WHERE program = ? AND id IN (\(marks))",
+                                            arguments: StatementArguments([program] + slice))
+                for row in rows {
+                    let outcome = try SQLiteStore.decode(Outcome.self, row["outcome"])
+                    result[row["id"]] = InputRecord(canonical: row["canonical"], outcome: outcome)
+                }
+            }
+            return result
+        }
+    }
+
+    public func commit(program: String, batch: CommitBatch) throws {
+        var header = batch.changes.state
+        header.members = [:]
+        header.orders = [:]
+        header.bookings = [:]
+        let headerText = try SQLiteStore.json(header)
+        try pool.write { db in
+            try db.execute(sql: "UPDATE programs SET header = ? WHERE id = ?", arguments: [headerText, program])
+            guard db.changesCount == 1 else {
+                throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "program \(program) is not registered in this database")
+            }
+            let insertInput = try db.cachedStatement(sql: """
+                INSERT INTO inputs (program, id, member, seq, status, points, canonical, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (id, record) in batch.inputs {
+                try insertInput.execute(arguments: [program, id, record.outcome.member, record.outcome.seq, record.outcome.status.rawValue,
+                                                    record.outcome.points, record.canonical, try SQLiteStore.json(record.outcome)])
+            }
+            let insertEntry = try db.cachedStatement(sql: """
+                INSERT INTO entries (program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for entry in batch.changes.entries {
+                try insertEntry.execute(arguments: [program, entry.seq, entry.member, entry.at.milliseconds, entry.kind.rawValue, entry.points,
+                                                    entry.lot, entry.hold, entry.input, entry.rule, entry.expiresAt?.milliseconds,
+                                                    entry.availableAt?.milliseconds, entry.tier, entry.code, entry.reason])
+            }
+            let upsertMember = try db.cachedStatement(sql: """
+                INSERT INTO members (program, member, balance, pending, held, tier, state) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (program, member) DO UPDATE SET balance = excluded.balance, pending = excluded.pending,
+                    held = excluded.held, tier = excluded.tier, state = excluded.state
+                """)
+            for member in batch.changes.members {
+                try upsertMember.execute(arguments: [program, member.id, member.balance, member.pending, member.held, member.tier,
+                                                     try SQLiteStore.json(member)])
+            }
+            let upsertOrder = try db.cachedStatement(sql: """
+                INSERT INTO orders (program, order_id, member, state) VALUES (?, ?, ?, ?)
+                ON CONFLICT (program, order_id) DO UPDATE SET state = excluded.state
+                """)
+            for order in batch.changes.orders {
+                try upsertOrder.execute(arguments: [program, order.id, order.member, try SQLiteStore.json(order)])
+            }
+            let upsertBooking = try db.cachedStatement(sql: """
+                INSERT INTO bookings (program, booking, member, status, state) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (program, booking) DO UPDATE SET status = excluded.status, state = excluded.state
+                """)
+            for booking in batch.changes.bookings {
+                try upsertBooking.execute(arguments: [program, booking.id, booking.member, booking.status.rawValue, try SQLiteStore.json(booking)])
+            }
+        }
+    }
+
+    public func entries(program: String) throws -> [Entry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM entries WHERE program = ? ORDER BY seq", arguments: [program]).map(SQLiteStore.entry)
+        }
+    }
+
+    static func entry(_ row: Row) -> Entry {
+        Entry(seq: row["seq"], member: row["member"], at: Instant(milliseconds: row["at"]), kind: EntryKind(rawValue: row["kind"]) ?? .expiryNotice,
+              points: row["points"], lot: row["lot"], hold: row["hold"], input: row["input"], rule: row["rule"],
+              expiresAt: (row["expires_at"] as Int64?).map(Instant.init(milliseconds:)),
+              availableAt: (row["available_at"] as Int64?).map(Instant.init(milliseconds:)),
+              tier: row["tier"], code: row["code"], reason: row["reason"])
+    }
+
+    public func inputs(program: String) throws -> [(id: String, record: InputRecord)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, canonical, outcome FROM inputs WHERE program = ? ORDER BY position", arguments: [program]).map { row in
+                (row["id"], InputRecord(canonical: row["canonical"], outcome: try SQLiteStore.decode(Outcome.self, row["outcome"])))
+            }
+        }
+    }
+
+    public func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine] {
+        let before = beforeSeq ?? Int64.max
+        return try pool.read { db in
+            var lines: [HistoryLine] = []
+            let inputRows = try Row.fetchAll(db, sql: """
+                SELECT id, outcome FROM inputs WHERE program = ? AND member = ? AND seq < ? ORDER BY seq DESC LIMIT ?
+                """, arguments: [program, member, before, limit])
+            for row in inputRows {
+                let outcome = try SQLiteStore.decode(Outcome.self, row["outcome"])
+                lines.append(HistoryLine(seq: outcome.seq ?? 0, at: outcome.at ?? Instant(milliseconds: 0), what: outcome.type ?? "input",
+                                         input: outcome.id, status: outcome.status, points: outcome.points, reason: outcome.reason))
+            }
+            let entryRows = try Row.fetchAll(db, sql: """
+                SELECT * FROM entries WHERE program = ? AND member = ? AND seq < ? ORDER BY seq DESC LIMIT ?
+                """, arguments: [program, member, before, limit * 4])
+            var explained: [String: [String]] = [:]
+            for row in entryRows {
+                let entry = SQLiteStore.entry(row)
+                if let input = entry.input {
+                    explained[input, default: []].insert(entry.reason, at: 0)
+                } else {
+                    lines.append(HistoryLine(seq: entry.seq, at: entry.at, what: entry.kind.rawValue, input: nil, status: nil,
+                                             points: entry.kind == .expiryNotice ? 0 : entry.points, reason: entry.reason))
+                }
+            }
+            for index in lines.indices where lines[index].reason == nil {
+                if let input = lines[index].input, let reasons = explained[input] {
+                    lines[index].reason = reasons.joined(separator: "; ")
+                }
+            }
+            return Array(lines.sorted { $0.seq > $1.seq }.prefix(limit))
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import AccrueCore
+
+/// A program as a store keeps it: its file's text, and the instance id it runs under.
+public struct StoredProgram: Sendable, Equatable {
+    /// The id the program runs under in this database (`store-123`).
+    public var id: String
+    /// The id in the program file (`aliexpress-store`); equal to `id` unless the program is an instance.
+    public var base: String
+    public var version: Int
+    public var source: String
+
+    public init(id: String, base: String, version: Int, source: String) {
+        self.id = id
+        self.base = base
+        self.version = version
+        self.source = source
+    }
+}
+
+/// The inputs of one batch and the changes they made, written in one transaction.
+public struct CommitBatch: Sendable {
+    /// Inputs to remember under their id, with their first outcome.
+    public var inputs: [(id: String, record: InputRecord)]
+    public var changes: Engine.Changes
+
+    public init(inputs: [(id: String, record: InputRecord)], changes: Engine.Changes) {
+        self.inputs = inputs
+        self.changes = changes
+    }
+}
+
+/// One line of a member's history: an input and its outcome, or due work (a release, an expiry).
+public struct HistoryLine: Sendable, Codable, Equatable {
+    public var seq: Int64
+    public var at: Instant
+    /// The input type, or the entry kind for due work.
+    public var what: String
+    public var input: String?
+    public var status: OutcomeStatus?
+    public var points: Int64
+    public var reason: String?
+
+    public init(seq: Int64, at: Instant, what: String, input: String?, status: OutcomeStatus?, points: Int64, reason: String?) {
+        self.seq = seq
+        self.at = at
+        self.what = what
+        self.input = input
+        self.status = status
+        self.points = points
+        self.reason = reason
+    }
+}
+
+/// The storage port. Every implementation passes the same conformance suite.
+public protocol LedgerStore: AnyObject, Sendable {
+    /// Records a program's file, as a new version when its text changed.
+    func register(_ program: StoredProgram) throws
+    func program(_ id: String) throws -> StoredProgram?
+    func programs() throws -> [StoredProgram]
+    /// The whole state of a program, or nil when it has none yet.
+    func loadState(program: String) throws -> ProgramState?
+    /// What the store remembers of these input ids.
+    func inputRecords(program: String, ids: [String]) throws -> [String: InputRecord]
+    /// Writes a batch atomically and durably: when this returns, the batch survives a crash.
+    func commit(program: String, batch: CommitBatch) throws
+    /// Every entry of a program in ledger order.
+    func entries(program: String) throws -> [Entry]
+    /// Every remembered input of a program in the order it was applied.
+    func inputs(program: String) throws -> [(id: String, record: InputRecord)]
+    /// A member's history, newest first.
+    func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine]
+}

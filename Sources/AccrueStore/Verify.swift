@@ -1,0 +1,47 @@
+import AccrueCore
+
+/// The result of checking one program in a store.
+public struct VerifyReport: Sendable {
+    public var program: String
+    public var members = 0, entries = 0, inputs = 0
+    public var problems: [String] = []
+}
+
+/// Checks a program's ledger two ways: members rebuilt from the entries must equal the stored
+/// state, and replaying the stored inputs through a fresh engine must give the same outcomes,
+/// the same entries and the same state.
+public func verify(_ program: Program, store: any LedgerStore) throws -> VerifyReport {
+    var report = VerifyReport(program: program.id)
+    let state = try store.loadState(program: program.id) ?? ProgramState()
+    let entries = try store.entries(program: program.id)
+    report.members = state.members.count
+    report.entries = entries.count
+    report.problems += Audit.compare(entries: entries, state: state, program: program)
+    for (index, entry) in entries.enumerated() where index > 0 && entry.seq <= entries[index - 1].seq {
+        report.problems.append("entry \(entry.seq) is out of order")
+    }
+    let inputs = try store.inputs(program: program.id)
+    report.inputs = inputs.count
+    var engine = Engine(program: program)
+    var replayed: [Entry] = []
+    for (id, record) in inputs {
+        let outcome = engine.handle(Input.decode(Array(record.canonical.utf8)), prior: nil)
+        if outcome != record.outcome {
+            report.problems.append("input \(id): replay gives \(outcome.status.rawValue) \(outcome.points), stored \(record.outcome.status.rawValue) \(record.outcome.points)")
+        }
+        replayed += engine.drain().entries
+    }
+    if let clock = state.clock { engine.advance(to: clock) }
+    replayed += engine.drain().entries
+    if replayed != entries {
+        let firstDifference = zip(replayed, entries).first(where: { $0 != $1 })
+        report.problems.append("replaying the inputs gives \(replayed.count) entries, the ledger has \(entries.count)"
+                               + (firstDifference.map { "; first difference at seq \($0.1.seq): \($0.0.reason) vs \($0.1.reason)" } ?? ""))
+    }
+    if engine.state != state {
+        let differing = Set(engine.state.members.keys).union(state.members.keys).filter { engine.state.members[$0] != state.members[$0] }
+        report.problems.append("replaying the inputs gives a different state" + (differing.isEmpty ? "" : " for \(differing.sorted().prefix(5).joined(separator: ", "))"))
+    }
+    return report
+}
+

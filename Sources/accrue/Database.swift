@@ -1,0 +1,166 @@
+import AccrueCore
+import AccruePrograms
+import AccrueSQLite
+import AccrueStore
+import ArgumentParser
+import Foundation
+
+/// Opens the SQLite database a command names, creating its folder when needed.
+func openStore(_ path: String) throws -> SQLiteStore {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    do {
+        return try SQLiteStore(path: path)
+    } catch {
+        warn("accrue: cannot open the database \(path): \(error)")
+        throw ExitCode(2)
+    }
+}
+
+/// Loads a program by name or path and records it in the store (a new version when its file changed).
+func registerProgram(_ nameOrPath: String, as instance: String?, in store: SQLiteStore) throws -> Program {
+    let program = try loadProgram(nameOrPath, as: instance)
+    guard let path = Presets.path(of: nameOrPath), let source = try? String(contentsOfFile: path, encoding: .utf8) else {
+        throw ExitCode(2)
+    }
+    let base = instance == nil ? program.id : (try? ProgramFile.parse(source, file: path).id) ?? program.id
+    try store.register(StoredProgram(id: program.id, base: base, version: program.version, source: source))
+    return program
+}
+
+/// The program a database holds under `id`, parsed from the file text it stored.
+func storedProgram(_ id: String, in store: SQLiteStore) throws -> Program {
+    guard let stored = try store.program(id) else {
+        let known = (try? store.programs().map(\.id)) ?? []
+        warn("accrue: the database has no program \(id)" + (known.isEmpty ? "" : " (it has: \(known.joined(separator: ", ")))"))
+        throw ExitCode(2)
+    }
+    return try parseStored(stored)
+}
+
+func parseStored(_ stored: StoredProgram) throws -> Program {
+    do {
+        let program = try ProgramFile.parse(stored.source, file: "\(stored.id) (stored version \(stored.version))")
+        return stored.id == program.id ? program : program.instance(id: stored.id)
+    } catch let error as ProgramFileError {
+        warn(error.description)
+        throw ExitCode(2)
+    }
+}
+
+/// Splits a file's bytes into lines (without their newline).
+func lines(of bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+    var result: [ArraySlice<UInt8>] = []
+    var start = 0
+    for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x0A {
+        if index > start || index < bytes.count { result.append(bytes[start..<index]) }
+        start = index + 1
+    }
+    return result
+}
+
+func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
+    line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+}
+
+/// Counts of what a run of inputs did.
+struct Tally {
+    var read = 0, applied = 0, refused = 0, duplicates = 0
+    var earned: Int64 = 0, spent: Int64 = 0
+    var refusals: [Outcome] = []
+    var nothingEarned: [Outcome] = []
+
+    mutating func add(_ outcome: Outcome) {
+        read += 1
+        switch outcome.status {
+        case .applied:
+            applied += 1
+            if outcome.points > 0 { earned += outcome.points } else { spent -= outcome.points }
+            if outcome.points == 0, outcome.reason != nil { nothingEarned.append(outcome) }
+        case .refused:
+            refused += 1
+            refusals.append(outcome)
+        case .duplicate:
+            duplicates += 1
+        }
+    }
+
+    var summary: String {
+        "\(read) inputs: \(applied) applied, \(refused) refused, \(duplicates) duplicates; \(formatPoints(earned)) points added, \(formatPoints(spent)) taken"
+    }
+}
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply inputs durably to a database: each batch is one transaction, answered only once it is on disk.")
+
+    @Option(name: .long, help: "The SQLite database file (created when missing).")
+    var database: String
+
+    @Option(name: .long, help: "A preset name or the path of a program file.")
+    var program: String
+
+    @Option(name: .long, help: "Run the program under another id (a store's own program, such as store-123).")
+    var `as`: String?
+
+    @Option(name: .long, help: "Inputs per transaction.")
+    var batch: Int = 1_000
+
+    @Flag(name: .long, help: "Print every outcome as a JSON line.")
+    var outcomes = false
+
+    @Argument(help: "JSON-lines files of inputs, or - for standard input.")
+    var files: [String]
+
+    func validate() throws {
+        guard (1...100_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 100000") }
+    }
+
+    func run() throws {
+        let store = try openStore(database)
+        let program = try registerProgram(program, as: `as`, in: store)
+        let ledger = try ProgramLedger(program: program, store: store)
+        var tally = Tally()
+        for file in files {
+            let all = lines(of: try readFile(file)).filter { !isBlank($0) }
+            for start in stride(from: 0, to: all.count, by: batch) {
+                let chunk = all[start..<min(all.count, start + batch)].map { Array($0) }
+                for outcome in try ledger.ingest(lines: chunk) {
+                    tally.add(outcome)
+                    if outcomes { print(jsonText(outcome)) }
+                }
+            }
+        }
+        let out = outcomes ? warn : { print($0) }
+        out("\(program.id): \(tally.summary)")
+        for outcome in tally.refusals.prefix(20) {
+            out("  refused \(outcome.id ?? "(no id)"): \(outcome.reason ?? "")")
+        }
+        if tally.refusals.count > 20 { out("  ... and \(tally.refusals.count - 20) more refusals (--outcomes prints them all)") }
+    }
+}
+
+struct Advance: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a program's due work (pending points, expiry, tier counts) up to a time, durably.")
+
+    @Option(name: .long, help: "The SQLite database file.")
+    var database: String
+
+    @Option(name: .long, help: "The program's id in the database.")
+    var program: String
+
+    @Option(name: .long, help: "The time to run up to, such as 2027-03-10T00:00:00Z.")
+    var to: String
+
+    func run() throws {
+        let store = try openStore(database)
+        let program = try storedProgram(program, in: store)
+        let time = try parseTime(to)!
+        let ledger = try ProgramLedger(program: program, store: store)
+        let before = try store.entries(program: program.id).count
+        try ledger.advance(to: time)
+        let after = try store.entries(program: program.id).count
+        print("\(program.id): advanced to \(time.rfc3339): \(after - before) entries")
+    }
+}

@@ -1,0 +1,37 @@
+import AccrueCore
+import AccrueSQLite
+import AccrueStore
+import ArgumentParser
+import Foundation
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rebuild every balance, lot and tier from the ledger, replay the inputs, and compare with the stored state.")
+
+    @Option(name: .long, help: "The SQLite database file.")
+    var database: String
+
+    @Option(name: .long, help: "Check only this program.")
+    var program: String?
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: database) else {
+            warn("accrue: no database at \(database)")
+            throw ExitCode(2)
+        }
+        let store = try openStore(database)
+        let programs = try program.map { [try storedProgram($0, in: store)] } ?? store.programs().map(parseStored)
+        var failed = false
+        for program in programs {
+            let report = try verify(program, store: store)
+            if report.problems.isEmpty {
+                print("\(program.id): ok: \(report.members) members, \(report.inputs) inputs, \(report.entries) entries; the ledger, the state and a replay agree")
+            } else {
+                failed = true
+                print("\(program.id): \(report.problems.count) problems")
+                for problem in report.problems.prefix(50) { print("  \(problem)") }
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}

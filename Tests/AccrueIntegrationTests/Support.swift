@@ -1,0 +1,137 @@
+import AccrueCore
+import AccruePrograms
+import Foundation
+
+/// The repository's root, found from this file's place in it.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func preset(_ name: String) throws -> Program {
+    try ProgramFile.load(path: repositoryRoot.appendingPathComponent("programs/\(name).yaml").path)
+}
+
+/// A fresh temporary folder, removed by the caller.
+func temporaryFolder() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("accrue-test-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A small deterministic random generator (SplitMix64), so a failing seed can be replayed.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Generates random but plausible input logs for a program: orders with refunds and disputes,
+/// reviews, sign-ins, posts, shares, referrals, campaigns, redemptions, rewards, bookings,
+/// adjustments, resent inputs, late inputs and malformed lines.
+struct LogGenerator {
+    var random: SeededRandom
+    let program: Program
+    var time: Int64
+    var counter = 0
+    var orders: [(id: String, member: String)] = []
+    var bookings: [(id: String, member: String)] = []
+    var sent: [String] = []
+    let members = ["alice", "bob", "carol", "dave", "erin"]
+
+    init(seed: UInt64, program: Program, start: String = "2026-01-01T00:00:00Z") {
+        random = SeededRandom(seed: seed)
+        self.program = program
+        time = Instant(rfc3339: start)!.milliseconds
+    }
+
+    mutating func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+    mutating func chance(_ percent: UInt64) -> Bool { random.next() % 100 < percent }
+    mutating func amount(_ max: Int) -> String {
+        let minor = Int(random.next() % UInt64(max * 100))
+        return "\(minor / 100).\(minor % 100 < 10 ? "0" : "")\(minor % 100)"
+    }
+
+    mutating func line() -> String {
+        // Time moves by minutes to days; now and then a long jump crosses a month or a year.
+        let step: Int64 = chance(3) ? Int64(random.next() % 90) * 86_400_000 : Int64(random.next() % 3 * 86_400_000 + random.next() % 86_400_000)
+        time += step
+        counter += 1
+        if chance(4), let old = sent.isEmpty ? nil : pick(sent) { return old }
+        if chance(2) { return pick(["not json", "{\"id\":\"bad-\(counter)\",\"type\":\"order.teleported\",\"member\":\"x\",\"at\":\"2026-01-01T00:00:00Z\",\"data\":{}}", "[]", "{\"id\":\"m-\(counter)\"}"]) }
+        var at = time
+        if chance(5) { at -= Int64(random.next() % 5) * 86_400_000 } // a late input
+        let member = pick(members)
+        let id = "e-\(counter)"
+        let stamp = Instant(milliseconds: at).rfc3339
+        let currency = program.moneyCurrency
+        var type = "member.signed_in"
+        var data = "{}"
+        switch random.next() % 16 {
+        case 0, 1, 2:
+            let order = "o-\(counter)"
+            orders.append((order, member))
+            type = "order.completed"
+            let category = pick(["electronics", "home", "fashion"])
+            let seller = pick(["s-1", "s-2", "s-outlet"])
+            data = "{\"order\":\"\(order)\",\"amount\":\"\(amount(400))\",\"currency\":\"\(currency)\",\"category\":\"\(category)\",\"seller\":\"\(seller)\"\(chance(5) ? ",\"international\":true" : "")\(chance(3) ? ",\"guest\":true" : "")}"
+        case 3:
+            guard let order = orders.isEmpty ? nil : pick(orders) else { break }
+            type = "order.refunded"
+            data = "{\"order\":\"\(order.id)\",\"amount\":\"\(amount(60))\"}"
+            return envelope(id, type, chance(85) ? order.member : member, stamp, data)
+        case 4:
+            guard let order = orders.isEmpty ? nil : pick(orders) else { break }
+            type = "order.disputed"
+            data = "{\"order\":\"\(order.id)\"}"
+            return envelope(id, type, order.member, stamp, data)
+        case 5:
+            type = "review.posted"
+            let order = orders.isEmpty ? "o-unknown" : pick(orders).id
+            data = "{\"order\":\"\(order)\",\"product\":\"p-\(random.next() % 3)\"}"
+        case 6: type = "member.signed_in"
+        case 7: type = "post.published"; data = "{\"post\":\"post-\(random.next() % 8)\"}"
+        case 8: type = "share.posted"
+        case 9: type = "referral.completed"; data = "{\"referred\":\"friend-\(random.next() % 4)\"}"
+        case 10: type = "campaign.joined"; data = "{\"campaign\":\"c-\(random.next() % 6)\"}"
+        case 11:
+            type = "points.redeemed"
+            let points = pick([50, 100, 200, 300, 500, 1_000])
+            data = "{\"order\":\"r-\(random.next() % 6)\",\"points\":\(points),\"order_amount\":\"\(amount(300))\"}"
+        case 12:
+            type = "reward.claimed"
+            data = "{\"reward\":\"\(program.rewards.isEmpty ? "voucher" : pick(program.rewards.map(\.id)))\"}"
+        case 13:
+            type = "booking.requested"
+            let booking = "b-\(counter)"
+            bookings.append((booking, member))
+            let services = pick([
+                "[{\"service\":\"airport-pickup\",\"airport\":\"HGH\"}]",
+                "[{\"service\":\"hotel\",\"nights\":2},{\"service\":\"food\"}]",
+                "[{\"service\":\"tour\"}]",
+                "[{\"service\":\"airport-pickup\",\"airport\":\"PVG\"}]",
+            ])
+            data = "{\"booking\":\"\(booking)\",\"services\":\(services)}"
+        case 14:
+            guard let booking = bookings.isEmpty ? nil : pick(bookings) else { break }
+            type = pick(["booking.confirmed", "booking.rejected", "booking.cancelled"])
+            data = "{\"booking\":\"\(booking.id)\"}"
+            return envelope(id, type, chance(90) ? booking.member : member, stamp, data)
+        default:
+            type = "points.adjusted"
+            data = "{\"points\":\(pick([-300, -20, 15, 250, 1_200])),\"reason\":\"support correction\"}"
+        }
+        return envelope(id, type, member, stamp, data)
+    }
+
+    mutating func envelope(_ id: String, _ type: String, _ member: String, _ at: String, _ data: String) -> String {
+        let text = "{\"id\":\"\(id)\",\"type\":\"\(type)\",\"member\":\"\(member)\",\"at\":\"\(at)\",\"data\":\(data)}"
+        sent.append(text)
+        return text
+    }
+
+    mutating func log(_ count: Int) -> [String] { (0..<count).map { _ in line() } }
+}
