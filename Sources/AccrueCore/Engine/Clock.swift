@@ -151,7 +151,9 @@ extension Engine {
     /// Recomputes a calendar-year tier: the better of what this year's and last year's totals earn.
     mutating func updateTier(_ memberID: String, at: Instant) {
         guard let tiers = program.tiers, case .calendarYear = tiers.basis else { return }
-        let year = program.calendar.periodIndex(.year, of: at)
+        // A late input's award counts in its own year, but the tier is the one in effect now.
+        let now = max(at, state.clock ?? at)
+        let year = program.calendar.periodIndex(.year, of: now)
         let member = member(memberID)
         let thisYear = member.qualifying[year] ?? 0
         let lastYear = member.qualifying[year - 1] ?? 0
@@ -159,7 +161,7 @@ extension Engine {
         let why = thisYear >= lastYear || tiers.level(for: thisYear) >= tiers.level(for: lastYear)
             ? "\(formatPoints(thisYear)) \(pointsName) this year"
             : "\(formatPoints(lastYear)) \(pointsName) last year"
-        changeTier(memberID, to: target, at: at, reason: why)
+        changeTier(memberID, to: target, at: now, reason: why)
     }
 
     mutating func changeTier(_ memberID: String, to target: Int, at: Instant, reason: String) {

@@ -125,7 +125,10 @@ extension Engine {
         let member = member(input.member)
         let (ratio, parts) = multiplier(for: rule, member: member, at: input.at, category: input.string("category"))
         evaluation.multiplier = ratio
-        var points = ratio.floorTimes(base) ?? base
+        guard var points = ratio.floorTimes(base), base < Int64.max / 4 else {
+            evaluation.reason = Reason(.overflow, "\(rule.title) for this input would be too large to award")
+            return evaluation
+        }
         if !parts.isEmpty { explanation += " " + parts.joined(separator: " ") }
         if case let .perAmount(_, _, maximum?) = rule.earn, points > maximum {
             points = maximum

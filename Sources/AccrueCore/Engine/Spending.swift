@@ -251,12 +251,16 @@ extension Engine {
     /// Returns held points to the lots they came from, with their original expiry.
     mutating func releaseHold(_ memberID: String, _ hold: Hold, at: Instant, input: String?, reason: String) {
         for part in hold.parts {
+            var noticeDue: Instant?
+            if case let .monthsAfterAvailable(_, noticeDays?) = program.expiry, let expiresAt = part.expiresAt {
+                noticeDue = expiresAt.adding(days: -noticeDays)
+            }
             withMember(memberID) { member in
                 if let index = member.lots.firstIndex(where: { $0.id == part.lot }) {
                     member.lots[index].remaining += part.points
                 } else {
                     let lot = Lot(id: part.lot, remaining: part.points, pending: false, availableAt: part.availableAt,
-                                  expiresAt: part.expiresAt, order: nil, rule: nil, noticed: true)
+                                  expiresAt: part.expiresAt, order: nil, rule: nil, noticed: noticeDue.map { $0 <= at } ?? true)
                     let position = member.lots.firstIndex(where: { $0.id > part.lot }) ?? member.lots.count
                     member.lots.insert(lot, at: position)
                 }

@@ -1,0 +1,157 @@
+import Foundation
+import XCTest
+
+/// The `accrue` command line, run as a newcomer would run it: the built binary, real files.
+final class CLITests: XCTestCase {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    var binary: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("accrue")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return repositoryRoot.appendingPathComponent(".build/debug/accrue")
+    }
+
+    func accrue(_ arguments: [String], in folder: URL? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = folder ?? repositoryRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testReplayPrintsTheContractDocument() throws {
+        let events = repositoryRoot.appendingPathComponent("samples/jd-points.jsonl")
+        let lines = try String(contentsOf: events, encoding: .utf8).split(separator: "\n").filter { !$0.allSatisfy(\.isWhitespace) }
+        let run = try accrue(["replay", "--program", "jd-points", "--events", events.path, "--until", "2027-03-10T00:00:00Z"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let outcomes = try XCTUnwrap(document["outcomes"] as? [[String: Any]])
+        XCTAssertEqual(outcomes.count, lines.count, "one outcome per input line")
+        for outcome in outcomes {
+            for key in ["id", "status", "points", "reason"] { XCTAssertTrue(outcome.keys.contains(key), "outcome lacks \(key): \(outcome)") }
+            XCTAssertTrue(["applied", "refused", "duplicate"].contains(outcome["status"] as? String ?? ""))
+        }
+        XCTAssertEqual(outcomes[1]["points"] as? Int, 899, "899.00 CNY at regular earns 899 pending points")
+        XCTAssertEqual(outcomes.filter { $0["status"] as? String == "duplicate" }.count, 1)
+        let members = try XCTUnwrap(document["members"] as? [[String: Any]])
+        XCTAssertEqual(members.map { $0["member"] as? String }, ["alice", "bob", "carol"])
+        for member in members {
+            for key in ["member", "balance", "pending", "held", "tier", "rewards"] { XCTAssertTrue(member.keys.contains(key), "member lacks \(key)") }
+        }
+        // By 2027-03-10 the March 2026 lots of alice have expired (12 calendar months after they became available).
+        let alice = members[0]
+        XCTAssertEqual(alice["tier"] as? String, "gold")
+        XCTAssertEqual(alice["pending"] as? Int, 0)
+    }
+
+    func testReplayFailsClearlyWhenItCannotRead() throws {
+        let missingProgram = try accrue(["replay", "--program", "no-such-program", "--events", "samples/jd-points.jsonl"])
+        XCTAssertNotEqual(missingProgram.status, 0)
+        XCTAssertTrue(missingProgram.stderr.contains("no-such-program"), missingProgram.stderr)
+        XCTAssertEqual(missingProgram.stdout, "")
+        let missingEvents = try accrue(["replay", "--program", "jd-points", "--events", "/nonexistent/events.jsonl"])
+        XCTAssertNotEqual(missingEvents.status, 0)
+        XCTAssertTrue(missingEvents.stderr.contains("/nonexistent/events.jsonl"), missingEvents.stderr)
+        let badTime = try accrue(["replay", "--program", "jd-points", "--events", "samples/jd-points.jsonl", "--until", "tomorrow"])
+        XCTAssertNotEqual(badTime.status, 0)
+    }
+
+    func testProgramsCheckNamesFileLineAndField() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("broken.yaml")
+        try """
+        program: broken
+        name: Broken
+        time_zone: Mars/Olympus
+        currency: USD
+        points: {code: points, name: points, spend: [checkout]}
+        rules:
+          - id: order-points
+            on: order.completed
+            earn: {per_amount: "1.005", points: 1}
+            caps:
+              - {per: fortnight, count: 2}
+          - id: tip
+            on: points.redeemed
+            earn: {points: 1}
+            colour: blue
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let run = try accrue(["programs", "check", file.path])
+        XCTAssertEqual(run.status, 1)
+        for expected in ["broken.yaml:3:12: time_zone: \"Mars/Olympus\" is not a known time zone",
+                         "broken.yaml:9:24: rules[0].earn.per_amount: must be an amount",
+                         "rules[0].caps[0].per: \"fortnight\" is not a period",
+                         "rules[1].on: points.redeemed cannot earn",
+                         "broken.yaml:15:5: rules[1].colour: unknown field",
+                         "points.spend: includes checkout, so the program needs a checkout section"] {
+            XCTAssertTrue(run.stderr.contains(expected), "missing \(expected) in:\n\(run.stderr)")
+        }
+        let presets = try accrue(["programs", "check", "jd-points", "aliexpress-store", "aliexpress-levels", "cj-rewards"])
+        XCTAssertEqual(presets.status, 0, presets.stderr)
+    }
+
+    func testIngestMemberVerifyEndToEnd() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("accrue.sqlite").path
+        let events = repositoryRoot.appendingPathComponent("samples/jd-points.jsonl").path
+        let first = try accrue(["ingest", "--database", database, "--program", "jd-points", events])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("19 inputs: 15 applied, 3 refused, 1 duplicates"), first.stdout)
+        let again = try accrue(["ingest", "--database", database, "--program", "jd-points", events])
+        XCTAssertTrue(again.stdout.contains("19 inputs: 0 applied, 0 refused, 19 duplicates"), again.stdout)
+
+        let member = try accrue(["member", "--database", database, "--program", "jd-points", "alice"])
+        XCTAssertEqual(member.status, 0, member.stderr)
+        for expected in ["available  984 points (worth 9.84 CNY)", "tier       Gold", "sign-ins earn at most once a day", "orders from seller s-outlet earn no points"] {
+            XCTAssertTrue(member.stdout.contains(expected), "missing \(expected) in:\n\(member.stdout)")
+        }
+        let json = try accrue(["member", "--database", database, "--program", "jd-points", "--json", "carol"])
+        let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let view = try XCTUnwrap(document["member"] as? [String: Any])
+        XCTAssertEqual(view["pending"] as? Int, 768, "two 256.00 CNY orders, the first in Double 11 (x2), the second on 12 Nov local time")
+
+        let verified = try accrue(["verify", "--database", database])
+        XCTAssertEqual(verified.status, 0, verified.stdout)
+        XCTAssertTrue(verified.stdout.contains("jd-points: ok"), verified.stdout)
+
+        // A tampered balance is caught: the state no longer matches the ledger or the replay.
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = ["python3", "-c", """
+            import sqlite3, json
+            db = sqlite3.connect('\(database)')
+            row = db.execute("SELECT state FROM members WHERE program='jd-points' AND member='alice'").fetchone()
+            state = json.loads(row[0]); state['debt'] = 5
+            db.execute("UPDATE members SET state=? WHERE program='jd-points' AND member='alice'", (json.dumps(state),))
+            db.commit()
+            """]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        XCTAssertEqual(sqlite.terminationStatus, 0)
+        let tampered = try accrue(["verify", "--database", database])
+        XCTAssertEqual(tampered.status, 1)
+        XCTAssertTrue(tampered.stdout.contains("alice: negative balance differs"), tampered.stdout)
+    }
+
+    func testDemoRunsEveryPreset() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = try accrue(["demo", "--database", folder.appendingPathComponent("demo.sqlite").path,
+                              "--samples", repositoryRoot.appendingPathComponent("samples").path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout.components(separatedBy: "verify: ok").count - 1, 4, run.stdout)
+    }
+}
