@@ -8,7 +8,7 @@ extension Engine {
         var multiplier: Ratio
         var reason: Reason?
         /// Per-period cap counters to advance when the award is made.
-        var capKeys: [String]
+        var capKeys: [CapKey]
         var onceKey: String?
         var explanation: String
     }
@@ -138,11 +138,15 @@ extension Engine {
         // Caps over several windows: the tightest decides.
         var room = points
         var binding: Reason?
-        var keys: [String] = []
+        var keys: [CapKey] = []
         for (index, cap) in rule.caps.enumerated() {
             let period = program.calendar.periodIndex(cap.period, of: input.at)
-            let key = "\(rule.id)#\(index)#\(period)"
+            let key = CapKey(rule: rule.id, cap: index, period: period)
             keys.append(key)
+            if capPeriodClosed(cap.period, index: period) {
+                evaluation.reason = Reason(.capReached, "\(rule.label) earn within a cap per \(cap.period.rawValue), and this one arrived after that \(cap.period.rawValue)'s awards were closed")
+                return evaluation
+            }
             let used = member.counters[key] ?? CapCounter(count: 0, points: 0)
             if let count = cap.count, used.count >= count {
                 let limit = count == 1 ? "once" : count == 2 ? "twice" : "\(count) times"
@@ -224,16 +228,19 @@ extension Engine {
 
     /// Records an evaluated award: counters, the one-time key, the lot and its entries.
     mutating func award(_ evaluation: Evaluation, input: Input, order: String?) {
-        withMember(input.member) { member in
+        let opened = withMember(input.member) { member -> Bool in
+            var opened = false
             for key in evaluation.capKeys {
                 var counter = member.counters[key] ?? CapCounter(count: 0, points: 0)
+                if counter.count == 0 { opened = true }
                 counter.count += 1
                 counter.points += evaluation.points
                 member.counters[key] = counter
             }
             if let key = evaluation.onceKey { member.awarded.insert(key) }
+            return opened
         }
-        pruneCounters(input.member, rule: evaluation.rule, at: input.at)
+        if opened { pruneCounters(input.member) }
         let lot = grant(input.member, points: evaluation.points, at: input.at, pendingDays: evaluation.rule.pendingDays,
                         input: input.id, rule: evaluation.rule.id, order: order, explanation: evaluation.explanation)
         if let order {
@@ -245,21 +252,32 @@ extension Engine {
         }
     }
 
-    /// Drops cap counters of periods long past: they can no longer decide anything, except for
-    /// inputs more than a year late.
-    mutating func pruneCounters(_ memberID: String, rule: Rule, at: Instant) {
+    /// How many periods back cap counters are kept: a late input older than this finds its period
+    /// closed (it earns nothing under that cap), so a cap is never counted twice.
+    static func capRetention(_ period: Period) -> Int64 {
+        switch period {
+        case .day: return 62
+        case .month: return 14
+        case .year: return 2
+        }
+    }
+
+    /// Whether a cap's period is too far behind the clock to be judged any more.
+    func capPeriodClosed(_ period: Period, index: Int64) -> Bool {
+        guard let clock = state.clock else { return false }
+        return index <= program.calendar.periodIndex(period, of: clock) - Engine.capRetention(period)
+    }
+
+    /// Drops cap counters of closed periods. Runs when a new period's counter opens, so its cost is
+    /// paid once per period, not once per award.
+    mutating func pruneCounters(_ memberID: String) {
         let program = self.program
+        let clock = state.clock ?? Instant(milliseconds: 0)
         withMember(memberID) { member in
-            guard member.counters.count > 8 * max(1, rule.caps.count) else { return }
-            let calendar = program.calendar
             member.counters = member.counters.filter { key, _ in
-                let parts = key.split(separator: "#")
-                guard parts.count == 3, let index = Int(parts[1]), let period = Int64(parts[2]),
-                      let rule = program.rules.first(where: { $0.id == parts[0] }), index < rule.caps.count else { return false }
-                let cap = rule.caps[index]
-                let current = calendar.periodIndex(cap.period, of: at)
-                let keep: Int64 = cap.period == .day ? 400 : cap.period == .month ? 14 : 2
-                return period > current - keep
+                guard let rule = program.rules.first(where: { $0.id == key.rule }), key.cap < rule.caps.count else { return false }
+                let cap = rule.caps[key.cap]
+                return key.period > program.calendar.periodIndex(cap.period, of: clock) - Engine.capRetention(cap.period)
             }
         }
     }

@@ -16,6 +16,7 @@ public struct Engine: Sendable {
         public var members: [MemberState]
         public var orders: [OrderRecord]
         public var bookings: [Booking]
+        /// The program's state without members, orders and bookings (the clock, counters, stock).
         public var state: ProgramState
     }
 
@@ -32,7 +33,7 @@ public struct Engine: Sendable {
             members: touchedMembers.sorted().compactMap { state.members[$0] },
             orders: touchedOrders.sorted().compactMap { state.orders[$0] },
             bookings: touchedBookings.sorted().compactMap { state.bookings[$0] },
-            state: state)
+            state: header)
         journal.removeAll(keepingCapacity: true)
         touchedMembers.removeAll(keepingCapacity: true)
         touchedOrders.removeAll(keepingCapacity: true)

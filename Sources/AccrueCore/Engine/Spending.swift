@@ -4,16 +4,23 @@ extension Engine {
     /// oldest first), recording one entry per lot. With `allowShort`, takes what there is.
     mutating func takeFromLots(_ memberID: String, points: Int64, at: Instant, kind: EntryKind, input: String?, reason: String,
                                hold: String? = nil, allowShort: Bool = false) -> [Hold.Part] {
-        let order = member(memberID).lots.enumerated()
-            .filter { !$0.element.pending && $0.element.remaining > 0 }
-            .sorted { a, b in
-                let ea = a.element.expiresAt?.milliseconds ?? Int64.max
-                let eb = b.element.expiresAt?.milliseconds ?? Int64.max
-                return ea != eb ? ea < eb : a.element.id < b.element.id
-            }
+        // Pick lots one at a time, soonest-expiring first: a spend usually takes one or two lots,
+        // so a selection is cheaper than sorting a long-standing member's many lots.
+        let lots = member(memberID).lots
+        var taken = Set<Int>()
         var left = points
         var parts: [Hold.Part] = []
-        for (_, lot) in order where left > 0 {
+        while left > 0 {
+            var best: Int?
+            for index in lots.indices where !lots[index].pending && lots[index].remaining > 0 && !taken.contains(index) {
+                guard let current = best else { best = index; continue }
+                let a = lots[index], b = lots[current]
+                let ea = a.expiresAt?.milliseconds ?? Int64.max, eb = b.expiresAt?.milliseconds ?? Int64.max
+                if ea < eb || (ea == eb && a.id < b.id) { best = index }
+            }
+            guard let index = best else { break }
+            taken.insert(index)
+            let lot = lots[index]
             let take = min(left, lot.remaining)
             parts.append(Hold.Part(lot: lot.id, points: take, availableAt: lot.availableAt, expiresAt: lot.expiresAt))
             left -= take

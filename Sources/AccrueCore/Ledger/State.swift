@@ -38,6 +38,13 @@ public struct Coupon: Sendable, Codable, Equatable {
     public var issuedAt: Instant
 }
 
+/// Which cap counter: a rule's cap (by position) in one numbered period.
+public struct CapKey: Sendable, Codable, Hashable {
+    public var rule: String
+    public var cap: Int
+    public var period: Int64
+}
+
 /// A counter of one cap in one period.
 public struct CapCounter: Sendable, Codable, Equatable {
     public var count: Int64
@@ -69,8 +76,8 @@ public struct MemberState: Sendable, Codable, Equatable {
     public var nextTierAt: Instant?
     /// Qualifying points per local year (calendar-year tiers) or per month index (rolling tiers).
     public var qualifying: [Int64: Int64] = [:]
-    /// Cap counters keyed `rule#cap#period`.
-    public var counters: [String: CapCounter] = [:]
+    /// Cap counters of the periods still open.
+    public var counters: [CapKey: CapCounter] = [:]
     /// Keys of one-time awards already made (`rule|order|product`).
     public var awarded: Set<String> = []
     public var cumulative: [String: CumulativeSpend] = [:]
