@@ -66,7 +66,9 @@ public enum Audit {
             case .tierScheduled, .expiryNotice:
                 break
             }
-            member.lots = member.lots.filter { $0.value.remaining != 0 || $0.value.pending }
+            // A lot with nothing left is gone, pending or not: a refund or dispute that cancels a
+            // whole pending award removes its lot from the state too.
+            member.lots = member.lots.filter { $0.value.remaining != 0 }
             member.holds = member.holds.filter { $0.value != 0 }
             members[entry.member] = member
         }
