@@ -285,7 +285,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             for row in entryRows {
                 let entry = SQLiteStore.entry(row)
                 if let input = entry.input {
-                    explained[input, default: []].insert(entry.reason, at: 0)
+                    if explained[input]?.contains(entry.reason) != true { explained[input, default: []].insert(entry.reason, at: 0) }
                 } else {
                     lines.append(HistoryLine(seq: entry.seq, at: entry.at, what: entry.kind.rawValue, input: nil, status: nil,
                                              points: entry.kind == .expiryNotice ? 0 : entry.points, reason: entry.reason))

@@ -82,7 +82,8 @@ func render(_ view: MemberView, program: Program, history: [HistoryLine], now: I
     if !view.expiringSoon.isEmpty {
         for lot in view.expiringSoon { out.append("  EXPIRING   \(formatPoints(lot.points)) \(name) on \(day(lot.expiresAt))") }
     }
-    if !view.lots.isEmpty {
+    // Lots matter to a shopper when they expire or wait; points that never expire are one balance.
+    if !view.lots.isEmpty, view.lots.contains(where: { $0.pending || $0.expiresAt != nil }) {
         out.append("  lots")
         for lot in view.lots {
             let state = lot.pending ? "pending until \(day(lot.availableAt))" : "available, expires \(day(lot.expiresAt))"

@@ -71,7 +71,7 @@ final class RandomLogTests: XCTestCase {
                 start += size
             }
             XCTAssertEqual(outcomes, replay.outcomes, program.id)
-            XCTAssertEqual(ledger.engine.state, replay.engine.state, program.id)
+            XCTAssertTrue(ledger.engine.state == replay.engine.state, "states differ: " + program.id)
             XCTAssertEqual(try store.loadState(program: program.id), replay.engine.state, "\(program.id): the stored state")
             XCTAssertEqual(try store.entries(program: program.id), replay.entries, "\(program.id): the stored entries")
             XCTAssertEqual(try verify(program, store: store).problems, [], program.id)
@@ -110,7 +110,7 @@ final class RandomLogTests: XCTestCase {
                 let ledger = try ProgramLedger(program: program, store: store)
                 var outcomes = try store.inputs(program: program.id).map(\.record.outcome)
                 outcomes += try ledger.ingest(lines: log[cut...].map { Array($0.utf8) }).filter { $0.status != .duplicate && $0.code != .conflict && $0.id != nil }
-                XCTAssertEqual(ledger.engine.state, whole.engine.state, "\(program.id) cut at \(cut)")
+                XCTAssertTrue(ledger.engine.state == whole.engine.state, "states differ: " + "\(program.id) cut at \(cut)")
                 XCTAssertEqual(try store.entries(program: program.id), whole.entries, "\(program.id) cut at \(cut)")
                 let firsts = whole.outcomes.filter { $0.status != .duplicate && $0.code != .conflict && $0.id != nil }
                 XCTAssertEqual(outcomes, firsts, "\(program.id) cut at \(cut)")

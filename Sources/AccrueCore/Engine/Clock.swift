@@ -73,7 +73,7 @@ extension Engine {
                 member.lots[index].pending = false
                 member.lots[index].expiresAt = expiresAt
             }
-            let until = expiresAt.map { "; they expire at \($0.rfc3339)" } ?? ""
+            let until = expiresAt.map { "; they expire at \(local($0))" } ?? ""
             record(due.member, due.at, .release, lot.remaining, reason: "\(formatPoints(lot.remaining)) pending \(pointsName) are now available\(until)",
                    lot: lot.id, rule: lot.rule, expiresAt: expiresAt, availableAt: due.at)
             if let orderID = lot.order, let awardIndex = state.orders[orderID]?.awards.firstIndex(where: { $0.lot == lot.id }) {
@@ -91,7 +91,7 @@ extension Engine {
                   expiresAt.adding(days: -noticeDays) == due.at else { return }
             let remaining = member.lots[index].remaining
             withMember(due.member) { $0.lots[index].noticed = true }
-            record(due.member, due.at, .expiryNotice, remaining, reason: "\(formatPoints(remaining)) \(pointsName) expire at \(expiresAt.rfc3339) unless spent",
+            record(due.member, due.at, .expiryNotice, remaining, reason: "\(formatPoints(remaining)) \(pointsName) expire at \(local(expiresAt)) unless spent",
                    lot: due.lot, expiresAt: expiresAt)
         case .inactivity:
             guard case let .inactivity(days, _) = program.expiry, let last = member.lastActivity, last.adding(days: days) == due.at else { return }
@@ -105,7 +105,7 @@ extension Engine {
             let expiresAt = last.adding(days: days)
             withMember(due.member) { $0.inactivityNoticeFor = expiresAt }
             record(due.member, due.at, .expiryNotice, member.balance,
-                   reason: "\(formatPoints(member.balance)) \(pointsName) expire at \(expiresAt.rfc3339) unless you earn or spend before then",
+                   reason: "\(formatPoints(member.balance)) \(pointsName) expire at \(local(expiresAt)) unless you earn or spend before then",
                    expiresAt: expiresAt)
         case .birthday:
             guard let grant = program.birthday, let birthday = member.birthday else { return }
@@ -219,7 +219,7 @@ extension Engine {
                     }
                     if level.id != member.tier {
                         record(id, time, .tierScheduled, 0,
-                               reason: "\(formatPoints(count)) \(pointsName) in the last \(months) months: \(level.name) from \(effective.rfc3339)",
+                               reason: "\(formatPoints(count)) \(pointsName) in the last \(months) months: \(level.name) from \(local(effective))",
                                tier: level.id)
                     }
                 }

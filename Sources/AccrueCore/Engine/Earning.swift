@@ -115,7 +115,7 @@ extension Engine {
             base = overflow ? Int64.max / 4 : product
             explanation = "\(rule.title): \(format(amount ?? 0)) at \(formatPoints(points)) per \(format(per))"
             if units == 0 {
-                evaluation.reason = Reason(.zeroPoints, "\(rule.label) earn \(formatPoints(points)) \(pointsName) per whole \(format(per)); \(format(amount ?? 0)) earns none")
+                evaluation.reason = Reason(.zeroPoints, "\(rule.label) earn \(pointsPhrase(points)) per whole \(format(per)); \(format(amount ?? 0)) earns none")
                 return evaluation
             }
         case .cumulative:
@@ -221,7 +221,7 @@ extension Engine {
         evaluation.explanation = "\(rule.title): \(format(after.countedMinorUnits)) spent in all at \(formatPoints(points)) per whole \(format(per))"
         if evaluation.points == 0 {
             let next = (after.countedMinorUnits / per + 1) * per - after.countedMinorUnits
-            evaluation.reason = Reason(.zeroPoints, "\(rule.label) earn \(formatPoints(points)) \(pointsName) per whole \(format(per)) spent in all; \(format(next)) more to the next")
+            evaluation.reason = Reason(.zeroPoints, "\(rule.label) earn \(pointsPhrase(points)) per whole \(format(per)) spent in all; \(format(next)) more to the next")
         }
         return evaluation
     }
@@ -292,7 +292,7 @@ extension Engine {
             let availableAt = at.adding(days: days)
             let lot = Lot(id: id, remaining: points, pending: true, availableAt: availableAt, expiresAt: nil, order: order, rule: rule)
             withMember(memberID) { $0.lots.append(lot) }
-            record(memberID, at, .earnPending, points, reason: "\(explanation); pending until \(availableAt.rfc3339)",
+            record(memberID, at, .earnPending, points, reason: "\(explanation); pending until \(local(availableAt))",
                    lot: id, input: input, rule: rule, availableAt: availableAt)
             schedule.push(Due(at: availableAt, kind: .release, member: memberID, lot: id))
         } else {

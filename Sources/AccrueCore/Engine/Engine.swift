@@ -148,6 +148,12 @@ public struct Engine: Sendable {
 
     var pointsName: String { program.points.name }
 
+    /// "1 reward point", "20 reward points".
+    func pointsPhrase(_ count: Int64) -> String {
+        let name = program.points.name
+        return formatPoints(count) + " " + (count == 1 && name.hasSuffix("s") ? String(name.dropLast()) : name)
+    }
+
     func member(_ id: String) -> MemberState { state.members[id]! }
 
     @discardableResult
@@ -198,4 +204,7 @@ public struct Engine: Sendable {
     }
 
     func format(_ minor: Int64) -> String { Money.format(minorUnits: minor) + " " + program.moneyCurrency }
+
+    /// An instant as the program's shoppers read it: local date and time with the zone.
+    func local(_ instant: Instant) -> String { program.calendar.describe(instant) }
 }

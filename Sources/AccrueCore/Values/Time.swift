@@ -279,6 +279,12 @@ public struct LocalCalendar: Sendable {
         self.instant(date(of: instant).adding(months: months), timeOfDay: timeOfDay(of: instant))
     }
 
+    /// `2026-03-08 10:00 Asia/Shanghai`: how sentences for shoppers name a moment.
+    public func describe(_ instant: Instant) -> String {
+        let minutes = timeOfDay(of: instant) / 60_000
+        return "\(date(of: instant)) \(pad(minutes / 60)):\(pad(minutes % 60)) \(identifier)"
+    }
+
     /// Local midnight at the start of the day after the one containing `instant`.
     public func startOfNextDay(after instant: Instant) -> Instant {
         self.instant(CivilDate(daysSinceEpoch: date(of: instant).daysSinceEpoch + 1))
