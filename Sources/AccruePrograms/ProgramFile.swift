@@ -90,6 +90,8 @@ public enum ProgramFile {
 final class Reader {
     let file: String
     var problems: [ProgramFileProblem] = []
+    /// Mappings read so far by path, to place a missing field at the mapping that lacks it.
+    var mappings: [String: Node] = [:]
 
     init(file: String) { self.file = file }
 
@@ -103,6 +105,7 @@ final class Reader {
             problem(node, path, "must be a mapping of fields")
             return nil
         }
+        mappings[path] = node
         var result: [String: Node] = [:]
         for (key, value) in mapping {
             guard let name = key.scalar?.string else {
@@ -125,7 +128,7 @@ final class Reader {
     func string(_ map: [String: Node], _ key: String, _ base: String, required: Bool = false, pattern: ((String) -> Bool)? = nil,
                 expected: String = "text") -> String? {
         guard let node = map[key] else {
-            if required { problem(nil, path(base, key), "is required") }
+            if required { problem(mappings[base], path(base, key), "is required") }
             return nil
         }
         guard let scalar = node.scalar, scalar.style != .plain || !["null", "~", ""].contains(scalar.string) else {
@@ -142,7 +145,7 @@ final class Reader {
     func integer(_ map: [String: Node], _ key: String, _ base: String, required: Bool = false, minimum: Int64 = 0,
                  maximum: Int64 = 1_000_000_000_000) -> Int64? {
         guard let node = map[key] else {
-            if required { problem(nil, path(base, key), "is required") }
+            if required { problem(mappings[base], path(base, key), "is required") }
             return nil
         }
         guard let text = node.scalar?.string, let value = Int64(text) else {

@@ -18,7 +18,7 @@ extension Reader {
         let currency = string(map, "currency", "", required: true, pattern: { $0.count == 3 && $0.allSatisfy { $0.isUppercase && $0.isASCII } },
                               expected: "an ISO 4217 code such as USD")
         let points = map["points"].flatMap { pointsCurrency($0) }
-        if map["points"] == nil { problem(nil, "points", "is required") }
+        if map["points"] == nil { problem(root, "points", "is required") }
         let expiry = map["expiry"].flatMap { self.expiry($0) } ?? Expiry.none
         let checkout = map["checkout"].flatMap { self.checkout($0) }
         let tiers = map["tiers"].flatMap { self.tiers($0) }
@@ -28,7 +28,7 @@ extension Reader {
         }
         let campaigns = (list(map, "campaigns", "", maximum: ProgramFileLimits.maximumCampaigns) ?? []).compactMap { campaign($0.0, $0.1) }
         let rules = (list(map, "rules", "", maximum: ProgramFileLimits.maximumRules) ?? []).compactMap { rule($0.0, $0.1) }
-        if map["rules"] == nil { problem(nil, "rules", "is required (an empty list when nothing earns)") }
+        if map["rules"] == nil { problem(root, "rules", "is required (an empty list when nothing earns)") }
         let rewards = (list(map, "rewards", "", maximum: ProgramFileLimits.maximumRewards) ?? []).compactMap { reward($0.0, $0.1) }
         let services = (list(map, "services", "", maximum: ProgramFileLimits.maximumServices) ?? []).compactMap { service($0.0, $0.1) }
         let birthday = map["birthday"].flatMap { coupon($0, "birthday") }
@@ -70,7 +70,7 @@ extension Reader {
 
     func pointsCurrency(_ node: Node) -> PointsCurrency? {
         guard let map = fields(node, "points", allowed: ["code", "name", "spend", "value", "not_spendable_reason"]) else { return nil }
-        let code = identifier(map, "code", "points") ?? "points"
+        let code = identifier(map, "code", "points", required: false) ?? "points"
         let name = string(map, "name", "points") ?? "points"
         var places: [SpendPlace] = []
         for (index, text) in (strings(map, "spend", "points") ?? []).enumerated() {

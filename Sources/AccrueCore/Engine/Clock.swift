@@ -91,6 +91,8 @@ extension Engine {
                   expiresAt.adding(days: -noticeDays) == due.at else { return }
             let remaining = member.lots[index].remaining
             withMember(due.member) { $0.lots[index].noticed = true }
+            // A late award whose expiry has already passed gets no notice: it expires in this step.
+            guard expiresAt > state.clock ?? due.at else { return }
             record(due.member, due.at, .expiryNotice, remaining, reason: "\(formatPoints(remaining)) \(pointsName) expire at \(local(expiresAt)) unless spent",
                    lot: due.lot, expiresAt: expiresAt)
         case .inactivity:
@@ -120,9 +122,14 @@ extension Engine {
 
     mutating func expireLot(_ memberID: String, lot lotID: Int64, at: Instant, reason: String? = nil) {
         guard let index = member(memberID).lots.firstIndex(where: { $0.id == lotID }) else { return }
-        let remaining = member(memberID).lots[index].remaining
+        let lot = member(memberID).lots[index]
+        let remaining = lot.remaining
         withMember(memberID) { $0.lots.remove(at: index) }
         guard remaining > 0 else { return }
+        if let orderID = lot.order, let awardIndex = state.orders[orderID]?.awards.firstIndex(where: { $0.lot == lotID }) {
+            state.orders[orderID]!.awards[awardIndex].expired += remaining
+            touchedOrders.insert(orderID)
+        }
         record(memberID, at, .expire, -remaining, reason: reason ?? "\(formatPoints(remaining)) \(pointsName) expired", lot: lotID)
     }
 

@@ -70,7 +70,7 @@ extension Engine {
             let take = award.points - target
             guard take > 0 else { continue }
             state.orders[order.id]!.awards[index].points = target
-            reversed += reverse(input.member, points: take, award: award, at: input.at, input: input.id,
+            reversed += reverse(input.member, points: take, award: award, order: order.id, at: input.at, input: input.id,
                                 reason: "refund of \(format(amount)) on order \(truncated(order.id)): \(rule.title) recomputed on \(format(remaining))")
         }
         if order.countedCumulative {
@@ -78,7 +78,10 @@ extension Engine {
                                             reason: "refund of \(format(amount)) on order \(truncated(order.id))")
         }
         if reversed == 0 {
-            return Engine.applied(0, Reason(.nothingToRecompute, "the refund leaves the \(pointsName) of order \(truncated(order.id)) unchanged (\(format(remaining)) left)"))
+            let changed = state.orders[order.id]!.awards != order.awards
+            return Engine.applied(0, Reason(.nothingToRecompute, changed
+                ? "the \(pointsName) this refund takes back from order \(truncated(order.id)) had already expired"
+                : "the refund leaves the \(pointsName) of order \(truncated(order.id)) unchanged (\(format(remaining)) left)"))
         }
         return Engine.applied(-reversed)
     }
@@ -96,7 +99,7 @@ extension Engine {
             guard let rule = program.rules.first(where: { $0.id == award.rule }) else { continue }
             if case .cumulative = rule.earn { continue }
             state.orders[order.id]!.awards[index].points = 0
-            reversed += reverse(input.member, points: award.points, award: award, at: input.at, input: input.id,
+            reversed += reverse(input.member, points: award.points, award: award, order: order.id, at: input.at, input: input.id,
                                 reason: "order \(truncated(order.id)) is under dispute: \(rule.title) taken back")
         }
         if order.countedCumulative {
@@ -128,18 +131,21 @@ extension Engine {
             }
             var counted = award
             if counted.countedIn == nil, program.tiers != nil { counted.countedIn = qualifyingPeriod(input.at) }
-            reversed += reverse(input.member, points: take, award: counted, at: input.at, input: input.id,
+            reversed += reverse(input.member, points: take, award: counted, order: order.id, at: input.at, input: input.id,
                                 reason: "\(reason): \(rule.title) recomputed on \(format(after.countedMinorUnits)) spent in all")
         }
         return reversed
     }
 
     /// Takes back `points` of an award: from its own lot first (pending points are only cancelled),
-    /// then from the soonest-expiring others, then below zero. Returns the points taken.
+    /// then its points that already expired (nothing more to take), then from the soonest-expiring
+    /// others, then below zero. Returns the points taken from the member now.
     @discardableResult
-    mutating func reverse(_ memberID: String, points: Int64, award: OrderRecord.Award, at: Instant, input: String?, reason: String) -> Int64 {
+    mutating func reverse(_ memberID: String, points: Int64, award: OrderRecord.Award, order orderID: String, at: Instant, input: String?,
+                          reason: String) -> Int64 {
         var left = points
         var fromAvailable: Int64 = 0
+        var absorbedExpired: Int64 = 0
         if let lotID = award.lot, let index = member(memberID).lots.firstIndex(where: { $0.id == lotID }) {
             let lot = member(memberID).lots[index]
             let take = min(left, lot.remaining)
@@ -157,6 +163,17 @@ extension Engine {
                 return points - left
             }
         }
+        // Points of the award that expired unspent are already gone: taking them back again from
+        // other points (or below zero) would punish the shopper twice.
+        if left > 0, let awardIndex = state.orders[orderID]?.awards.firstIndex(where: { $0.lot != nil && $0.lot == award.lot }),
+           state.orders[orderID]!.awards[awardIndex].expired > 0 {
+            let absorbed = min(left, state.orders[orderID]!.awards[awardIndex].expired)
+            state.orders[orderID]!.awards[awardIndex].expired -= absorbed
+            touchedOrders.insert(orderID)
+            left -= absorbed
+            fromAvailable += absorbed
+            absorbedExpired = absorbed
+        }
         if left > 0 {
             let parts = takeFromLots(memberID, points: left, at: at, kind: .reverse, input: input, reason: reason, allowShort: true)
             let taken = parts.reduce(0) { $0 + $1.points }
@@ -172,6 +189,6 @@ extension Engine {
             withMember(memberID) { $0.qualifying[period, default: 0] -= fromAvailable }
             updateTier(memberID, at: at)
         }
-        return points
+        return points - absorbedExpired
     }
 }

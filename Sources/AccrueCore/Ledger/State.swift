@@ -116,6 +116,9 @@ public struct OrderRecord: Sendable, Codable, Equatable {
         public var multiplier: Ratio
         /// Where the award's available points were counted toward the tier (year or month index).
         public var countedIn: Int64?
+        /// Points of the award that expired unspent: a later reversal takes these back without
+        /// touching other points, since they are already gone.
+        public var expired: Int64 = 0
     }
     public var id: String
     public var member: String

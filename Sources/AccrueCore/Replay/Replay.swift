@@ -65,19 +65,6 @@ public struct MemberSummary: Sendable, Encodable, Equatable {
         public var code: String
         public var value: String?
     }
-    public struct LotLine: Sendable, Encodable, Equatable {
-        public var lot: Int64
-        public var points: Int64
-        public var pending: Bool
-        public var availableAt: Instant
-        public var expiresAt: Instant?
-
-        enum CodingKeys: String, CodingKey {
-            case lot, points, pending
-            case availableAt = "available_at"
-            case expiresAt = "expires_at"
-        }
-    }
     public var member: String
     public var balance: Int64
     public var pending: Int64
@@ -86,7 +73,7 @@ public struct MemberSummary: Sendable, Encodable, Equatable {
     public var nextTier: String?
     public var nextTierAt: Instant?
     public var rewards: [RewardLine]
-    public var lots: [LotLine]
+    public var lots: [MemberView.LotLine]
 
     public init(_ state: MemberState, program: Program) {
         member = state.id
@@ -97,7 +84,7 @@ public struct MemberSummary: Sendable, Encodable, Equatable {
         nextTier = state.nextTier
         nextTierAt = state.nextTierAt
         rewards = state.coupons.map { RewardLine(reward: $0.reward, code: $0.code, value: $0.valueMinorUnits.map { Money.format(minorUnits: $0) }) }
-        lots = state.lots.map { LotLine(lot: $0.id, points: $0.remaining, pending: $0.pending, availableAt: $0.availableAt, expiresAt: $0.expiresAt) }
+        lots = state.lots.map(MemberView.LotLine.init)
     }
 
     enum CodingKeys: String, CodingKey {

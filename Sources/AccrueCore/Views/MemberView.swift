@@ -32,14 +32,28 @@ public struct TierProgress: Sendable, Codable, Equatable {
 
 /// Everything a member page or `accrue member` shows about one member at one moment.
 public struct MemberView: Sendable, Codable, Equatable {
+    /// A lot as members and replays show it.
     public struct LotLine: Sendable, Codable, Equatable {
+        public var lot: Int64?
         public var points: Int64
         public var pending: Bool
         public var availableAt: Instant
         public var expiresAt: Instant?
 
+        init(lot: Int64?, points: Int64, pending: Bool, availableAt: Instant, expiresAt: Instant?) {
+            self.lot = lot
+            self.points = points
+            self.pending = pending
+            self.availableAt = availableAt
+            self.expiresAt = expiresAt
+        }
+
+        init(_ lot: Lot) {
+            self.init(lot: lot.id, points: lot.remaining, pending: lot.pending, availableAt: lot.availableAt, expiresAt: lot.expiresAt)
+        }
+
         enum CodingKeys: String, CodingKey {
-            case points, pending
+            case lot, points, pending
             case availableAt = "available_at"
             case expiresAt = "expires_at"
         }
@@ -77,7 +91,7 @@ public struct MemberView: Sendable, Codable, Equatable {
         pending = state.pending
         held = state.held
         lots = state.lots.sorted { ($0.expiresAt?.milliseconds ?? Int64.max, $0.id) < ($1.expiresAt?.milliseconds ?? Int64.max, $1.id) }
-            .map { LotLine(points: $0.remaining, pending: $0.pending, availableAt: $0.availableAt, expiresAt: $0.expiresAt) }
+            .map(LotLine.init)
         var horizon: Int64 = 30
         var soonest: [LotLine] = []
         switch program.expiry {
@@ -87,7 +101,7 @@ public struct MemberView: Sendable, Codable, Equatable {
         case let .inactivity(days, notice):
             horizon = notice ?? 30
             if let last = state.lastActivity, state.balance > 0, last.adding(days: days) <= now.adding(days: horizon) {
-                soonest = [LotLine(points: state.balance, pending: false, availableAt: last, expiresAt: last.adding(days: days))]
+                soonest = [LotLine(lot: nil, points: state.balance, pending: false, availableAt: last, expiresAt: last.adding(days: days))]
             }
         case .none:
             break
