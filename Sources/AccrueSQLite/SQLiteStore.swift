@@ -31,7 +31,8 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     base TEXT NOT NULL,
                     version INTEGER NOT NULL,
                     source TEXT NOT NULL,
-                    header TEXT
+                    header TEXT,
+                    revision INTEGER NOT NULL DEFAULT 0
                 );
                 CREATE TABLE program_versions (
                     id TEXT NOT NULL,
@@ -152,9 +153,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         StoredProgram(id: row["id"], base: row["base"], version: row["version"], source: row["source"])
     }
 
-    public func loadState(program: String) throws -> ProgramState? {
+    public func load(program: String) throws -> LoadedState? {
         try pool.read { db in
-            guard let header = try String.fetchOne(db, sql: "SELECT header FROM programs WHERE id = ?", arguments: [program]) else { return nil }
+            guard let row = try Row.fetchOne(db, sql: "SELECT header, revision FROM programs WHERE id = ?", arguments: [program]) else { return nil }
+            let revision: Int64 = row["revision"]
+            guard let header: String = row["header"] else { return LoadedState(state: ProgramState(), revision: revision) }
             var state = try SQLiteStore.decode(ProgramState.self, header)
             for text in try String.fetchAll(db, sql: "SELECT state FROM members WHERE program = ?", arguments: [program]) {
                 let member = try SQLiteStore.decode(MemberState.self, text)
@@ -168,7 +171,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 let booking = try SQLiteStore.decode(Booking.self, text)
                 state.bookings[booking.id] = booking
             }
-            return state
+            return LoadedState(state: state, revision: revision)
         }
     }
 
@@ -191,16 +194,20 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    public func commit(program: String, batch: CommitBatch) throws {
+    public func commit(program: String, batch: CommitBatch, revision: Int64) throws -> Int64 {
         var header = batch.changes.state
         header.members = [:]
         header.orders = [:]
         header.bookings = [:]
         let headerText = try SQLiteStore.json(header)
-        try pool.write { db in
-            try db.execute(sql: "UPDATE programs SET header = ? WHERE id = ?", arguments: [headerText, program])
+        return try pool.write { db -> Int64 in
+            try db.execute(sql: "UPDATE programs SET header = ?, revision = revision + 1 WHERE id = ? AND revision = ?",
+                           arguments: [headerText, program, revision])
             guard db.changesCount == 1 else {
-                throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "program \(program) is not registered in this database")
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM programs WHERE id = ?", arguments: [program]) == true {
+                    throw StoreError.staleRevision(program: program, expected: revision)
+                }
+                throw StoreError.unknownProgram(program)
             }
             let insertInput = try db.cachedStatement(sql: """
                 INSERT INTO inputs (program, id, member, seq, status, points, canonical, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -241,6 +248,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             for booking in batch.changes.bookings {
                 try upsertBooking.execute(arguments: [program, booking.id, booking.member, booking.status.rawValue, try SQLiteStore.json(booking)])
             }
+            return revision + 1
         }
     }
 

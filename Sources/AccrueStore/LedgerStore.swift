@@ -51,22 +51,59 @@ public struct HistoryLine: Sendable, Codable, Equatable {
     }
 }
 
+/// A program's state with the revision it was read at: a commit names the revision it builds on,
+/// so two writers can never both build on the same state.
+public struct LoadedState: Sendable {
+    public var state: ProgramState
+    public var revision: Int64
+
+    public init(state: ProgramState, revision: Int64) {
+        self.state = state
+        self.revision = revision
+    }
+}
+
+/// Why a store refused a write.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// Another writer committed since this state was read; reload and decide again.
+    case staleRevision(program: String, expected: Int64)
+    /// The program is not registered in this store.
+    case unknownProgram(String)
+
+    public var description: String {
+        switch self {
+        case let .staleRevision(program, expected):
+            return "program \(program) changed since revision \(expected) was read (another writer?)"
+        case let .unknownProgram(program):
+            return "program \(program) is not registered in this database"
+        }
+    }
+}
+
 /// The storage port. Every implementation passes the same conformance suite.
 public protocol LedgerStore: AnyObject, Sendable {
     /// Records a program's file, as a new version when its text changed.
     func register(_ program: StoredProgram) throws
     func program(_ id: String) throws -> StoredProgram?
     func programs() throws -> [StoredProgram]
-    /// The whole state of a program, or nil when it has none yet.
-    func loadState(program: String) throws -> ProgramState?
+    /// The whole state of a program and its revision (0 and an empty state before the first commit),
+    /// read in one transaction; nil when the program is not registered.
+    func load(program: String) throws -> LoadedState?
     /// What the store remembers of these input ids.
     func inputRecords(program: String, ids: [String]) throws -> [String: InputRecord]
-    /// Writes a batch atomically and durably: when this returns, the batch survives a crash.
-    func commit(program: String, batch: CommitBatch) throws
+    /// Writes a batch atomically and durably on top of `revision`, returning the new revision; when
+    /// this returns, the batch survives a crash. Throws `StoreError.staleRevision` when another
+    /// writer committed since, and writes nothing.
+    func commit(program: String, batch: CommitBatch, revision: Int64) throws -> Int64
     /// Every entry of a program in ledger order.
     func entries(program: String) throws -> [Entry]
     /// Every remembered input of a program in the order it was applied.
     func inputs(program: String) throws -> [(id: String, record: InputRecord)]
     /// A member's history, newest first.
     func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine]
+}
+
+extension LedgerStore {
+    /// The whole state of a program, or nil when it is not registered.
+    public func loadState(program: String) throws -> ProgramState? { try load(program: program)?.state }
 }

@@ -1,0 +1,89 @@
+import AccrueCore
+import AccrueSQLite
+import AccrueStore
+import Foundation
+import XCTest
+
+final class SQLiteStoreTests: XCTestCase {
+    /// Two writers on one database (two `accrue ingest` processes, say) never build on the same
+    /// state: the second one's commit is refused as stale, it reloads and decides again, and the
+    /// result equals one writer applying the batches in the order they committed.
+    func testTwoWritersOnOneDatabaseNeverLoseOrDoubleAnything() throws {
+        let program = try preset("jd-points")
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        let setup = try SQLiteStore(path: path)
+        try setup.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+
+        var generator = LogGenerator(seed: 11, program: program)
+        let log = generator.log(240).map { Array($0.utf8) }
+        let first = try ProgramLedger(program: program, store: try SQLiteStore(path: path))
+        let second = try ProgramLedger(program: program, store: try SQLiteStore(path: path))
+        var committed: [[UInt8]] = []
+        for (index, start) in stride(from: 0, to: log.count, by: 20).enumerated() {
+            let batch = Array(log[start..<min(log.count, start + 20)])
+            // Each writer's state is stale every other batch: the other one committed meanwhile.
+            _ = try (index % 2 == 0 ? first : second).ingest(lines: batch)
+            committed += batch
+        }
+        var whole = Replay(program: program)
+        for line in committed { whole.apply(line: line) }
+        let store = try SQLiteStore(path: path)
+        XCTAssertTrue(try store.loadState(program: program.id) == whole.engine.state, "the stored state equals one writer's")
+        XCTAssertTrue(try store.entries(program: program.id) == whole.entries, "the stored entries equal one writer's")
+        XCTAssertEqual(try verify(program, store: store).problems, [])
+        XCTAssertEqual(try store.load(program: program.id)?.revision, Int64(log.count / 20))
+    }
+
+    /// A commit on top of a revision that is no longer current writes nothing.
+    func testStaleCommitWritesNothing() throws {
+        let program = try preset("cj-rewards")
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("ledger.sqlite").path)
+        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        var engine = Engine(program: program)
+        let line = #"{"id":"e-1","type":"order.completed","member":"ivan","at":"2026-04-01T00:00:00Z","data":{"order":"o-1","amount":"120.00","currency":"USD"}}"#
+        let outcome = engine.handle(Input.decode(Array(line.utf8)), prior: nil)
+        let changes = engine.drain()
+        let batch = CommitBatch(inputs: [("e-1", InputRecord(canonical: Input.decode(Array(line.utf8)).canonical!, outcome: outcome))], changes: changes)
+        XCTAssertEqual(try store.commit(program: program.id, batch: batch, revision: 0), 1)
+        XCTAssertThrowsError(try store.commit(program: program.id, batch: batch, revision: 0)) { error in
+            XCTAssertEqual(error as? StoreError, .staleRevision(program: program.id, expected: 0))
+        }
+        XCTAssertEqual(try store.entries(program: program.id).count, changes.entries.count)
+        XCTAssertEqual(try store.inputs(program: program.id).count, 1)
+        XCTAssertThrowsError(try store.commit(program: "nobody", batch: batch, revision: 0)) { error in
+            XCTAssertEqual(error as? StoreError, .unknownProgram("nobody"))
+        }
+    }
+
+    /// What a commit wrote is there after the database is closed and opened again, and a program
+    /// file registered again with other text becomes a new version.
+    func testReopenKeepsEverythingAndVersionsPrograms() throws {
+        let program = try preset("aliexpress-levels")
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        var generator = LogGenerator(seed: 3, program: program)
+        let log = generator.log(120).map { Array($0.utf8) }
+        var outcomes: [Outcome] = []
+        do {
+            let store = try SQLiteStore(path: path)
+            try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "text one"))
+            outcomes = try ProgramLedger(program: program, store: store).ingest(lines: log)
+        }
+        let store = try SQLiteStore(path: path)
+        let reopened = try ProgramLedger(program: program, store: store)
+        var replay = Replay(program: program)
+        for line in log { replay.apply(line: line) }
+        XCTAssertEqual(outcomes, replay.outcomes)
+        XCTAssertTrue(reopened.engine.state == replay.engine.state)
+        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "text one"))
+        XCTAssertEqual(try store.program(program.id)?.version, 1, "the same text is the same version")
+        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "text two"))
+        XCTAssertEqual(try store.program(program.id)?.version, 2)
+        XCTAssertEqual(try store.program(program.id)?.source, "text two")
+    }
+}
