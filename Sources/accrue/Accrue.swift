@@ -47,6 +47,9 @@ func parseTime(_ text: String?) throws -> Instant? {
     guard let instant = Instant(rfc3339: text) else {
         throw ValidationError("\(text) is not a time such as 2027-03-10T00:00:00Z")
     }
+    guard instant >= Limits.earliestTime, instant < Limits.latestTime else {
+        throw ValidationError("\(text) is outside the years 2000 to 2099")
+    }
     return instant
 }
 

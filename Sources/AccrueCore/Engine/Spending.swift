@@ -245,7 +245,9 @@ extension Engine {
             state.bookings[bookingID]!.status = .confirmed
             record(input.member, input.at, .capture, hold.points, reason: "booking \(truncated(bookingID)) confirmed: \(formatPoints(hold.points)) \(pointsName) spent",
                    hold: bookingID, input: input.id)
-            return Engine.applied(0)
+            var outcome = Engine.applied(0)
+            outcome.reason = "booking \(truncated(bookingID)) confirmed: the \(formatPoints(hold.points)) \(pointsName) held for it are spent"
+            return outcome
         default:
             let rejected = input.type == .bookingRejected
             state.bookings[bookingID]!.status = rejected ? .rejected : .cancelled

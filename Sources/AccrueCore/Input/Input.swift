@@ -165,6 +165,9 @@ extension Input {
         guard case let .string(atText)? = json["at"], let at = Instant(rfc3339: atText) else {
             return refuse(.invalidEnvelope, "\"at\" must be a time with its zone, such as \"2026-03-01T10:00:00Z\"")
         }
+        guard at >= Limits.earliestTime, at < Limits.latestTime else {
+            return refuse(.invalidEnvelope, "\"at\" must be between 2000-01-01 and 2100-01-01, not \(truncated(atText))")
+        }
         result.member = member
         result.at = at
         guard case let .object(dataPairs)? = json["data"] else {

@@ -8,6 +8,10 @@ public enum Limits {
     public static let maximumStringLength = 200
     /// The longest input accepted, in bytes of JSON.
     public static let maximumInputBytes = 65_536
+    /// The earliest and latest `at` accepted: a time outside them is a typo or a broken clock, and
+    /// accepting it would move the program's clock to a place no real input can follow.
+    public static let earliestTime = Instant(rfc3339: "2000-01-01T00:00:00Z")!
+    public static let latestTime = Instant(rfc3339: "2100-01-01T00:00:00Z")!
     /// The most services in one booking.
     public static let maximumServicesPerBooking = 20
     /// The largest count (nights, meals, days) of one booked service.
