@@ -68,6 +68,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 CREATE TABLE inputs (
                     position INTEGER PRIMARY KEY AUTOINCREMENT,
                     program TEXT NOT NULL,
+                    kind TEXT NOT NULL DEFAULT 'input' CHECK (kind IN ('input', 'advance')),
                     id TEXT NOT NULL,
                     member TEXT,
                     seq INTEGER,
@@ -183,7 +184,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let slice = Array(ids[start..<min(ids.count, start + 500)])
                 let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                let rows = try Row.fetchAll(db, sql: "SELECT id, canonical, outcome FROM inputs WHERE program = ? AND id IN (\(marks))",
+                let rows = try Row.fetchAll(db, sql: "SELECT id, canonical, outcome FROM inputs WHERE program = ? AND kind = 'input' AND id IN (\(marks))",
                                             arguments: StatementArguments([program] + slice))
                 for row in rows {
                     let outcome = try SQLiteStore.decode(Outcome.self, row["outcome"])
@@ -215,6 +216,12 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             for (id, record) in batch.inputs {
                 try insertInput.execute(arguments: [program, id, record.outcome.member, record.outcome.seq, record.outcome.status.rawValue,
                                                     record.outcome.points, record.canonical, try SQLiteStore.json(record.outcome)])
+            }
+            if let time = batch.advancedTo {
+                // A clock step is part of the log; its id starts with a control character, which
+                // an input's id never has, so the two cannot clash.
+                try db.execute(sql: "INSERT INTO inputs (program, kind, id, status, points, canonical, outcome) VALUES (?, 'advance', ?, 'applied', 0, ?, '{}')",
+                               arguments: [program, "\u{1}advance:\(revision + 1)", time.rfc3339])
             }
             let insertEntry = try db.cachedStatement(sql: """
                 INSERT INTO entries (program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason)
@@ -266,10 +273,17 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
               tier: row["tier"], code: row["code"], reason: row["reason"])
     }
 
-    public func inputs(program: String) throws -> [(id: String, record: InputRecord)] {
+    public func log(program: String) throws -> [LogRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, canonical, outcome FROM inputs WHERE program = ? ORDER BY position", arguments: [program]).map { row in
-                (row["id"], InputRecord(canonical: row["canonical"], outcome: try SQLiteStore.decode(Outcome.self, row["outcome"])))
+            try Row.fetchAll(db, sql: "SELECT kind, id, canonical, outcome FROM inputs WHERE program = ? ORDER BY position",
+                             arguments: [program]).map { row -> LogRecord in
+                if row["kind"] as String == "advance" {
+                    guard let time = Instant(rfc3339: row["canonical"]) else {
+                        throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "a clock step without a time")
+                    }
+                    return .advance(to: time)
+                }
+                return .input(id: row["id"], record: InputRecord(canonical: row["canonical"], outcome: try SQLiteStore.decode(Outcome.self, row["outcome"])))
             }
         }
     }
@@ -279,7 +293,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         return try pool.read { db in
             var lines: [HistoryLine] = []
             let inputRows = try Row.fetchAll(db, sql: """
-                SELECT id, outcome FROM inputs WHERE program = ? AND member = ? AND seq < ? ORDER BY seq DESC LIMIT ?
+                SELECT id, outcome FROM inputs WHERE program = ? AND kind = 'input' AND member = ? AND seq < ? ORDER BY seq DESC LIMIT ?
                 """, arguments: [program, member, before, limit])
             for row in inputRows {
                 let outcome = try SQLiteStore.decode(Outcome.self, row["outcome"])

@@ -17,14 +17,24 @@ public struct StoredProgram: Sendable, Equatable {
     }
 }
 
+/// One record of a program's log, in the order it was applied: an input, or a step of the clock
+/// (due work run up to a time without an input). Replaying the log reproduces the state exactly.
+public enum LogRecord: Sendable, Equatable {
+    case input(id: String, record: InputRecord)
+    case advance(to: Instant)
+}
+
 /// The inputs of one batch and the changes they made, written in one transaction.
 public struct CommitBatch: Sendable {
     /// Inputs to remember under their id, with their first outcome.
     public var inputs: [(id: String, record: InputRecord)]
+    /// The time due work was run up to after the inputs, when the batch is a clock step.
+    public var advancedTo: Instant?
     public var changes: Engine.Changes
 
-    public init(inputs: [(id: String, record: InputRecord)], changes: Engine.Changes) {
+    public init(inputs: [(id: String, record: InputRecord)], advancedTo: Instant? = nil, changes: Engine.Changes) {
         self.inputs = inputs
+        self.advancedTo = advancedTo
         self.changes = changes
     }
 }
@@ -97,13 +107,21 @@ public protocol LedgerStore: AnyObject, Sendable {
     func commit(program: String, batch: CommitBatch, revision: Int64) throws -> Int64
     /// Every entry of a program in ledger order.
     func entries(program: String) throws -> [Entry]
-    /// Every remembered input of a program in the order it was applied.
-    func inputs(program: String) throws -> [(id: String, record: InputRecord)]
+    /// A program's log: every remembered input and every clock step, in the order applied.
+    func log(program: String) throws -> [LogRecord]
     /// A member's history, newest first.
     func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine]
 }
 
 extension LedgerStore {
+    /// Every remembered input of a program in the order it was applied.
+    public func inputs(program: String) throws -> [(id: String, record: InputRecord)] {
+        try log(program: program).compactMap { record in
+            if case let .input(id, input) = record { return (id, input) }
+            return nil
+        }
+    }
+
     /// The whole state of a program, or nil when it is not registered.
     public func loadState(program: String) throws -> ProgramState? { try load(program: program)?.state }
 }

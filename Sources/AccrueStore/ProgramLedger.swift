@@ -60,7 +60,7 @@ public final class ProgramLedger {
         for attempt in 1...ProgramLedger.attempts {
             do {
                 engine.advance(to: time)
-                try commit(inputs: [])
+                try commit(inputs: [], advancedTo: time)
                 return
             } catch StoreError.staleRevision where attempt < ProgramLedger.attempts {
                 try reload()
@@ -74,10 +74,11 @@ public final class ProgramLedger {
         revision = loaded.revision
     }
 
-    private func commit(inputs: [(id: String, record: InputRecord)]) throws {
+    private func commit(inputs: [(id: String, record: InputRecord)], advancedTo: Instant? = nil) throws {
         let changes = engine.drain()
         do {
-            revision = try store.commit(program: program.id, batch: CommitBatch(inputs: inputs, changes: changes), revision: revision)
+            let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, changes: changes)
+            revision = try store.commit(program: program.id, batch: batch, revision: revision)
         } catch {
             try? reload()
             throw error

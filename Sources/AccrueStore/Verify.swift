@@ -20,14 +20,19 @@ public func verify(_ program: Program, store: any LedgerStore) throws -> VerifyR
     for (index, entry) in entries.enumerated() where index > 0 && entry.seq <= entries[index - 1].seq {
         report.problems.append("entry \(entry.seq) is out of order")
     }
-    let inputs = try store.inputs(program: program.id)
-    report.inputs = inputs.count
+    let log = try store.log(program: program.id)
     var engine = Engine(program: program)
     var replayed: [Entry] = []
-    for (id, record) in inputs {
-        let outcome = engine.handle(Input.decode(Array(record.canonical.utf8)), prior: nil)
-        if outcome != record.outcome {
-            report.problems.append("input \(id): replay gives \(outcome.status.rawValue) \(outcome.points), stored \(record.outcome.status.rawValue) \(record.outcome.points)")
+    for record in log {
+        switch record {
+        case let .input(id, stored):
+            report.inputs += 1
+            let outcome = engine.handle(Input.decode(Array(stored.canonical.utf8)), prior: nil)
+            if outcome != stored.outcome {
+                report.problems.append("input \(id): replay gives \(outcome.status.rawValue) \(outcome.points), stored \(stored.outcome.status.rawValue) \(stored.outcome.points)")
+            }
+        case let .advance(time):
+            engine.advance(to: time)
         }
         replayed += engine.drain().entries
     }

@@ -86,4 +86,29 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(try store.program(program.id)?.version, 2)
         XCTAssertEqual(try store.program(program.id)?.source, "text two")
     }
+
+    /// Clock steps are part of the log: a log with inputs, steps of the clock between them and
+    /// late inputs replays to exactly the stored state, for every preset.
+    func testClockStepsAreLoggedAndReplayedExactly() throws {
+        for name in RandomLogTests.presets {
+            let program = try preset(name)
+            let folder = temporaryFolder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let store = try SQLiteStore(path: folder.appendingPathComponent("ledger.sqlite").path)
+            try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+            let ledger = try ProgramLedger(program: program, store: store)
+            var generator = LogGenerator(seed: 17, program: program)
+            var steps = 0
+            for _ in 0..<30 {
+                _ = try ledger.ingest(lines: generator.log(8).map { Array($0.utf8) })
+                // Run the clock ahead of the inputs, so that the next ones arrive late.
+                let ahead = Instant(milliseconds: (ledger.engine.state.clock ?? Instant(milliseconds: 0)).milliseconds + 9 * Instant.millisecondsPerDay)
+                try ledger.advance(to: ahead)
+                steps += 1
+            }
+            let log = try store.log(program: program.id)
+            XCTAssertEqual(log.filter { if case .advance = $0 { return true } else { return false } }.count, steps)
+            XCTAssertEqual(try verify(program, store: store).problems, [], name)
+        }
+    }
 }
