@@ -291,34 +291,27 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine] {
         let before = beforeSeq ?? Int64.max
         return try pool.read { db in
-            var lines: [HistoryLine] = []
+            // The newest inputs and the newest due work, each at most `limit`, plus the entries
+            // that explain those inputs; the shared merge orders and cuts them.
             let inputRows = try Row.fetchAll(db, sql: """
-                SELECT id, outcome FROM inputs WHERE program = ? AND kind = 'input' AND member = ? AND seq < ? ORDER BY seq DESC LIMIT ?
+                SELECT id, canonical, outcome FROM inputs WHERE program = ? AND kind = 'input' AND member = ? AND seq < ?
+                ORDER BY seq DESC LIMIT ?
                 """, arguments: [program, member, before, limit])
-            for row in inputRows {
-                let outcome = try SQLiteStore.decode(Outcome.self, row["outcome"])
-                lines.append(HistoryLine(seq: outcome.seq ?? 0, at: outcome.at ?? Instant(milliseconds: 0), what: outcome.type ?? "input",
-                                         input: outcome.id, status: outcome.status, points: outcome.points, reason: outcome.reason))
+            let log = try inputRows.map { row in
+                LogRecord.input(id: row["id"], record: InputRecord(canonical: row["canonical"], outcome: try SQLiteStore.decode(Outcome.self, row["outcome"])))
             }
-            let entryRows = try Row.fetchAll(db, sql: """
-                SELECT * FROM entries WHERE program = ? AND member = ? AND seq < ? ORDER BY seq DESC LIMIT ?
-                """, arguments: [program, member, before, limit * 4])
-            var explained: [String: [String]] = [:]
-            for row in entryRows {
-                let entry = SQLiteStore.entry(row)
-                if let input = entry.input {
-                    if explained[input]?.contains(entry.reason) != true { explained[input, default: []].insert(entry.reason, at: 0) }
-                } else {
-                    lines.append(HistoryLine(seq: entry.seq, at: entry.at, what: entry.kind.rawValue, input: nil, status: nil,
-                                             points: entry.kind == .expiryNotice ? 0 : entry.points, reason: entry.reason))
-                }
+            var entries = try Row.fetchAll(db, sql: """
+                SELECT * FROM entries WHERE program = ? AND member = ? AND input IS NULL AND seq < ? ORDER BY seq DESC LIMIT ?
+                """, arguments: [program, member, before, limit]).map(SQLiteStore.entry)
+            let ids = inputRows.map { $0["id"] as String }
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let slice = Array(ids[start..<min(ids.count, start + 500)])
+                let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                entries += try Row.fetchAll(db, sql: "SELECT * FROM entries WHERE program = ? AND member = ? AND input IN (\(marks)) ORDER BY seq",
+                                            arguments: StatementArguments([program, member] + slice)).map(SQLiteStore.entry)
             }
-            for index in lines.indices where lines[index].reason == nil {
-                if let input = lines[index].input, let reasons = explained[input] {
-                    lines[index].reason = reasons.joined(separator: "; ")
-                }
-            }
-            return Array(lines.sorted { $0.seq > $1.seq }.prefix(limit))
+            entries.sort { $0.seq < $1.seq }
+            return HistoryLine.merge(log: log, entries: entries, member: member, limit: limit, beforeSeq: beforeSeq)
         }
     }
 }

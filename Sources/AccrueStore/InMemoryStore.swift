@@ -1,0 +1,124 @@
+import AccrueCore
+import Foundation
+
+/// A store kept in memory: for tests and for trying things out. It honours the same contract as
+/// the durable stores (revisions, one atomic batch, the log in order), minus durability.
+public final class InMemoryStore: LedgerStore, @unchecked Sendable {
+    private struct ProgramData {
+        var stored: StoredProgram
+        var header = ProgramState()
+        var revision: Int64 = 0
+        var members: [String: MemberState] = [:]
+        var orders: [String: OrderRecord] = [:]
+        var bookings: [String: Booking] = [:]
+        var log: [LogRecord] = []
+        var inputs: [String: InputRecord] = [:]
+        var entries: [Entry] = []
+    }
+
+    private let lock = NSLock()
+    private var data: [String: ProgramData] = [:]
+
+    public init() {}
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    public func register(_ program: StoredProgram) throws {
+        locked {
+            guard var existing = data[program.id] else {
+                data[program.id] = ProgramData(stored: program)
+                return
+            }
+            guard existing.stored.source != program.source else { return }
+            existing.stored = StoredProgram(id: program.id, base: program.base, version: max(existing.stored.version + 1, program.version),
+                                            source: program.source)
+            data[program.id] = existing
+        }
+    }
+
+    public func program(_ id: String) throws -> StoredProgram? { locked { data[id]?.stored } }
+
+    public func programs() throws -> [StoredProgram] { locked { data.values.map(\.stored).sorted { $0.id < $1.id } } }
+
+    public func load(program: String) throws -> LoadedState? {
+        locked {
+            guard let program = data[program] else { return nil }
+            var state = program.header
+            state.members = program.members
+            state.orders = program.orders
+            state.bookings = program.bookings
+            return LoadedState(state: state, revision: program.revision)
+        }
+    }
+
+    public func inputRecords(program: String, ids: [String]) throws -> [String: InputRecord] {
+        locked {
+            var result: [String: InputRecord] = [:]
+            for id in ids { result[id] = data[program]?.inputs[id] }
+            return result
+        }
+    }
+
+    public func commit(program: String, batch: CommitBatch, revision: Int64) throws -> Int64 {
+        try locked {
+            guard var current = data[program] else { throw StoreError.unknownProgram(program) }
+            guard current.revision == revision else { throw StoreError.staleRevision(program: program, expected: revision) }
+            var header = batch.changes.state
+            header.members = [:]
+            header.orders = [:]
+            header.bookings = [:]
+            current.header = header
+            current.revision += 1
+            for (id, record) in batch.inputs {
+                current.inputs[id] = record
+                current.log.append(.input(id: id, record: record))
+            }
+            if let time = batch.advancedTo { current.log.append(.advance(to: time)) }
+            current.entries += batch.changes.entries
+            for member in batch.changes.members { current.members[member.id] = member }
+            for order in batch.changes.orders { current.orders[order.id] = order }
+            for booking in batch.changes.bookings { current.bookings[booking.id] = booking }
+            data[program] = current
+            return current.revision
+        }
+    }
+
+    public func entries(program: String) throws -> [Entry] { locked { data[program]?.entries ?? [] } }
+
+    public func log(program: String) throws -> [LogRecord] { locked { data[program]?.log ?? [] } }
+
+    public func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine] {
+        let (log, entries) = locked { (data[program]?.log ?? [], data[program]?.entries ?? []) }
+        return HistoryLine.merge(log: log, entries: entries, member: member, limit: limit, beforeSeq: beforeSeq)
+    }
+}
+
+extension HistoryLine {
+    /// A member's history from their inputs and entries: one line per input (its reason, or the
+    /// reasons of the entries it made) and one per piece of due work, newest first.
+    public static func merge(log: [LogRecord], entries: [Entry], member: String, limit: Int, beforeSeq: Int64?) -> [HistoryLine] {
+        let before = beforeSeq ?? Int64.max
+        var lines: [HistoryLine] = []
+        var explained: [String: [String]] = [:]
+        for entry in entries where entry.member == member && entry.seq < before {
+            if let input = entry.input {
+                if explained[input]?.contains(entry.reason) != true { explained[input, default: []].append(entry.reason) }
+            } else {
+                lines.append(HistoryLine(seq: entry.seq, at: entry.at, what: entry.kind.rawValue, input: nil, status: nil,
+                                         points: entry.kind == .expiryNotice ? 0 : entry.points, reason: entry.reason))
+            }
+        }
+        for record in log {
+            guard case let .input(id, stored) = record, stored.outcome.member == member, let seq = stored.outcome.seq, seq < before else { continue }
+            let outcome = stored.outcome
+            lines.append(HistoryLine(seq: seq, at: outcome.at ?? Instant(milliseconds: 0), what: outcome.type ?? "input", input: id,
+                                     status: outcome.status, points: outcome.points,
+                                     reason: outcome.reason ?? explained[id].map { $0.joined(separator: "; ") }))
+        }
+        return Array(lines.sorted { $0.seq > $1.seq }.prefix(limit))
+    }
+}

@@ -1,0 +1,115 @@
+import AccrueCore
+import AccrueSQLite
+import AccrueStore
+import Foundation
+import XCTest
+
+/// The contract every `LedgerStore` keeps, run on each implementation (PostgreSQL joins later).
+enum StoreConformance {
+    static func run(_ makeStore: () throws -> any LedgerStore, file: StaticString = #filePath, line: UInt = #line) throws {
+        try programsAreVersioned(try makeStore(), file: file, line: line)
+        try commitsRoundTripAndRefuseStaleRevisions(try makeStore(), file: file, line: line)
+        try historyIsNewestFirstAndPages(try makeStore(), file: file, line: line)
+    }
+
+    static func programsAreVersioned(_ store: any LedgerStore, file: StaticString, line: UInt) throws {
+        XCTAssertNil(try store.program("p"), file: file, line: line)
+        XCTAssertNil(try store.load(program: "p"), "an unknown program has no state", file: file, line: line)
+        try store.register(StoredProgram(id: "p", base: "p", version: 1, source: "one"))
+        try store.register(StoredProgram(id: "p", base: "p", version: 1, source: "one"))
+        XCTAssertEqual(try store.program("p")?.version, 1, file: file, line: line)
+        try store.register(StoredProgram(id: "p", base: "p", version: 1, source: "two"))
+        XCTAssertEqual(try store.program("p"), StoredProgram(id: "p", base: "p", version: 2, source: "two"), file: file, line: line)
+        try store.register(StoredProgram(id: "store-9", base: "aliexpress-store", version: 1, source: "s"))
+        XCTAssertEqual(try store.programs().map(\.id), ["p", "store-9"], file: file, line: line)
+        let fresh = try XCTUnwrap(try store.load(program: "store-9"), file: file, line: line)
+        XCTAssertEqual(fresh.revision, 0, file: file, line: line)
+        XCTAssertTrue(fresh.state == ProgramState(), file: file, line: line)
+    }
+
+    static func commitsRoundTripAndRefuseStaleRevisions(_ store: any LedgerStore, file: StaticString, line: UInt) throws {
+        let program = try preset("cj-rewards")
+        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "cj"))
+        var generator = LogGenerator(seed: 8, program: program)
+        let log = generator.log(700).map { Array($0.utf8) }
+        let ledger = try ProgramLedger(program: program, store: store)
+        let outcomes = try ledger.ingest(lines: Array(log[..<650]))
+        try ledger.advance(to: Instant(rfc3339: "2029-01-01T00:00:00Z")!)
+        _ = try ledger.ingest(lines: Array(log[650...]))
+        XCTAssertEqual(try store.load(program: program.id)?.revision, 3, file: file, line: line)
+        XCTAssertTrue(try store.loadState(program: program.id) == ledger.engine.state, "the state round-trips", file: file, line: line)
+
+        let records = try store.log(program: program.id)
+        XCTAssertEqual(records.filter { if case .advance = $0 { return true } else { return false } }, [.advance(to: Instant(rfc3339: "2029-01-01T00:00:00Z")!)],
+                       file: file, line: line)
+        let firstOutcomes = records.compactMap { record -> Outcome? in
+            if case let .input(_, stored) = record { return stored.outcome }
+            return nil
+        }
+        XCTAssertEqual(Array(firstOutcomes.prefix(outcomes.filter { $0.status != .duplicate && $0.code != .conflict && $0.id != nil }.count)),
+                       outcomes.filter { $0.status != .duplicate && $0.code != .conflict && $0.id != nil }, file: file, line: line)
+
+        // Look-ups of many ids at once, present and absent.
+        let ids = (0..<1_200).map { "e-\($0)" } + ["nobody"]
+        let found = try store.inputRecords(program: program.id, ids: ids)
+        XCTAssertEqual(found.count, Set(firstOutcomes.compactMap(\.id)).intersection(ids).count, file: file, line: line)
+        XCTAssertNil(found["nobody"], file: file, line: line)
+
+        // Entries come back in ledger order and agree with the state.
+        let entries = try store.entries(program: program.id)
+        XCTAssertEqual(entries.map(\.seq), entries.map(\.seq).sorted(), file: file, line: line)
+        XCTAssertEqual(try verify(program, store: store).problems, [], file: file, line: line)
+
+        // A commit on a stale revision writes nothing.
+        let before = (try store.log(program: program.id).count, entries.count)
+        var engine = Engine(program: program, state: ledger.engine.state)
+        _ = engine.handle(Input.decode(Array(#"{"id":"late-1","type":"points.adjusted","member":"zed","at":"2029-02-01T00:00:00Z","data":{"points":5,"reason":"x"}}"#.utf8)), prior: nil)
+        XCTAssertThrowsError(try store.commit(program: program.id, batch: CommitBatch(inputs: [], changes: engine.drain()), revision: 1), file: file, line: line) {
+            XCTAssertEqual($0 as? StoreError, .staleRevision(program: program.id, expected: 1), file: file, line: line)
+        }
+        XCTAssertEqual(try store.log(program: program.id).count, before.0, file: file, line: line)
+        XCTAssertEqual(try store.entries(program: program.id).count, before.1, file: file, line: line)
+        XCTAssertNil(try store.loadState(program: program.id)?.members["zed"], file: file, line: line)
+    }
+
+    static func historyIsNewestFirstAndPages(_ store: any LedgerStore, file: StaticString, line: UInt) throws {
+        let program = try preset("jd-points")
+        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "jd"))
+        let ledger = try ProgramLedger(program: program, store: store)
+        var lines: [[UInt8]] = []
+        for day in 1...20 {
+            let at = "2026-03-\(day < 10 ? "0" : "")\(day)T02:00:00Z"
+            lines.append(Array(#"{"id":"s-\#(day)","type":"member.signed_in","member":"ann","at":"\#(at)","data":{}}"#.utf8))
+            lines.append(Array(#"{"id":"o-\#(day)","type":"order.completed","member":"ann","at":"\#(at)","data":{"order":"o-\#(day)","amount":"10.00","currency":"CNY"}}"#.utf8))
+        }
+        lines.append(Array(#"{"id":"p-1","type":"post.published","member":"ann","at":"2026-03-21T00:00:00Z","data":{"post":"x"}}"#.utf8))
+        _ = try ledger.ingest(lines: lines)
+        let page = try store.history(program: program.id, member: "ann", limit: 10, beforeSeq: nil)
+        XCTAssertEqual(page.count, 10, file: file, line: line)
+        XCTAssertEqual(page.map(\.seq), page.map(\.seq).sorted(by: >), "newest first", file: file, line: line)
+        XCTAssertEqual(page.first?.what, "post.published", file: file, line: line)
+        XCTAssertEqual(page.first?.reason, "JD Points gives no points for posts", file: file, line: line)
+        XCTAssertTrue(page.contains { $0.what == "release" && ($0.reason ?? "").contains("now available") }, "due work has its own lines", file: file, line: line)
+        XCTAssertTrue(page.allSatisfy { !($0.reason ?? "").isEmpty }, "every line has a reason", file: file, line: line)
+        let next = try store.history(program: program.id, member: "ann", limit: 10, beforeSeq: page.last!.seq)
+        XCTAssertEqual(next.count, 10, file: file, line: line)
+        XCTAssertLessThan(next.first!.seq, page.last!.seq, file: file, line: line)
+        XCTAssertEqual(try store.history(program: program.id, member: "nobody", limit: 10, beforeSeq: nil), [], file: file, line: line)
+    }
+}
+
+final class StoreConformanceTests: XCTestCase {
+    func testInMemoryStore() throws {
+        try StoreConformance.run { InMemoryStore() }
+    }
+
+    func testSQLiteStore() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var count = 0
+        try StoreConformance.run {
+            count += 1
+            return try SQLiteStore(path: folder.appendingPathComponent("store-\(count).sqlite").path)
+        }
+    }
+}
