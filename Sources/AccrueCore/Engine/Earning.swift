@@ -95,7 +95,7 @@ extension Engine {
             return evaluation
         }
         if !rule.oncePer.isEmpty {
-            let key = ([rule.id] + rule.oncePer.map { input.string($0) ?? "" }).joined(separator: "|")
+            let key = ([rule.id] + rule.oncePer.map { keyPart(input.string($0) ?? "") }).joined(separator: "|")
             if member(input.member).awarded.contains(key) {
                 let what = rule.oncePer.map { "\($0) \(truncated(input.string($0) ?? ""))" }.joined(separator: ", ")
                 evaluation.reason = Reason(.alreadyAwarded, "\(rule.label) earn once for each \(rule.oncePer.joined(separator: " and ")); \(what) has already earned")
@@ -363,4 +363,12 @@ extension Engine {
             schedule.push(Due(at: last.adding(days: days - noticeDays), kind: .inactivityNotice, member: memberID, lot: 0))
         }
     }
+}
+
+/// A part of a composite key joined with "|": "|" and "\\" are escaped, so that two different
+/// lists of parts never make the same key ("o|1" + "p" is not "o" + "1|p"). Parts without either
+/// character are unchanged, so keys already stored stay valid.
+func keyPart(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0 == "|" || $0 == "\\" }) else { return text }
+    return text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "|", with: "\\|")
 }

@@ -22,7 +22,8 @@ extension Engine {
             taken.insert(index)
             let lot = lots[index]
             let take = min(left, lot.remaining)
-            parts.append(Hold.Part(lot: lot.id, points: take, availableAt: lot.availableAt, expiresAt: lot.expiresAt))
+            parts.append(Hold.Part(lot: lot.id, points: take, availableAt: lot.availableAt, expiresAt: lot.expiresAt,
+                                   order: lot.order, rule: lot.rule))
             left -= take
             record(memberID, at, kind, -take, reason: reason, lot: lot.id, hold: hold, input: input)
         }
@@ -131,13 +132,23 @@ extension Engine {
                          reason: "\(formatPoints(reward.cost)) \(pointsName) for \(reward.name)")
         state.issued[reward.id, default: 0] += 1
         var outcome = Engine.applied(-reward.cost)
+        let program = self.program
+        let clock = state.clock ?? input.at
         withMember(input.member) { member in
             if let claimKey {
-                member.claims = member.claims.filter { !$0.key.hasPrefix(reward.id + "#") || $0.key == claimKey }
+                // Keep the counts of every period still open (a late claim must neither reset nor be
+                // reset by the current period's count); drop those long closed, as cap counters are.
+                let period = reward.limitPeriod ?? .year
+                let oldest = program.calendar.periodIndex(period, of: clock) - Engine.capRetention(period)
+                member.claims = member.claims.filter { key, _ in
+                    guard key.hasPrefix(reward.id + "#"), let index = key.split(separator: "#").last.flatMap({ Int64($0) }) else { return true }
+                    return key == claimKey || index > oldest
+                }
                 member.claims[claimKey, default: 0] += 1
             }
         }
-        let code = voucherCode(prefix: reward.codePrefix ?? reward.id.uppercased(), salt: "\(input.member)|\(input.id)|\(reward.id)")
+        let code = voucherCode(prefix: reward.codePrefix ?? reward.id.uppercased(),
+                               salt: "\(keyPart(input.member))|\(keyPart(input.id))|\(reward.id)")
         issueCoupon(input.member, reward: reward.id, name: reward.name, code: code, value: reward.valueMinorUnits, at: input.at, input: input.id)
         outcome.voucher = code
         touch(input.member, at: input.at)
@@ -185,7 +196,7 @@ extension Engine {
                     return .failure(Reason(.airportNotAllowed, "\(service.name) is available only from \(airports.joined(separator: ", "))\(why); \(truncated(airport)) is not one"))
                 }
             }
-            for key in request.counts.keys where key != service.unit {
+            for key in request.counts.keys.sorted() where key != service.unit {
                 return .failure(Reason(.unknownField, "\(service.name) is not counted in \(key)"))
             }
             let count = service.unit.flatMap { request.counts[$0] } ?? 1
@@ -268,8 +279,10 @@ extension Engine {
                 if let index = member.lots.firstIndex(where: { $0.id == part.lot }) {
                     member.lots[index].remaining += part.points
                 } else {
+                    // The lot keeps its order and rule, so that its expiry still counts against the
+                    // order's award (a later reversal does not take expired points twice).
                     let lot = Lot(id: part.lot, remaining: part.points, pending: false, availableAt: part.availableAt,
-                                  expiresAt: part.expiresAt, order: nil, rule: nil, noticed: noticeDue.map { $0 <= at } ?? true)
+                                  expiresAt: part.expiresAt, order: part.order, rule: part.rule, noticed: noticeDue.map { $0 <= at } ?? true)
                     let position = member.lots.firstIndex(where: { $0.id > part.lot }) ?? member.lots.count
                     member.lots.insert(lot, at: position)
                 }

@@ -149,7 +149,9 @@ extension Input {
             result.id = id
         case let other?: return refuse(.invalidEnvelope, "\"id\" must be a string, not \(other.kindName)")
         }
-        for (key, _) in pairs where !["id", "type", "member", "at", "data"].contains(key) {
+        // Keys are judged in canonical (sorted) order so that an input and its canonical text, as a
+        // store keeps it and `verify` replays it, are refused for the same reason.
+        for key in sortedKeys(pairs) where !["id", "type", "member", "at", "data"].contains(key) {
             return refuse(.unknownField, "the input has an unknown field \"\(truncated(key))\"")
         }
         guard case let .string(typeName)? = json["type"] else {
@@ -175,17 +177,17 @@ extension Input {
         }
         var data: [String: JSON] = [:]
         let fields = type.fields
-        for (key, value) in dataPairs {
-            guard fields.contains(where: { $0.name == key }) else {
-                return refuse(.unknownField, "\(type.rawValue) has no data field \"\(truncated(key))\"")
-            }
-            data[key] = value
+        for (key, value) in dataPairs { data[key] = value }
+        for key in sortedKeys(dataPairs) where !fields.contains(where: { $0.name == key }) {
+            return refuse(.unknownField, "\(type.rawValue) has no data field \"\(truncated(key))\"")
         }
         for field in fields where field.required && data[field.name] == nil {
             return refuse(.missingField, "\(type.rawValue) needs data field \"\(field.name)\"")
         }
-        // Field types: money fields are decimal strings, flags booleans, point counts integers.
-        for (key, value) in data {
+        // Field types: money fields are decimal strings, flags booleans, point counts integers. In the
+        // type's field order, not the dictionary's (which differs from one process to the next), so
+        // that an input with several bad fields is always refused for the same one.
+        for (key, value) in fields.compactMap({ field in data[field.name].map { (field.name, $0) } }) {
             switch key {
             case "amount", "order_amount":
                 guard case .string = value else {
@@ -239,7 +241,8 @@ extension Input {
                 return .failure(Reason(.invalidField, "service \(i + 1) must be an object"))
             }
             var request = ServiceRequest(service: "", airport: nil, counts: [:], date: nil)
-            for (key, value) in pairs {
+            for key in sortedKeys(pairs) {
+                let value = pairs.first(where: { $0.0 == key })!.1
                 switch key {
                 case "service", "airport", "date":
                     guard case let .string(text) = value, !text.isEmpty, text.count <= Limits.maximumStringLength, isPrintable(text) else {
@@ -268,9 +271,14 @@ extension Input {
     }
 }
 
-/// Whether a string has no control characters.
+/// Whether a string has no control characters (C0, DEL and C1).
 func isPrintable(_ text: String) -> Bool {
-    !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+    !text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+}
+
+/// An object's keys in canonical order (as `JSON.canonical` writes them).
+func sortedKeys(_ pairs: [(String, JSON)]) -> [String] {
+    pairs.map(\.0).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 }
 
 /// A string cut to a length that is safe to repeat in a sentence.

@@ -23,6 +23,9 @@ public struct Hold: Sendable, Codable, Equatable {
         public var points: Int64
         public var availableAt: Instant
         public var expiresAt: Instant?
+        /// The order and rule of the lot, kept so that a lot re-made on release stays the award's.
+        public var order: String? = nil
+        public var rule: String? = nil
     }
     public var id: String
     public var points: Int64

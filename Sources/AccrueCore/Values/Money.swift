@@ -46,6 +46,7 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
         var fractionDigits = 0
         var seenPoint = false
         var wholeDigits = 0
+        var significantDigits = 0
         for byte in bytes {
             if byte == UInt8(ascii: ".") {
                 if seenPoint { return .failure(.notADecimal) }
@@ -59,8 +60,10 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
                 if fractionDigits > 2 { return .failure(.tooManyDecimals) }
                 fraction = fraction * 10 + digit
             } else {
+                // Leading zeros are not significant: "0000000000000001.00" is 1.00, not too large.
+                if digit > 0 || whole > 0 { significantDigits += 1 }
                 wholeDigits += 1
-                if wholeDigits > 15 { return .failure(.tooLarge) }
+                if significantDigits > 15 { return .failure(.tooLarge) }
                 whole = whole * 10 + digit
             }
         }
