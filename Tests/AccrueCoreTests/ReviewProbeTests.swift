@@ -187,18 +187,21 @@ final class ReviewProbeTests: XCTestCase {
     /// collation): a replay answers `duplicate` where a durable ingest applies the input, and
     /// ledger entries carry a member id other than their member record's.
     /// Expected: ids are distinct exactly when their bytes are (or non-NFC ids are refused).
-    func testCanonicallyEquivalentIdsAreDistinctInputsAndMembers() throws {
+    /// Swift compares strings by canonical equivalence, stores compare bytes: ids and names not in
+    /// Unicode NFC are refused, so "the same id" and "the same member" mean one thing everywhere.
+    func testTextNotInNFCIsRefused() throws {
         var replay = Replay(program: try preset("jd-points"))
         let first = replay.apply(line: Array(input("x-\\u00e9", "member.signed_in", "caf\\u00e9", "2026-03-10T00:00:00Z").utf8))
-        let second = replay.apply(line: Array(input("x-e\\u0301", "member.signed_in", "cafe\\u0301", "2026-03-10T00:00:01Z").utf8))
         XCTAssertEqual(first?.points, 5)
-        XCTAssertNotEqual(second?.status, .duplicate, "a different id is not a duplicate: \(second?.reason ?? "")")
-        XCTAssertEqual(second?.points, 5, "a different member has their own daily sign-in")
-        XCTAssertEqual(replay.engine.state.members.count, 2)
-        // Same body, the id written in two byte forms: two inputs, not a duplicate.
-        let third = replay.apply(line: Array(input("y-\\u00e9", "member.signed_in", "zed", "2026-03-11T00:00:00Z").utf8))
-        let fourth = replay.apply(line: Array(input("y-e\\u0301", "member.signed_in", "zed", "2026-03-11T00:00:00Z").utf8))
-        XCTAssertEqual(third?.status, .applied)
-        XCTAssertNotEqual(fourth?.status, .duplicate, "a different id is not a duplicate: \(fourth?.reason ?? "")")
+        let member = replay.apply(line: Array(input("x-2", "member.signed_in", "cafe\\u0301", "2026-03-10T00:00:01Z").utf8))
+        XCTAssertEqual(member?.status, .refused)
+        XCTAssertEqual(member?.code, .invalidEnvelope)
+        XCTAssertTrue(member?.reason?.contains("NFC") ?? false, member?.reason ?? "")
+        let id = replay.apply(line: Array(input("x-e\\u0301", "member.signed_in", "zed", "2026-03-11T00:00:00Z").utf8))
+        XCTAssertEqual(id?.status, .refused, "not taken as a duplicate of x-\\u00e9")
+        let field = replay.apply(line: Array(input("r-1", "review.posted", "zed", "2026-03-11T00:00:00Z", #"{"order": "o-1", "product": "cre\u0300me"}"#).utf8))
+        XCTAssertEqual(field?.code, .invalidField)
+        XCTAssertEqual(replay.engine.state.members.keys.sorted(), ["café", "zed"].sorted())
+        XCTAssertEqual(Audit.compare(entries: replay.entries, state: replay.engine.state, program: replay.engine.program), [])
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The kinds of input a shop sends.
 public enum InputType: String, Sendable, CaseIterable, Codable {
     case memberJoined = "member.joined"
@@ -144,7 +146,7 @@ extension Input {
         case nil: return refuse(.invalidEnvelope, "the input has no \"id\"")
         case let .string(id)?:
             guard !id.isEmpty, id.count <= Limits.maximumStringLength, isPrintable(id) else {
-                return refuse(.invalidEnvelope, "\"id\" must be 1 to \(Limits.maximumStringLength) printable characters")
+                return refuse(.invalidEnvelope, "\"id\" must be 1 to \(Limits.maximumStringLength) printable characters in Unicode NFC")
             }
             result.id = id
         case let other?: return refuse(.invalidEnvelope, "\"id\" must be a string, not \(other.kindName)")
@@ -162,7 +164,7 @@ extension Input {
             return refuse(.unknownType, "\"\(truncated(typeName))\" is not a known input type")
         }
         guard case let .string(member)? = json["member"], !member.isEmpty, member.count <= Limits.maximumStringLength, isPrintable(member) else {
-            return refuse(.invalidEnvelope, "\"member\" must be a string of 1 to \(Limits.maximumStringLength) printable characters")
+            return refuse(.invalidEnvelope, "\"member\" must be a string of 1 to \(Limits.maximumStringLength) printable characters in Unicode NFC")
         }
         guard case let .string(atText)? = json["at"], let at = Instant(rfc3339: atText) else {
             return refuse(.invalidEnvelope, "\"at\" must be a time with its zone, such as \"2026-03-01T10:00:00Z\"")
@@ -218,7 +220,7 @@ extension Input {
                 }
                 let limit = key == "reason" ? 500 : Limits.maximumStringLength
                 guard !text.isEmpty, text.count <= limit, isPrintable(text) else {
-                    return refuse(.invalidField, "\"\(key)\" must be 1 to \(limit) printable characters")
+                    return refuse(.invalidField, "\"\(key)\" must be 1 to \(limit) printable characters in Unicode NFC")
                 }
             }
         }
@@ -273,7 +275,16 @@ extension Input {
 
 /// Whether a string has no control characters (C0, DEL and C1).
 func isPrintable(_ text: String) -> Bool {
-    !text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+    !text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) && isNFC(text)
+}
+
+/// Whether a string is in Unicode normalization form C. Swift compares strings by canonical
+/// equivalence while stores compare bytes; accepting only NFC, where equivalent strings are the
+/// same bytes, keeps "the same id" and "the same member" one meaning everywhere.
+func isNFC(_ text: String) -> Bool {
+    // Below U+0300 there are no combining marks or decomposable singletons: nothing to normalize.
+    if text.unicodeScalars.allSatisfy({ $0.value < 0x300 }) { return true }
+    return text.utf8.elementsEqual(text.precomposedStringWithCanonicalMapping.utf8)
 }
 
 /// An object's keys in canonical order (as `JSON.canonical` writes them).
