@@ -204,4 +204,34 @@ final class ReviewProbeTests: XCTestCase {
         XCTAssertEqual(replay.engine.state.members.keys.sorted(), ["café", "zed"].sorted())
         XCTAssertEqual(Audit.compare(entries: replay.entries, state: replay.engine.state, program: replay.engine.program), [])
     }
+
+    /// Redemptions on one order share one order amount: a later one cannot raise the ceiling by
+    /// declaring a larger order.
+    func testRedemptionsOnOneOrderKeepItsAmount() throws {
+        let program = try preset("jd-points")
+        runTable(program, [
+            .ok(input("a-1", "points.adjusted", "amy", "2026-03-01T00:00:00Z", #"{"points": 10000, "reason": "test"}"#), 10_000),
+            .ok(input("r-1", "points.redeemed", "amy", "2026-03-02T00:00:00Z", #"{"order": "c-1", "points": 100, "order_amount": "2.00"}"#), -100),
+            .refused(input("r-2", "points.redeemed", "amy", "2026-03-02T00:01:00Z", #"{"order": "c-1", "points": 4900, "order_amount": "100.00"}"#),
+                     .orderAmountChanged, says: "first redeemed against 2.00 CNY"),
+            .refused(input("r-3", "points.redeemed", "amy", "2026-03-02T00:02:00Z", #"{"order": "c-1", "points": 100, "order_amount": "2.00"}"#),
+                     .shareExceeded, says: "100 already used on this order"),
+            .ok(input("r-4", "points.redeemed", "amy", "2026-03-02T00:03:00Z", #"{"order": "c-2", "points": 4900, "order_amount": "100.00"}"#), -4900),
+            .member("amy", balance: 5000),
+        ])
+    }
+
+    /// A reward claim that arrives after its month's claims were closed is refused, not given a
+    /// fresh allowance.
+    func testVeryLateRewardClaimIsRefused() throws {
+        let program = try preset("jd-points")
+        runTable(program, [
+            .ok(input("a-1", "points.adjusted", "amy", "2026-03-01T00:00:00Z", #"{"points": 5000, "reason": "test"}"#), 5_000),
+            .at("2027-07-01T00:00:00Z"),
+            .refused(input("c-1", "reward.claimed", "amy", "2026-03-02T00:00:00Z", #"{"reward": "lucky-draw"}"#), .insufficientPoints),
+            .ok(input("a-2", "points.adjusted", "amy", "2027-07-01T00:00:00Z", #"{"points": 5000, "reason": "test"}"#), 5_000),
+            .refused(input("c-2", "reward.claimed", "amy", "2026-03-02T00:00:00Z", #"{"reward": "voucher-10"}"#), .rewardLimitReached,
+                     says: "claims were closed"),
+        ], allowLate: true)
+    }
 }

@@ -79,6 +79,11 @@ extension Engine {
         if let multiple = policy.multiple, points % multiple != 0 {
             return Engine.refused(Reason(.notMultiple, "\(pointsName) are redeemed in multiples of \(formatPoints(multiple))"))
         }
+        // The share is of one order: every redemption on it must name the amount the first did,
+        // or a second redemption could raise the ceiling by declaring a larger order.
+        if let first = member(input.member).checkoutAmounts[orderID], first != orderAmount {
+            return Engine.refused(Reason(.orderAmountChanged, "order \(truncated(orderID)) was first redeemed against \(format(first)); every redemption on it must name that amount, not \(format(orderAmount))"))
+        }
         let already = member(input.member).redeemed[orderID] ?? 0
         let maximum = maximumRedeemable(orderAmount: orderAmount, multiple: policy.multiple, sharePercent: policy.maximumSharePercent)
         if already + points > maximum {
@@ -89,7 +94,10 @@ extension Engine {
         let value = program.points.moneyValue(of: points)
         _ = takeFromLots(input.member, points: points, at: input.at, kind: .spend, input: input.id,
                          reason: "\(formatPoints(points)) \(pointsName) paid \(format(value)) of order \(truncated(orderID))")
-        withMember(input.member) { $0.redeemed[orderID, default: 0] += points }
+        withMember(input.member) { member in
+            member.redeemed[orderID, default: 0] += points
+            member.checkoutAmounts[orderID] = orderAmount
+        }
         touch(input.member, at: input.at)
         return Engine.applied(-points)
     }
@@ -120,7 +128,11 @@ extension Engine {
         var claimKey: String?
         if let count = reward.limitCount {
             let period = reward.limitPeriod ?? .year
-            let key = "\(reward.id)#\(period.rawValue)#\(program.calendar.periodIndex(period, of: input.at))"
+            let index = program.calendar.periodIndex(period, of: input.at)
+            if capPeriodClosed(period, index: index) {
+                return Engine.refused(Reason(.rewardLimitReached, "\(reward.name) is limited per \(period.rawValue), and this claim arrived after that \(period.rawValue)'s claims were closed"))
+            }
+            let key = "\(reward.id)#\(period.rawValue)#\(index)"
             let used = member(input.member).claims[key] ?? 0
             if used >= count {
                 return Engine.refused(Reason(.rewardLimitReached, "\(reward.name) can be claimed at most \(count) times a \(period.rawValue); you have claimed \(used) \(period.thisPhrase)"))

@@ -22,6 +22,7 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case belowMinimum = "below_minimum"
     case notMultiple = "not_a_multiple"
     case shareExceeded = "share_exceeded"
+    case orderAmountChanged = "order_amount_changed"
     case insufficientPoints = "insufficient_points"
     case unknownReward = "unknown_reward"
     case outOfStock = "out_of_stock"

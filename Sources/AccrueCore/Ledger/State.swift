@@ -86,6 +86,8 @@ public struct MemberState: Sendable, Codable, Equatable {
     public var cumulative: [String: CumulativeSpend] = [:]
     /// Points redeemed at checkout per order.
     public var redeemed: [String: Int64] = [:]
+    /// The order amount the first redemption on each order named (minor units).
+    public var checkoutAmounts: [String: Int64] = [:]
     /// Reward claims per `reward#period`.
     public var claims: [String: Int64] = [:]
     public var coupons: [Coupon] = []
