@@ -36,6 +36,10 @@ extension Engine {
             default:
                 evaluation = evaluate(rule, input: input, amount: amount)
             }
+            if evaluation.points > 0, wouldOverflow(input.member, adding: evaluation.points) {
+                evaluation.points = 0
+                evaluation.reason = Reason(.overflow, "\(rule.title) would take this member past \(formatPoints(Limits.maximumMemberPoints)) \(pointsName)")
+            }
             if evaluation.points > 0 {
                 award(evaluation, input: input, order: order)
             }
@@ -209,6 +213,11 @@ extension Engine {
             state.orders[orderID]?.countedCumulative = true
             touchedOrders.insert(orderID)
         }
+        let counted = member(input.member).cumulative[rule.id]?.countedMinorUnits ?? 0
+        guard counted <= Limits.maximumCumulativeMinorUnits - amount else {
+            evaluation.reason = Reason(.overflow, "\(rule.label) past \(format(Limits.maximumCumulativeMinorUnits)) in all are not counted")
+            return evaluation
+        }
         let (before, after) = withMember(input.member) { member -> (CumulativeSpend, CumulativeSpend) in
             let before = member.cumulative[rule.id] ?? CumulativeSpend(countedMinorUnits: 0, awarded: 0)
             var after = before
@@ -224,6 +233,13 @@ extension Engine {
             evaluation.reason = Reason(.zeroPoints, "\(rule.label) earn \(pointsPhrase(points)) per whole \(format(per)) spent in all; \(format(next)) more to the next")
         }
         return evaluation
+    }
+
+    /// Whether adding `points` would take the member past the most points one member may hold.
+    func wouldOverflow(_ memberID: String, adding points: Int64) -> Bool {
+        let member = member(memberID)
+        let held = max(0, member.balance) + member.pending + member.held
+        return points > Limits.maximumMemberPoints - held
     }
 
     /// Records an evaluated award: counters, the one-time key, the lot and its entries.

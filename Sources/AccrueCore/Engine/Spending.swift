@@ -316,6 +316,9 @@ extension Engine {
         let points = input.pointsField ?? 0
         let why = input.string("reason")!
         guard points != 0 else { return Engine.refused(Reason(.invalidField, "an adjustment must be more or less than 0 points")) }
+        if points > 0, wouldOverflow(input.member, adding: points) {
+            return Engine.refused(Reason(.overflow, "an adjustment of \(formatPoints(points)) would take this member past \(formatPoints(Limits.maximumMemberPoints)) \(pointsName)"))
+        }
         if points > 0 {
             grant(input.member, points: points, at: input.at, pendingDays: nil, input: input.id, rule: nil, order: nil,
                   explanation: "adjustment: \(why)", kind: .adjust)

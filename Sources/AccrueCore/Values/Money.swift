@@ -4,6 +4,11 @@ public enum Limits {
     public static let maximumMinorUnits: Int64 = 1_000_000_000_000
     /// The largest number of points accepted in one input (a redemption, an adjustment).
     public static let maximumPoints: Int64 = 1_000_000_000_000
+    /// The most points one member may hold (available, pending and held together). Far above any
+    /// real balance; it keeps every sum of a member's points clear of 64-bit overflow.
+    public static let maximumMemberPoints: Int64 = 1_000_000_000_000_000
+    /// The largest cumulative counted spend kept for a member, in minor units.
+    public static let maximumCumulativeMinorUnits: Int64 = 1_000_000_000_000_000
     /// The longest string accepted in an input field (ids, names, reasons).
     public static let maximumStringLength = 200
     /// The longest input accepted, in bytes of JSON.
