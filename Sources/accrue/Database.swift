@@ -76,10 +76,10 @@ struct Tally {
         case .applied:
             applied += 1
             if outcome.points > 0 { earned += outcome.points } else { spent -= outcome.points }
-            if outcome.points == 0, outcome.reason != nil { nothingEarned.append(outcome) }
+            if outcome.points == 0, outcome.reason != nil, nothingEarned.count < 100 { nothingEarned.append(outcome) }
         case .refused:
             refused += 1
-            refusals.append(outcome)
+            if refusals.count < 100 { refusals.append(outcome) }
         case .duplicate:
             duplicates += 1
         }
@@ -122,21 +122,30 @@ struct Ingest: ParsableCommand {
         let ledger = try ProgramLedger(program: program, store: store)
         var tally = Tally()
         for file in files {
-            let all = lines(of: try readFile(file)).filter { !isBlank($0) }
-            for start in stride(from: 0, to: all.count, by: batch) {
-                let chunk = all[start..<min(all.count, start + batch)].map { Array($0) }
+            var reader = try LineReader(path: file)
+            var chunk: [[UInt8]] = []
+            chunk.reserveCapacity(batch)
+            func flush() throws {
+                guard !chunk.isEmpty else { return }
                 for outcome in try ledger.ingest(lines: chunk) {
                     tally.add(outcome)
                     if outcomes { print(jsonText(outcome)) }
                 }
+                chunk.removeAll(keepingCapacity: true)
             }
+            while let line = reader.next() {
+                if isBlank(line[...]) { continue }
+                chunk.append(line)
+                if chunk.count == batch { try flush() }
+            }
+            try flush()
         }
         let out = outcomes ? warn : { print($0) }
         out("\(program.id): \(tally.summary)")
         for outcome in tally.refusals.prefix(20) {
             out("  refused \(outcome.id ?? "(no id)"): \(outcome.reason ?? "")")
         }
-        if tally.refusals.count > 20 { out("  ... and \(tally.refusals.count - 20) more refusals (--outcomes prints them all)") }
+        if tally.refused > 20 { out("  ... and \(tally.refused - 20) more refusals (--outcomes prints them all)") }
     }
 }
 
