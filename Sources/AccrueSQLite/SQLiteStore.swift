@@ -104,8 +104,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     }
 
     static let encoder: JSONEncoder = {
+        // Stored state is read back by machines only: no sorted keys, instants as milliseconds.
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.userInfo[Instant.compactCoding] = true
         return encoder
     }()
 

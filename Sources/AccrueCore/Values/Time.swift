@@ -82,8 +82,17 @@ public struct Instant: Sendable, Hashable, Comparable, Codable, CustomStringConv
 
     public var description: String { rfc3339 }
 
+    /// Set this `userInfo` key to `true` on an encoder to write instants as milliseconds (what
+    /// stores use: compact and cheap); without it they are RFC 3339 text (what people read).
+    public static let compactCoding = CodingUserInfoKey(rawValue: "accrue.instant.milliseconds")!
+
     public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
+        let container = try decoder.singleValueContainer()
+        if let milliseconds = try? container.decode(Int64.self) {
+            self.milliseconds = milliseconds
+            return
+        }
+        let text = try container.decode(String.self)
         guard let instant = Instant(rfc3339: text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an RFC 3339 time: \(text)"))
         }
@@ -92,7 +101,11 @@ public struct Instant: Sendable, Hashable, Comparable, Codable, CustomStringConv
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(rfc3339)
+        if encoder.userInfo[Instant.compactCoding] as? Bool == true {
+            try container.encode(milliseconds)
+        } else {
+            try container.encode(rfc3339)
+        }
     }
 }
 
