@@ -1,0 +1,58 @@
+import AccrueCore
+import XCTest
+
+final class TimeTests: XCTestCase {
+    func instant(_ text: String) -> Instant { Instant(rfc3339: text)! }
+
+    func testRFC3339ReadsOffsetsAndFractions() {
+        XCTAssertEqual(instant("2026-03-01T18:00:00+08:00"), instant("2026-03-01T10:00:00Z"))
+        XCTAssertEqual(instant("2026-03-01T10:00:00.250Z").milliseconds % 1000, 250)
+        XCTAssertEqual(instant("2026-03-01T10:00:00.250Z").rfc3339, "2026-03-01T10:00:00.250Z")
+        for bad in ["2026-03-01T10:00:00", "2026-02-30T00:00:00Z", "2026-03-01 10:00:00Z", "2026-13-01T00:00:00Z", "2026-03-01T24:00:00Z", ""] {
+            XCTAssertNil(Instant(rfc3339: bad), bad)
+        }
+    }
+
+    func testCalendarMonthsClampAndKeepLocalTime() {
+        let shanghai = LocalCalendar(identifier: "Asia/Shanghai")!
+        // 29 Feb 2028 01:00 local + 12 months = 28 Feb 2029 01:00 local.
+        XCTAssertEqual(shanghai.adding(months: 12, to: instant("2028-02-28T17:00:00Z")), instant("2029-02-27T17:00:00Z"))
+        // 31 Jan + 1 month = 28 Feb (29 in a leap year).
+        XCTAssertEqual(CivilDate(year: 2027, month: 1, day: 31).adding(months: 1), CivilDate(year: 2027, month: 2, day: 28))
+        XCTAssertEqual(CivilDate(year: 2028, month: 1, day: 31).adding(months: 1), CivilDate(year: 2028, month: 2, day: 29))
+        XCTAssertEqual(shanghai.date(of: instant("2026-03-04T15:59:59Z")), CivilDate(year: 2026, month: 3, day: 4))
+        XCTAssertEqual(shanghai.date(of: instant("2026-03-04T16:00:00Z")), CivilDate(year: 2026, month: 3, day: 5))
+        XCTAssertEqual(shanghai.startOfNextYear(after: instant("2026-12-31T15:59:59Z")), instant("2026-12-31T16:00:00Z"))
+    }
+
+    /// A zone with daylight saving time: local midnights and "the same local time N months later"
+    /// follow the wall clock, not a fixed offset.
+    func testDaylightSavingZone() {
+        let newYork = LocalCalendar(identifier: "America/New_York")!
+        // Midnight on 1 January is 05:00Z (EST); on 1 July it is 04:00Z (EDT).
+        XCTAssertEqual(newYork.instant(CivilDate(year: 2027, month: 1, day: 1)), instant("2027-01-01T05:00:00Z"))
+        XCTAssertEqual(newYork.instant(CivilDate(year: 2027, month: 7, day: 1)), instant("2027-07-01T04:00:00Z"))
+        // 10:00 local on 15 January, six months later, is 10:00 local on 15 July (14:00Z).
+        XCTAssertEqual(newYork.adding(months: 6, to: instant("2027-01-15T15:00:00Z")), instant("2027-07-15T14:00:00Z"))
+        // The spring-forward day is 23 hours long; its days are still numbered one apart.
+        let before = newYork.periodIndex(.day, of: instant("2027-03-14T04:59:59Z"))
+        let after = newYork.periodIndex(.day, of: instant("2027-03-14T05:00:00Z"))
+        XCTAssertEqual(after - before, 1)
+        XCTAssertEqual(newYork.next(dayOfMonth: 8, after: instant("2027-03-01T05:00:00Z")), instant("2027-03-08T05:00:00Z"))
+        XCTAssertEqual(newYork.next(dayOfMonth: 8, after: instant("2027-03-08T05:00:00Z")), instant("2027-04-08T04:00:00Z"))
+    }
+
+    func testMoneyAndRatios() {
+        XCTAssertEqual(try Money.parseMinorUnits("120.50").get(), 12_050)
+        XCTAssertEqual(try Money.parseMinorUnits("7").get(), 700)
+        XCTAssertEqual(try Money.parseMinorUnits("0.5").get(), 50)
+        XCTAssertEqual(Money.parseMinorUnits("-1.00"), .failure(.negative))
+        XCTAssertEqual(Money.parseMinorUnits("1.005"), .failure(.tooManyDecimals))
+        XCTAssertEqual(Money.parseMinorUnits("1e3"), .failure(.notADecimal))
+        XCTAssertEqual(Money.parseMinorUnits("10000000001.00"), .failure(.tooLarge))
+        XCTAssertEqual(Ratio(decimal: "1.2")?.floorTimes(9), 10)
+        XCTAssertEqual(Ratio(decimal: "1.5")?.description, "1.5")
+        XCTAssertNil(Ratio(decimal: "-1"))
+        XCTAssertEqual(formatPoints(1_234_567), "1,234,567")
+    }
+}
