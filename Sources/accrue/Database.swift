@@ -76,7 +76,7 @@ struct Tally {
         case .applied:
             applied += 1
             if outcome.points > 0 { earned += outcome.points } else { spent -= outcome.points }
-            if outcome.points == 0, outcome.reason != nil, nothingEarned.count < 100 { nothingEarned.append(outcome) }
+            if outcome.points == 0, outcome.code != nil, nothingEarned.count < 100 { nothingEarned.append(outcome) }
         case .refused:
             refused += 1
             if refusals.count < 100 { refusals.append(outcome) }
