@@ -266,6 +266,13 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
+    public func entries(program: String, member: String) throws -> [Entry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM entries WHERE program = ? AND member = ? ORDER BY seq",
+                             arguments: [program, member]).map(SQLiteStore.entry)
+        }
+    }
+
     static func entry(_ row: Row) -> Entry {
         Entry(seq: row["seq"], member: row["member"], at: Instant(milliseconds: row["at"]), kind: EntryKind(rawValue: row["kind"]) ?? .expiryNotice,
               points: row["points"], lot: row["lot"], hold: row["hold"], input: row["input"], rule: row["rule"],

@@ -89,6 +89,10 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
 
     public func entries(program: String) throws -> [Entry] { locked { data[program]?.entries ?? [] } }
 
+    public func entries(program: String, member: String) throws -> [Entry] {
+        locked { data[program]?.entries.filter { $0.member == member } ?? [] }
+    }
+
     public func log(program: String) throws -> [LogRecord] { locked { data[program]?.log ?? [] } }
 
     public func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine] {

@@ -107,6 +107,8 @@ public protocol LedgerStore: AnyObject, Sendable {
     func commit(program: String, batch: CommitBatch, revision: Int64) throws -> Int64
     /// Every entry of a program in ledger order.
     func entries(program: String) throws -> [Entry]
+    /// One member's entries in ledger order.
+    func entries(program: String, member: String) throws -> [Entry]
     /// A program's log: every remembered input and every clock step, in the order applied.
     func log(program: String) throws -> [LogRecord]
     /// A member's history, newest first.

@@ -8,7 +8,7 @@ struct Accrue: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accrue",
         abstract: "Accrue: a loyalty points engine.",
-        subcommands: [Demo.self, Replay.self, Ingest.self, MemberCommand.self, Verify.self, Advance.self, Programs.self],
+        subcommands: [Demo.self, Replay.self, Ingest.self, MemberCommand.self, Why.self, Quote.self, Verify.self, Advance.self, Programs.self],
         defaultSubcommand: Demo.self)
 }
 

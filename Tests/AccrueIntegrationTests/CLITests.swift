@@ -123,6 +123,15 @@ final class CLITests: XCTestCase {
         let view = try XCTUnwrap(document["member"] as? [String: Any])
         XCTAssertEqual(view["pending"] as? Int, 768, "two 256.00 CNY orders, the first in Double 11 (x2), the second on 12 Nov local time")
 
+        let why = try accrue(["why", "--database", database, "--program", "jd-points", "jd-5"])
+        XCTAssertEqual(why.status, 0, why.stderr)
+        XCTAssertTrue(why.stdout.contains("why: sign-ins earn at most once a day; you already have one today"), why.stdout)
+        let unknown = try accrue(["why", "--database", database, "--program", "jd-points", "no-such-input"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("no input no-such-input"), unknown.stderr)
+        let quote = try accrue(["quote", "--database", database, "--program", "jd-points", "--member", "alice", "--order-amount", "120.50"])
+        XCTAssertTrue(quote.stdout.contains("alice can pay 900 points = 9.00 CNY off 120.50 CNY"), quote.stdout)
+
         let verified = try accrue(["verify", "--database", database])
         XCTAssertEqual(verified.status, 0, verified.stdout)
         XCTAssertTrue(verified.stdout.contains("jd-points: ok"), verified.stdout)
