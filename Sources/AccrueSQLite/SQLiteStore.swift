@@ -32,7 +32,8 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     version INTEGER NOT NULL,
                     source TEXT NOT NULL,
                     header TEXT,
-                    revision INTEGER NOT NULL DEFAULT 0
+                    revision INTEGER NOT NULL DEFAULT 0,
+                    log_version INTEGER
                 );
                 CREATE TABLE program_versions (
                     id TEXT NOT NULL,
@@ -68,7 +69,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 CREATE TABLE inputs (
                     position INTEGER PRIMARY KEY AUTOINCREMENT,
                     program TEXT NOT NULL,
-                    kind TEXT NOT NULL DEFAULT 'input' CHECK (kind IN ('input', 'advance')),
+                    kind TEXT NOT NULL DEFAULT 'input' CHECK (kind IN ('input', 'advance', 'program')),
                     id TEXT NOT NULL,
                     member TEXT,
                     seq INTEGER,
@@ -145,6 +146,14 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
+    public func program(_ id: String, version: Int) throws -> StoredProgram? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT v.id, p.base, v.version, v.source FROM program_versions v JOIN programs p ON p.id = v.id WHERE v.id = ? AND v.version = ?
+                """, arguments: [id, version]).map(SQLiteStore.storedProgram)
+        }
+    }
+
     public func programs() throws -> [StoredProgram] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, base, version, source FROM programs ORDER BY id").map(SQLiteStore.storedProgram)
@@ -210,6 +219,13 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     throw StoreError.staleRevision(program: program, expected: revision)
                 }
                 throw StoreError.unknownProgram(program)
+            }
+            if let version = batch.programVersion,
+               try Int.fetchOne(db, sql: "SELECT log_version FROM programs WHERE id = ?", arguments: [program]) != version {
+                // A change of program version is logged before the records decided under it.
+                try db.execute(sql: "INSERT INTO inputs (program, kind, id, status, points, canonical, outcome) VALUES (?, 'program', ?, 'applied', 0, ?, '{}')",
+                               arguments: [program, "\u{1}program:\(revision + 1)", String(version)])
+                try db.execute(sql: "UPDATE programs SET log_version = ? WHERE id = ?", arguments: [version, program])
             }
             let insertInput = try db.cachedStatement(sql: """
                 INSERT INTO inputs (program, id, member, seq, status, points, canonical, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -285,6 +301,12 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT kind, id, canonical, outcome FROM inputs WHERE program = ? ORDER BY position",
                              arguments: [program]).map { row -> LogRecord in
+                if row["kind"] as String == "program" {
+                    guard let version = Int(row["canonical"] as String) else {
+                        throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "a program marker without a version")
+                    }
+                    return .program(version: version)
+                }
                 if row["kind"] as String == "advance" {
                     guard let time = Instant(rfc3339: row["canonical"]) else {
                         throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "a clock step without a time")

@@ -6,6 +6,8 @@ import Foundation
 public final class InMemoryStore: LedgerStore, @unchecked Sendable {
     private struct ProgramData {
         var stored: StoredProgram
+        var versions: [Int: StoredProgram] = [:]
+        var logVersion: Int?
         var header = ProgramState()
         var revision: Int64 = 0
         var members: [String: MemberState] = [:]
@@ -30,17 +32,20 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
     public func register(_ program: StoredProgram) throws {
         locked {
             guard var existing = data[program.id] else {
-                data[program.id] = ProgramData(stored: program)
+                data[program.id] = ProgramData(stored: program, versions: [program.version: program])
                 return
             }
             guard existing.stored.source != program.source else { return }
             existing.stored = StoredProgram(id: program.id, base: program.base, version: max(existing.stored.version + 1, program.version),
                                             source: program.source)
+            existing.versions[existing.stored.version] = existing.stored
             data[program.id] = existing
         }
     }
 
     public func program(_ id: String) throws -> StoredProgram? { locked { data[id]?.stored } }
+
+    public func program(_ id: String, version: Int) throws -> StoredProgram? { locked { data[id]?.versions[version] } }
 
     public func programs() throws -> [StoredProgram] { locked { data.values.map(\.stored).sorted { $0.id < $1.id } } }
 
@@ -73,6 +78,10 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
             header.bookings = [:]
             current.header = header
             current.revision += 1
+            if let version = batch.programVersion, version != current.logVersion {
+                current.log.append(.program(version: version))
+                current.logVersion = version
+            }
             for (id, record) in batch.inputs {
                 current.inputs[id] = record
                 current.log.append(.input(id: id, record: record))

@@ -22,6 +22,8 @@ public struct StoredProgram: Sendable, Equatable {
 public enum LogRecord: Sendable, Equatable {
     case input(id: String, record: InputRecord)
     case advance(to: Instant)
+    /// From here on the records were applied under this version of the program file.
+    case program(version: Int)
 }
 
 /// The inputs of one batch and the changes they made, written in one transaction.
@@ -30,11 +32,16 @@ public struct CommitBatch: Sendable {
     public var inputs: [(id: String, record: InputRecord)]
     /// The time due work was run up to after the inputs, when the batch is a clock step.
     public var advancedTo: Instant?
+    /// The version of the program file the batch was decided under; the store logs a change of
+    /// version before the batch's records, so a replay switches program where the live run did.
+    public var programVersion: Int?
     public var changes: Engine.Changes
 
-    public init(inputs: [(id: String, record: InputRecord)], advancedTo: Instant? = nil, changes: Engine.Changes) {
+    public init(inputs: [(id: String, record: InputRecord)], advancedTo: Instant? = nil, programVersion: Int? = nil,
+                changes: Engine.Changes) {
         self.inputs = inputs
         self.advancedTo = advancedTo
+        self.programVersion = programVersion
         self.changes = changes
     }
 }
@@ -95,6 +102,8 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// Records a program's file, as a new version when its text changed.
     func register(_ program: StoredProgram) throws
     func program(_ id: String) throws -> StoredProgram?
+    /// One recorded version of a program's file.
+    func program(_ id: String, version: Int) throws -> StoredProgram?
     func programs() throws -> [StoredProgram]
     /// The whole state of a program and its revision (0 and an empty state before the first commit),
     /// read in one transaction; nil when the program is not registered.

@@ -8,6 +8,8 @@ public final class ProgramLedger {
     public private(set) var engine: Engine
     /// The store revision the engine's state was read at or last committed as.
     public private(set) var revision: Int64
+    /// The stored version of the program file this ledger decides under.
+    public let programVersion: Int?
     /// How often a batch is decided again after another writer committed first.
     static let attempts = 5
 
@@ -15,6 +17,7 @@ public final class ProgramLedger {
     public init(program: Program, store: any LedgerStore) throws {
         self.program = program
         self.store = store
+        programVersion = try store.program(program.id)?.version
         guard let loaded = try store.load(program: program.id) else { throw StoreError.unknownProgram(program.id) }
         engine = Engine(program: program, state: loaded.state)
         revision = loaded.revision
@@ -77,7 +80,7 @@ public final class ProgramLedger {
     private func commit(inputs: [(id: String, record: InputRecord)], advancedTo: Instant? = nil) throws {
         let changes = engine.drain()
         do {
-            let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, changes: changes)
+            let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, programVersion: programVersion, changes: changes)
             revision = try store.commit(program: program.id, batch: batch, revision: revision)
         } catch {
             try? reload()

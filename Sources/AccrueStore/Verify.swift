@@ -10,7 +10,9 @@ public struct VerifyReport: Sendable {
 /// Checks a program's ledger two ways: members rebuilt from the entries must equal the stored
 /// state, and replaying the stored inputs through a fresh engine must give the same outcomes,
 /// the same entries and the same state.
-public func verify(_ program: Program, store: any LedgerStore) throws -> VerifyReport {
+/// `programAt` gives the program as a given stored version of its file said; the replay switches to
+/// it where the log says the live run did. Without it, every record is replayed under `program`.
+public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int) throws -> Program)? = nil) throws -> VerifyReport {
     var report = VerifyReport(program: program.id)
     let state = try store.loadState(program: program.id) ?? ProgramState()
     let entries = try store.entries(program: program.id)
@@ -33,6 +35,10 @@ public func verify(_ program: Program, store: any LedgerStore) throws -> VerifyR
             }
         case let .advance(time):
             engine.advance(to: time)
+        case let .program(version):
+            if let programAt {
+                engine = Engine(program: try programAt(version), state: engine.state)
+            }
         }
         replayed += engine.drain().entries
     }

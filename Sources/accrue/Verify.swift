@@ -23,7 +23,10 @@ struct Verify: ParsableCommand {
         let programs = try program.map { [try storedProgram($0, in: store)] } ?? store.programs().map(parseStored)
         var failed = false
         for program in programs {
-            let report = try verify(program, store: store)
+            let report = try verify(program, store: store) { version in
+                guard let stored = try store.program(program.id, version: version) else { return program }
+                return try parseStored(stored)
+            }
             if report.problems.isEmpty {
                 print("\(program.id): ok: \(report.members) members, \(report.inputs) inputs, \(report.entries) entries; the ledger, the state and a replay agree")
             } else {

@@ -1,4 +1,5 @@
 import AccrueCore
+import AccruePrograms
 import AccrueSQLite
 import AccrueStore
 import Foundation
@@ -110,5 +111,38 @@ final class SQLiteStoreTests: XCTestCase {
             XCTAssertEqual(log.filter { if case .advance = $0 { return true } else { return false } }.count, steps)
             XCTAssertEqual(try verify(program, store: store).problems, [], name)
         }
+    }
+
+    /// A program file changed between two ingests: the log records the version each record was
+    /// decided under, and verify replays each part under its own version.
+    func testAChangedProgramFileIsReplayedUnderTheVersionOfEachRecord() throws {
+        let path = repositoryRoot.appendingPathComponent("programs/jd-points.yaml").path
+        let first = try String(contentsOfFile: path, encoding: .utf8)
+        let second = first.replacingOccurrences(of: "earn: {points: 5}", with: "earn: {points: 7}")
+        XCTAssertNotEqual(first, second)
+        let v1 = try ProgramFile.parse(first, file: "v1"), v2 = try ProgramFile.parse(second, file: "v2")
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("ledger.sqlite").path)
+        func signIn(_ day: Int) -> [UInt8] {
+            Array(#"{"id":"s-\#(day)","type":"member.signed_in","member":"amy","at":"2026-03-\#(day < 10 ? "0" : "")\#(day)T02:00:00Z","data":{}}"#.utf8)
+        }
+        try store.register(StoredProgram(id: "jd-points", base: "jd-points", version: 1, source: first))
+        _ = try ProgramLedger(program: v1, store: store).ingest(lines: (1...3).map(signIn))
+        try store.register(StoredProgram(id: "jd-points", base: "jd-points", version: 1, source: second))
+        XCTAssertEqual(try store.program("jd-points")?.version, 2)
+        _ = try ProgramLedger(program: v2, store: store).ingest(lines: (4...6).map(signIn))
+        XCTAssertEqual(try store.loadState(program: "jd-points")?.members["amy"]?.balance, 3 * 5 + 3 * 7)
+
+        let markers = try store.log(program: "jd-points").compactMap { record -> Int? in
+            if case let .program(version) = record { return version }
+            return nil
+        }
+        XCTAssertEqual(markers, [1, 2])
+        let versions = [1: v1, 2: v2]
+        XCTAssertEqual(try verify(v2, store: store, programAt: { versions[$0]! }).problems, [])
+        // Replaying everything under the latest file gives other outcomes: the markers matter.
+        XCTAssertFalse(try verify(v2, store: store).problems.isEmpty)
+        XCTAssertEqual(try store.program("jd-points", version: 1)?.source, first)
     }
 }

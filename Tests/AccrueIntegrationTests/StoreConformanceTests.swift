@@ -20,6 +20,8 @@ enum StoreConformance {
         XCTAssertEqual(try store.program("p")?.version, 1, file: file, line: line)
         try store.register(StoredProgram(id: "p", base: "p", version: 1, source: "two"))
         XCTAssertEqual(try store.program("p"), StoredProgram(id: "p", base: "p", version: 2, source: "two"), file: file, line: line)
+        XCTAssertEqual(try store.program("p", version: 1)?.source, "one", "earlier versions are kept", file: file, line: line)
+        XCTAssertNil(try store.program("p", version: 3), file: file, line: line)
         try store.register(StoredProgram(id: "store-9", base: "aliexpress-store", version: 1, source: "s"))
         XCTAssertEqual(try store.programs().map(\.id), ["p", "store-9"], file: file, line: line)
         let fresh = try XCTUnwrap(try store.load(program: "store-9"), file: file, line: line)
@@ -40,6 +42,7 @@ enum StoreConformance {
         XCTAssertTrue(try store.loadState(program: program.id) == ledger.engine.state, "the state round-trips", file: file, line: line)
 
         let records = try store.log(program: program.id)
+        XCTAssertEqual(records.first, .program(version: 1), "the log says which program version decided it", file: file, line: line)
         XCTAssertEqual(records.filter { if case .advance = $0 { return true } else { return false } }, [.advance(to: Instant(rfc3339: "2029-01-01T00:00:00Z")!)],
                        file: file, line: line)
         let firstOutcomes = records.compactMap { record -> Outcome? in
