@@ -131,6 +131,8 @@ struct Ingest: ParsableCommand {
                     tally.add(outcome)
                     if outcomes { print(jsonText(outcome)) }
                 }
+                // Outcomes are answers: they leave the process as soon as their batch is durable.
+                if outcomes { fflush(nil) }
                 chunk.removeAll(keepingCapacity: true)
             }
             while let line = reader.next() {

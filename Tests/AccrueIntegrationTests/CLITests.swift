@@ -9,11 +9,7 @@ final class CLITests: XCTestCase {
         var stderr: String
     }
 
-    var binary: URL {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("accrue")
-        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-        return repositoryRoot.appendingPathComponent(".build/debug/accrue")
-    }
+    var binary: URL { accrueBinary }
 
     func accrue(_ arguments: [String], in folder: URL? = nil) throws -> Run {
         let process = Process()

@@ -9,6 +9,13 @@ func preset(_ name: String) throws -> Program {
     try ProgramFile.load(path: repositoryRoot.appendingPathComponent("programs/\(name).yaml").path)
 }
 
+/// The `accrue` binary built beside the tests.
+var accrueBinary: URL {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("accrue")
+    if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+    return repositoryRoot.appendingPathComponent(".build/debug/accrue")
+}
+
 /// A fresh temporary folder, removed by the caller.
 func temporaryFolder() -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("accrue-test-\(UUID().uuidString)")
