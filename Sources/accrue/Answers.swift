@@ -9,11 +9,7 @@ struct Why: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Explain one input: what it did, each rule that matched and why, and the ledger entries it made.")
 
-    @Option(name: .long, help: "The SQLite database file.")
-    var database: String
-
-    @Option(name: .long, help: "The program's id in the database.")
-    var program: String
+    @OptionGroup var stored: StoredProgramOptions
 
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
@@ -27,8 +23,7 @@ struct Why: ParsableCommand {
     }
 
     func run() throws {
-        let store = try openStore(database)
-        let program = try storedProgram(program, in: store)
+        let (store, program) = try stored.open()
         guard let record = try store.inputRecords(program: program.id, ids: [input])[input] else {
             warn("accrue: \(program.id) has received no input \(input)")
             throw ExitCode(1)
@@ -65,11 +60,7 @@ struct Quote: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "How many points a member can pay for an order of a given amount now, and the discount that gives.")
 
-    @Option(name: .long, help: "The SQLite database file.")
-    var database: String
-
-    @Option(name: .long, help: "The program's id in the database.")
-    var program: String
+    @OptionGroup var stored: StoredProgramOptions
 
     @Option(name: .long, help: "The member's id.")
     var member: String
@@ -87,8 +78,7 @@ struct Quote: ParsableCommand {
         guard case let .success(amount) = Money.parseMinorUnits(orderAmount) else {
             throw ValidationError("--order-amount must be an amount such as 120.50 (at most 2 decimals)")
         }
-        let store = try openStore(database)
-        let program = try storedProgram(program, in: store)
+        let (store, program) = try stored.open()
         let engine = Engine(program: program, state: try store.loadState(program: program.id) ?? ProgramState())
         let quote = engine.checkoutQuote(member: member, order: order, orderAmount: amount)
         if json {

@@ -17,6 +17,21 @@ func openStore(_ path: String) throws -> SQLiteStore {
     }
 }
 
+/// The options naming a database and a program in it, shared by the commands that read one.
+struct StoredProgramOptions: ParsableArguments {
+    @Option(name: .long, help: "The SQLite database file.")
+    var database: String
+
+    @Option(name: .long, help: "The program's id in the database.")
+    var program: String
+
+    /// Opens the database and parses the program's stored file.
+    func open() throws -> (SQLiteStore, Program) {
+        let store = try openStore(database)
+        return (store, try storedProgram(program, in: store))
+    }
+}
+
 /// Loads a program by name or path and records it in the store (a new version when its file changed).
 func registerProgram(_ nameOrPath: String, as instance: String?, in store: SQLiteStore) throws -> Program {
     let program = try loadProgram(nameOrPath, as: instance)
@@ -155,18 +170,13 @@ struct Advance: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a program's due work (pending points, expiry, tier counts) up to a time, durably.")
 
-    @Option(name: .long, help: "The SQLite database file.")
-    var database: String
-
-    @Option(name: .long, help: "The program's id in the database.")
-    var program: String
+    @OptionGroup var stored: StoredProgramOptions
 
     @Option(name: .long, help: "The time to run up to, such as 2027-03-10T00:00:00Z.")
     var to: String
 
     func run() throws {
-        let store = try openStore(database)
-        let program = try storedProgram(program, in: store)
+        let (store, program) = try stored.open()
         let time = try parseTime(to)!
         let ledger = try ProgramLedger(program: program, store: store)
         let before = try store.entries(program: program.id).count

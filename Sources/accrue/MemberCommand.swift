@@ -9,11 +9,7 @@ struct MemberCommand: ParsableCommand {
         commandName: "member",
         abstract: "Show a member: available, pending and held points, lots and expiry, tier progress, coupons and history.")
 
-    @Option(name: .long, help: "The SQLite database file.")
-    var database: String
-
-    @Option(name: .long, help: "The program's id in the database.")
-    var program: String
+    @OptionGroup var stored: StoredProgramOptions
 
     @Option(name: .long, help: "Show the member as of this time (default: the program's clock). Nothing is written.")
     var at: String?
@@ -33,8 +29,7 @@ struct MemberCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try openStore(database)
-        let program = try storedProgram(program, in: store)
+        let (store, program) = try stored.open()
         guard var state = try store.loadState(program: program.id), state.members[member] != nil else {
             warn("accrue: \(program.id) has no member \(member)")
             throw ExitCode(1)
