@@ -31,9 +31,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     base TEXT NOT NULL,
                     version INTEGER NOT NULL,
                     source TEXT NOT NULL,
-                    header TEXT,
                     revision INTEGER NOT NULL DEFAULT 0,
-                    log_version INTEGER
+                    log_version INTEGER,
+                    checkpoint_revision INTEGER NOT NULL DEFAULT 0,
+                    checkpoint_version INTEGER,
+                    header TEXT
                 );
                 CREATE TABLE program_versions (
                     id TEXT NOT NULL,
@@ -70,6 +72,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     position INTEGER PRIMARY KEY AUTOINCREMENT,
                     program TEXT NOT NULL,
                     kind TEXT NOT NULL DEFAULT 'input' CHECK (kind IN ('input', 'advance', 'program')),
+                    revision INTEGER NOT NULL,
                     id TEXT NOT NULL,
                     member TEXT,
                     seq INTEGER,
@@ -80,6 +83,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     UNIQUE (program, id)
                 );
                 CREATE INDEX inputs_by_member ON inputs (program, member, seq);
+                CREATE INDEX inputs_by_revision ON inputs (program, revision);
                 CREATE TABLE entries (
                     program TEXT NOT NULL,
                     seq INTEGER NOT NULL,
@@ -164,11 +168,13 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         StoredProgram(id: row["id"], base: row["base"], version: row["version"], source: row["source"])
     }
 
-    public func load(program: String) throws -> LoadedState? {
+    public func load(program: String) throws -> Checkpoint? {
         try pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT header, revision FROM programs WHERE id = ?", arguments: [program]) else { return nil }
-            let revision: Int64 = row["revision"]
-            guard let header: String = row["header"] else { return LoadedState(state: ProgramState(), revision: revision) }
+            guard let row = try Row.fetchOne(db, sql: "SELECT header, checkpoint_revision, checkpoint_version FROM programs WHERE id = ?",
+                                             arguments: [program]) else { return nil }
+            let revision: Int64 = row["checkpoint_revision"]
+            let version: Int? = row["checkpoint_version"]
+            guard let header: String = row["header"] else { return Checkpoint(state: ProgramState(), revision: revision, programVersion: version) }
             var state = try SQLiteStore.decode(ProgramState.self, header)
             for text in try String.fetchAll(db, sql: "SELECT state FROM members WHERE program = ?", arguments: [program]) {
                 let member = try SQLiteStore.decode(MemberState.self, text)
@@ -182,79 +188,139 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 let booking = try SQLiteStore.decode(Booking.self, text)
                 state.bookings[booking.id] = booking
             }
-            return LoadedState(state: state, revision: revision)
+            return Checkpoint(state: state, revision: revision, programVersion: version)
         }
+    }
+
+    public func tail(program: String, after revision: Int64) throws -> LogTail {
+        try pool.read { db in try SQLiteStore.tail(db, program: program, after: revision) }
+    }
+
+    static func tail(_ db: Database, program: String, after revision: Int64) throws -> LogTail {
+        let current = try Int64.fetchOne(db, sql: "SELECT revision FROM programs WHERE id = ?", arguments: [program]) ?? 0
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT revision, kind, id, canonical, outcome FROM inputs WHERE program = ? AND revision > ? ORDER BY position
+            """, arguments: [program, revision])
+        let records = try rows.map { row -> (revision: Int64, record: LogRecord) in
+            let kind: String = row["kind"]
+            let record: LogRecord
+            switch kind {
+            case "program":
+                guard let version = Int(row["canonical"] as String) else {
+                    throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "a program marker without a version")
+                }
+                record = .program(version: version)
+            case "advance":
+                guard let time = Instant(rfc3339: row["canonical"]) else {
+                    throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "a clock step without a time")
+                }
+                record = .advance(to: time)
+            default:
+                record = .input(id: row["id"], record: InputRecord(canonical: row["canonical"], outcome: try decode(Outcome.self, row["outcome"])))
+            }
+            return (row["revision"], record)
+        }
+        return LogTail(records: records, revision: current)
     }
 
     public func inputRecords(program: String, ids: [String]) throws -> [String: InputRecord] {
-        guard !ids.isEmpty else { return [:] }
-        return try pool.read { db in
-            var result: [String: InputRecord] = [:]
-            // SQLite allows a limited number of bound parameters: look up in slices.
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let slice = Array(ids[start..<min(ids.count, start + 500)])
-                let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                let rows = try Row.fetchAll(db, sql: "SELECT id, canonical, outcome FROM inputs WHERE program = ? AND kind = 'input' AND id IN (\(marks))",
-                                            arguments: StatementArguments([program] + slice))
-                for row in rows {
-                    let outcome = try SQLiteStore.decode(Outcome.self, row["outcome"])
-                    result[row["id"]] = InputRecord(canonical: row["canonical"], outcome: outcome)
-                }
+        try pool.read { db in try SQLiteStore.inputRecords(db, program: program, ids: ids) }
+    }
+
+    static func inputRecords(_ db: Database, program: String, ids: [String]) throws -> [String: InputRecord] {
+        var result: [String: InputRecord] = [:]
+        // SQLite allows a limited number of bound parameters: look up in slices.
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let slice = Array(ids[start..<min(ids.count, start + 500)])
+            let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
+            let rows = try Row.fetchAll(db, sql: "SELECT id, canonical, outcome FROM inputs WHERE program = ? AND kind = 'input' AND id IN (\(marks))",
+                                        arguments: StatementArguments([program] + slice))
+            for row in rows {
+                result[row["id"]] = InputRecord(canonical: row["canonical"], outcome: try decode(Outcome.self, row["outcome"]))
             }
-            return result
+        }
+        return result
+    }
+
+    /// Takes SQLite's write lock at the start (BEGIN IMMEDIATE), so that no other process can commit
+    /// between what this writer reads and what it writes.
+    public func write<T>(program: String, _ body: (any LedgerWriteTransaction) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM programs WHERE id = ?", arguments: [program]) == true else {
+                    throw StoreError.unknownProgram(program)
+                }
+                result = try body(Transaction(db: db, program: program))
+                return .commit
+            }
+            return result!
         }
     }
 
-    public func commit(program: String, batch: CommitBatch, revision: Int64) throws -> Int64 {
-        var header = batch.changes.state
-        header.members = [:]
-        header.orders = [:]
-        header.bookings = [:]
-        let headerText = try SQLiteStore.json(header)
-        return try pool.write { db -> Int64 in
-            try db.execute(sql: "UPDATE programs SET header = ?, revision = revision + 1 WHERE id = ? AND revision = ?",
-                           arguments: [headerText, program, revision])
-            guard db.changesCount == 1 else {
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM programs WHERE id = ?", arguments: [program]) == true {
-                    throw StoreError.staleRevision(program: program, expected: revision)
-                }
-                throw StoreError.unknownProgram(program)
-            }
+    /// One write transaction on one program.
+    struct Transaction: LedgerWriteTransaction {
+        let db: Database
+        let program: String
+
+        func tail(after revision: Int64) throws -> LogTail { try SQLiteStore.tail(db, program: program, after: revision) }
+
+        func inputRecords(ids: [String]) throws -> [String: InputRecord] { try SQLiteStore.inputRecords(db, program: program, ids: ids) }
+
+        func append(_ batch: CommitBatch, revision: Int64) throws -> Int64 {
+            let next = revision + 1
+            try db.execute(sql: "UPDATE programs SET revision = ? WHERE id = ? AND revision = ?", arguments: [next, program, revision])
+            guard db.changesCount == 1 else { throw StoreError.staleRevision(program: program, expected: revision) }
             if let version = batch.programVersion,
                try Int.fetchOne(db, sql: "SELECT log_version FROM programs WHERE id = ?", arguments: [program]) != version {
                 // A change of program version is logged before the records decided under it.
-                try db.execute(sql: "INSERT INTO inputs (program, kind, id, status, points, canonical, outcome) VALUES (?, 'program', ?, 'applied', 0, ?, '{}')",
-                               arguments: [program, "\u{1}program:\(revision + 1)", String(version)])
+                try db.execute(sql: """
+                    INSERT INTO inputs (program, kind, revision, id, status, points, canonical, outcome)
+                    VALUES (?, 'program', ?, ?, 'applied', 0, ?, '{}')
+                    """, arguments: [program, next, "\u{1}program:\(next)", String(version)])
                 try db.execute(sql: "UPDATE programs SET log_version = ? WHERE id = ?", arguments: [version, program])
             }
             let insertInput = try db.cachedStatement(sql: """
-                INSERT INTO inputs (program, id, member, seq, status, points, canonical, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO inputs (program, kind, revision, id, member, seq, status, points, canonical, outcome)
+                VALUES (?, 'input', ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for (id, record) in batch.inputs {
-                try insertInput.execute(arguments: [program, id, record.outcome.member, record.outcome.seq, record.outcome.status.rawValue,
+                try insertInput.execute(arguments: [program, next, id, record.outcome.member, record.outcome.seq, record.outcome.status.rawValue,
                                                     record.outcome.points, record.canonical, try SQLiteStore.json(record.outcome)])
             }
             if let time = batch.advancedTo {
                 // A clock step is part of the log; its id starts with a control character, which
                 // an input's id never has, so the two cannot clash.
-                try db.execute(sql: "INSERT INTO inputs (program, kind, id, status, points, canonical, outcome) VALUES (?, 'advance', ?, 'applied', 0, ?, '{}')",
-                               arguments: [program, "\u{1}advance:\(revision + 1)", time.rfc3339])
+                try db.execute(sql: """
+                    INSERT INTO inputs (program, kind, revision, id, status, points, canonical, outcome)
+                    VALUES (?, 'advance', ?, ?, 'applied', 0, ?, '{}')
+                    """, arguments: [program, next, "\u{1}advance:\(next)", time.rfc3339])
             }
             let insertEntry = try db.cachedStatement(sql: """
                 INSERT INTO entries (program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for entry in batch.changes.entries {
+            for entry in batch.entries {
                 try insertEntry.execute(arguments: [program, entry.seq, entry.member, entry.at.milliseconds, entry.kind.rawValue, entry.points,
                                                     entry.lot, entry.hold, entry.input, entry.rule, entry.expiresAt?.milliseconds,
                                                     entry.availableAt?.milliseconds, entry.tier, entry.code, entry.reason])
             }
+            return next
+        }
+
+        func checkpoint(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws {
+            let row = try Row.fetchOne(db, sql: "SELECT revision, checkpoint_revision FROM programs WHERE id = ?", arguments: [program])
+            guard let row, row["revision"] as Int64 == checkpoint.revision, checkpoint.revision >= row["checkpoint_revision"] as Int64 else {
+                throw StoreError.staleRevision(program: program, expected: checkpoint.revision)
+            }
+            try db.execute(sql: "UPDATE programs SET header = ?, checkpoint_revision = ?, checkpoint_version = ? WHERE id = ?",
+                           arguments: [try SQLiteStore.json(checkpoint.state), checkpoint.revision, checkpoint.programVersion, program])
             let upsertMember = try db.cachedStatement(sql: """
                 INSERT INTO members (program, member, balance, pending, held, tier, state) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (program, member) DO UPDATE SET balance = excluded.balance, pending = excluded.pending,
                     held = excluded.held, tier = excluded.tier, state = excluded.state
                 """)
-            for member in batch.changes.members {
+            for member in members {
                 try upsertMember.execute(arguments: [program, member.id, member.balance, member.pending, member.held, member.tier,
                                                      try SQLiteStore.json(member)])
             }
@@ -262,17 +328,16 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 INSERT INTO orders (program, order_id, member, state) VALUES (?, ?, ?, ?)
                 ON CONFLICT (program, order_id) DO UPDATE SET state = excluded.state
                 """)
-            for order in batch.changes.orders {
+            for order in orders {
                 try upsertOrder.execute(arguments: [program, order.id, order.member, try SQLiteStore.json(order)])
             }
             let upsertBooking = try db.cachedStatement(sql: """
                 INSERT INTO bookings (program, booking, member, status, state) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (program, booking) DO UPDATE SET status = excluded.status, state = excluded.state
                 """)
-            for booking in batch.changes.bookings {
+            for booking in bookings {
                 try upsertBooking.execute(arguments: [program, booking.id, booking.member, booking.status.rawValue, try SQLiteStore.json(booking)])
             }
-            return revision + 1
         }
     }
 
@@ -295,27 +360,6 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
               expiresAt: (row["expires_at"] as Int64?).map(Instant.init(milliseconds:)),
               availableAt: (row["available_at"] as Int64?).map(Instant.init(milliseconds:)),
               tier: row["tier"], code: row["code"], reason: row["reason"])
-    }
-
-    public func log(program: String) throws -> [LogRecord] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT kind, id, canonical, outcome FROM inputs WHERE program = ? ORDER BY position",
-                             arguments: [program]).map { row -> LogRecord in
-                if row["kind"] as String == "program" {
-                    guard let version = Int(row["canonical"] as String) else {
-                        throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "a program marker without a version")
-                    }
-                    return .program(version: version)
-                }
-                if row["kind"] as String == "advance" {
-                    guard let time = Instant(rfc3339: row["canonical"]) else {
-                        throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "a clock step without a time")
-                    }
-                    return .advance(to: time)
-                }
-                return .input(id: row["id"], record: InputRecord(canonical: row["canonical"], outcome: try SQLiteStore.decode(Outcome.self, row["outcome"])))
-            }
-        }
     }
 
     public func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine] {

@@ -2,23 +2,21 @@ import AccrueCore
 import Foundation
 
 /// A store kept in memory: for tests and for trying things out. It honours the same contract as
-/// the durable stores (revisions, one atomic batch, the log in order), minus durability.
+/// the durable stores (one writer at a time, atomic transactions, the log in order, checkpoints),
+/// minus durability.
 public final class InMemoryStore: LedgerStore, @unchecked Sendable {
-    private struct ProgramData {
+    struct ProgramData {
         var stored: StoredProgram
         var versions: [Int: StoredProgram] = [:]
-        var logVersion: Int?
-        var header = ProgramState()
         var revision: Int64 = 0
-        var members: [String: MemberState] = [:]
-        var orders: [String: OrderRecord] = [:]
-        var bookings: [String: Booking] = [:]
-        var log: [LogRecord] = []
+        var logVersion: Int?
+        var checkpoint = Checkpoint(state: ProgramState(), revision: 0, programVersion: nil)
+        var log: [(revision: Int64, record: LogRecord)] = []
         var inputs: [String: InputRecord] = [:]
         var entries: [Entry] = []
     }
 
-    private let lock = NSLock()
+    private let lock = NSRecursiveLock()
     private var data: [String: ProgramData] = [:]
 
     public init() {}
@@ -49,14 +47,12 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
 
     public func programs() throws -> [StoredProgram] { locked { data.values.map(\.stored).sorted { $0.id < $1.id } } }
 
-    public func load(program: String) throws -> LoadedState? {
+    public func load(program: String) throws -> Checkpoint? { locked { data[program]?.checkpoint } }
+
+    public func tail(program: String, after revision: Int64) throws -> LogTail {
         locked {
-            guard let program = data[program] else { return nil }
-            var state = program.header
-            state.members = program.members
-            state.orders = program.orders
-            state.bookings = program.bookings
-            return LoadedState(state: state, revision: program.revision)
+            guard let program = data[program] else { return LogTail(records: [], revision: 0) }
+            return LogTail(records: program.log.filter { $0.revision > revision }, revision: program.revision)
         }
     }
 
@@ -68,31 +64,63 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    public func commit(program: String, batch: CommitBatch, revision: Int64) throws -> Int64 {
+    /// Holds the store's lock for the whole transaction; on an error, puts the program back as it was.
+    public func write<T>(program: String, _ body: (any LedgerWriteTransaction) throws -> T) throws -> T {
         try locked {
-            guard var current = data[program] else { throw StoreError.unknownProgram(program) }
-            guard current.revision == revision else { throw StoreError.staleRevision(program: program, expected: revision) }
-            var header = batch.changes.state
-            header.members = [:]
-            header.orders = [:]
-            header.bookings = [:]
-            current.header = header
-            current.revision += 1
-            if let version = batch.programVersion, version != current.logVersion {
-                current.log.append(.program(version: version))
-                current.logVersion = version
+            guard let before = data[program] else { throw StoreError.unknownProgram(program) }
+            do {
+                return try body(Transaction(store: self, program: program))
+            } catch {
+                data[program] = before
+                throw error
             }
-            for (id, record) in batch.inputs {
-                current.inputs[id] = record
-                current.log.append(.input(id: id, record: record))
+        }
+    }
+
+    struct Transaction: LedgerWriteTransaction {
+        let store: InMemoryStore
+        let program: String
+
+        func tail(after revision: Int64) throws -> LogTail { try store.tail(program: program, after: revision) }
+
+        func inputRecords(ids: [String]) throws -> [String: InputRecord] { try store.inputRecords(program: program, ids: ids) }
+
+        func append(_ batch: CommitBatch, revision: Int64) throws -> Int64 {
+            try store.locked {
+                var current = store.data[program]!
+                guard current.revision == revision else { throw StoreError.staleRevision(program: program, expected: revision) }
+                current.revision += 1
+                if let version = batch.programVersion, version != current.logVersion {
+                    current.log.append((current.revision, .program(version: version)))
+                    current.logVersion = version
+                }
+                for (id, record) in batch.inputs {
+                    current.inputs[id] = record
+                    current.log.append((current.revision, .input(id: id, record: record)))
+                }
+                if let time = batch.advancedTo { current.log.append((current.revision, .advance(to: time))) }
+                current.entries += batch.entries
+                store.data[program] = current
+                return current.revision
             }
-            if let time = batch.advancedTo { current.log.append(.advance(to: time)) }
-            current.entries += batch.changes.entries
-            for member in batch.changes.members { current.members[member.id] = member }
-            for order in batch.changes.orders { current.orders[order.id] = order }
-            for booking in batch.changes.bookings { current.bookings[booking.id] = booking }
-            data[program] = current
-            return current.revision
+        }
+
+        func checkpoint(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws {
+            try store.locked {
+                var current = store.data[program]!
+                guard checkpoint.revision == current.revision, checkpoint.revision >= current.checkpoint.revision else {
+                    throw StoreError.staleRevision(program: program, expected: checkpoint.revision)
+                }
+                var state = checkpoint.state
+                state.members = current.checkpoint.state.members
+                state.orders = current.checkpoint.state.orders
+                state.bookings = current.checkpoint.state.bookings
+                for member in members { state.members[member.id] = member }
+                for order in orders { state.orders[order.id] = order }
+                for booking in bookings { state.bookings[booking.id] = booking }
+                current.checkpoint = Checkpoint(state: state, revision: checkpoint.revision, programVersion: checkpoint.programVersion)
+                store.data[program] = current
+            }
         }
     }
 
@@ -102,10 +130,8 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
         locked { data[program]?.entries.filter { $0.member == member } ?? [] }
     }
 
-    public func log(program: String) throws -> [LogRecord] { locked { data[program]?.log ?? [] } }
-
     public func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine] {
-        let (log, entries) = locked { (data[program]?.log ?? [], data[program]?.entries ?? []) }
+        let (log, entries) = locked { (data[program]?.log.map(\.record) ?? [], data[program]?.entries ?? []) }
         return HistoryLine.merge(log: log, entries: entries, member: member, limit: limit, beforeSeq: beforeSeq)
     }
 }

@@ -17,8 +17,9 @@ public struct StoredProgram: Sendable, Equatable {
     }
 }
 
-/// One record of a program's log, in the order it was applied: an input, or a step of the clock
-/// (due work run up to a time without an input). Replaying the log reproduces the state exactly.
+/// One record of a program's log, in the order it was applied: an input, a step of the clock (due
+/// work run up to a time without an input), or a change of program-file version. Replaying the log
+/// from an empty state, or from a checkpoint, reproduces the state exactly.
 public enum LogRecord: Sendable, Equatable {
     case input(id: String, record: InputRecord)
     case advance(to: Instant)
@@ -26,7 +27,33 @@ public enum LogRecord: Sendable, Equatable {
     case program(version: Int)
 }
 
-/// The inputs of one batch and the changes they made, written in one transaction.
+/// Log records after some revision, each with the revision of the commit that wrote it, and the
+/// program's current revision.
+public struct LogTail: Sendable {
+    public var records: [(revision: Int64, record: LogRecord)]
+    public var revision: Int64
+
+    public init(records: [(revision: Int64, record: LogRecord)], revision: Int64) {
+        self.records = records
+        self.revision = revision
+    }
+}
+
+/// A program's state exactly as it was at one revision of its log.
+public struct Checkpoint: Sendable {
+    public var state: ProgramState
+    public var revision: Int64
+    /// The program-file version in effect at that revision (nil before any commit).
+    public var programVersion: Int?
+
+    public init(state: ProgramState, revision: Int64, programVersion: Int?) {
+        self.state = state
+        self.revision = revision
+        self.programVersion = programVersion
+    }
+}
+
+/// What one commit appends to a program's log.
 public struct CommitBatch: Sendable {
     /// Inputs to remember under their id, with their first outcome.
     public var inputs: [(id: String, record: InputRecord)]
@@ -35,15 +62,16 @@ public struct CommitBatch: Sendable {
     /// The version of the program file the batch was decided under; the store logs a change of
     /// version before the batch's records, so a replay switches program where the live run did.
     public var programVersion: Int?
-    public var changes: Engine.Changes
+    public var entries: [Entry]
 
-    public init(inputs: [(id: String, record: InputRecord)], advancedTo: Instant? = nil, programVersion: Int? = nil,
-                changes: Engine.Changes) {
+    public init(inputs: [(id: String, record: InputRecord)], advancedTo: Instant? = nil, programVersion: Int? = nil, entries: [Entry]) {
         self.inputs = inputs
         self.advancedTo = advancedTo
         self.programVersion = programVersion
-        self.changes = changes
+        self.entries = entries
     }
+
+    public var isEmpty: Bool { inputs.isEmpty && advancedTo == nil && entries.isEmpty }
 }
 
 /// One line of a member's history: an input and its outcome, or due work (a release, an expiry).
@@ -68,36 +96,47 @@ public struct HistoryLine: Sendable, Codable, Equatable {
     }
 }
 
-/// A program's state with the revision it was read at: a commit names the revision it builds on,
-/// so two writers can never both build on the same state.
-public struct LoadedState: Sendable {
-    public var state: ProgramState
-    public var revision: Int64
-
-    public init(state: ProgramState, revision: Int64) {
-        self.state = state
-        self.revision = revision
-    }
-}
-
-/// Why a store refused a write.
+/// Why a store refused a write or a ledger could not load.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
-    /// Another writer committed since this state was read; reload and decide again.
+    /// The log moved on from the revision a write was decided on (a second writer without the lock).
     case staleRevision(program: String, expected: Int64)
     /// The program is not registered in this store.
     case unknownProgram(String)
+    /// Replaying the log did not give the outcome it recorded: the program file changed without a
+    /// new version, or the data is damaged.
+    case replayMismatch(program: String, input: String)
 
     public var description: String {
         switch self {
         case let .staleRevision(program, expected):
-            return "program \(program) changed since revision \(expected) was read (another writer?)"
+            return "program \(program) changed since revision \(expected) was read"
         case let .unknownProgram(program):
             return "program \(program) is not registered in this database"
+        case let .replayMismatch(program, input):
+            return "replaying \(program)'s log gives another outcome for input \(input) than the one recorded"
         }
     }
 }
 
+/// What a writer may do inside one transaction that holds its program's write lock: no other
+/// writer can commit to the program until it ends, and everything in it commits or none of it.
+public protocol LedgerWriteTransaction {
+    /// The log records committed after `revision`, and the current revision.
+    func tail(after revision: Int64) throws -> LogTail
+    /// What the store remembers of these input ids.
+    func inputRecords(ids: [String]) throws -> [String: InputRecord]
+    /// Appends a batch on top of `revision` (which must be current) and returns the new revision.
+    func append(_ batch: CommitBatch, revision: Int64) throws -> Int64
+    /// Records the state at the current revision: the header and the members, orders and bookings
+    /// that changed since the previous checkpoint.
+    func checkpoint(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws
+}
+
 /// The storage port. Every implementation passes the same conformance suite.
+///
+/// A store keeps each program's log (inputs with their first outcome, clock steps, program
+/// versions), its ledger entries, and checkpoints of its state. The state now is the latest
+/// checkpoint plus the log after it, replayed by the same engine that decided it.
 public protocol LedgerStore: AnyObject, Sendable {
     /// Records a program's file, as a new version when its text changed.
     func register(_ program: StoredProgram) throws
@@ -105,26 +144,29 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// One recorded version of a program's file.
     func program(_ id: String, version: Int) throws -> StoredProgram?
     func programs() throws -> [StoredProgram]
-    /// The whole state of a program and its revision (0 and an empty state before the first commit),
-    /// read in one transaction; nil when the program is not registered.
-    func load(program: String) throws -> LoadedState?
+    /// The latest checkpoint (an empty state at revision 0 before the first), or nil when the
+    /// program is not registered.
+    func load(program: String) throws -> Checkpoint?
+    /// The log records committed after `revision`, and the current revision.
+    func tail(program: String, after revision: Int64) throws -> LogTail
+    /// Runs `body` in one transaction holding the program's write lock; durable when it returns.
+    func write<T>(program: String, _ body: (any LedgerWriteTransaction) throws -> T) throws -> T
     /// What the store remembers of these input ids.
     func inputRecords(program: String, ids: [String]) throws -> [String: InputRecord]
-    /// Writes a batch atomically and durably on top of `revision`, returning the new revision; when
-    /// this returns, the batch survives a crash. Throws `StoreError.staleRevision` when another
-    /// writer committed since, and writes nothing.
-    func commit(program: String, batch: CommitBatch, revision: Int64) throws -> Int64
     /// Every entry of a program in ledger order.
     func entries(program: String) throws -> [Entry]
     /// One member's entries in ledger order.
     func entries(program: String, member: String) throws -> [Entry]
-    /// A program's log: every remembered input and every clock step, in the order applied.
-    func log(program: String) throws -> [LogRecord]
     /// A member's history, newest first.
     func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine]
 }
 
 extension LedgerStore {
+    /// A program's whole log in order.
+    public func log(program: String) throws -> [LogRecord] {
+        try tail(program: program, after: 0).records.map(\.record)
+    }
+
     /// Every remembered input of a program in the order it was applied.
     public func inputs(program: String) throws -> [(id: String, record: InputRecord)] {
         try log(program: program).compactMap { record in
@@ -132,7 +174,4 @@ extension LedgerStore {
             return nil
         }
     }
-
-    /// The whole state of a program, or nil when it is not registered.
-    public func loadState(program: String) throws -> ProgramState? { try load(program: program)?.state }
 }

@@ -1,90 +1,170 @@
 import AccrueCore
 
-/// One program's engine kept in step with a store: load the state, decide with the core, write the
-/// outcomes and entries of a whole batch in one transaction. Replay runs the same `Engine`.
+/// One program's engine kept in step with a store. The state is the latest checkpoint plus the log
+/// after it, replayed by the same engine; a write takes the program's lock, catches up with what
+/// other writers committed, decides the batch and appends it, all in one transaction.
 public final class ProgramLedger {
     public let program: Program
     public let store: any LedgerStore
     public private(set) var engine: Engine
-    /// The store revision the engine's state was read at or last committed as.
+    /// The log revision the engine's state corresponds to.
     public private(set) var revision: Int64
     /// The stored version of the program file this ledger decides under.
     public let programVersion: Int?
-    /// How often a batch is decided again after another writer committed first.
-    static let attempts = 5
+    /// Inputs between automatic checkpoints; a checkpoint bounds how much log a load replays.
+    public var checkpointInterval: Int
+    /// Gives the program as another stored version of its file said, for replaying log written
+    /// under it; without it, such log is replayed under `program`.
+    private let programAt: ((Int) throws -> Program)?
+    /// The program-file version the engine currently runs.
+    private var engineVersion: Int?
+    private var dirtyMembers: Set<String> = []
+    private var dirtyOrders: Set<String> = []
+    private var dirtyBookings: Set<String> = []
+    private var sinceCheckpoint = 0
 
-    /// Loads the program's state from the store, or starts an empty one.
-    public init(program: Program, store: any LedgerStore) throws {
+    /// Loads the latest checkpoint and replays the log after it.
+    public init(program: Program, store: any LedgerStore, checkpointInterval: Int = 20_000,
+                programAt: ((Int) throws -> Program)? = nil) throws {
         self.program = program
         self.store = store
+        self.checkpointInterval = checkpointInterval
+        self.programAt = programAt
         programVersion = try store.program(program.id)?.version
-        guard let loaded = try store.load(program: program.id) else { throw StoreError.unknownProgram(program.id) }
-        engine = Engine(program: program, state: loaded.state)
-        revision = loaded.revision
+        guard let checkpoint = try store.load(program: program.id) else { throw StoreError.unknownProgram(program.id) }
+        engine = Engine(program: program, state: checkpoint.state)
+        revision = checkpoint.revision
+        engineVersion = programVersion
+        try switchProgram(to: checkpoint.programVersion)
+        try catchUp(try store.tail(program: program.id, after: revision))
+    }
+
+    private func programFor(_ version: Int?) throws -> Program {
+        guard let version, version != programVersion, let programAt else { return program }
+        return try programAt(version)
+    }
+
+    private func switchProgram(to version: Int?) throws {
+        guard let version, version != engineVersion else { return }
+        engine = Engine(program: try programFor(version), state: engine.state)
+        engineVersion = version
+    }
+
+    /// Replays log records other writers committed, checking each outcome against the recorded one.
+    private func catchUp(_ tail: LogTail) throws {
+        for (recordRevision, record) in tail.records where recordRevision > revision {
+            switch record {
+            case let .input(id, stored):
+                let outcome = engine.handle(Input.decode(Array(stored.canonical.utf8)), prior: nil)
+                guard outcome == stored.outcome else { throw StoreError.replayMismatch(program: program.id, input: id) }
+            case let .advance(time):
+                engine.advance(to: time)
+            case let .program(version):
+                try switchProgram(to: version)
+            }
+        }
+        revision = max(revision, tail.revision)
+        absorb(engine.drain())
+    }
+
+    private func absorb(_ changes: Engine.Changes) {
+        dirtyMembers.formUnion(changes.members)
+        dirtyOrders.formUnion(changes.orders)
+        dirtyBookings.formUnion(changes.bookings)
     }
 
     /// Applies a batch of input lines and commits them together. Outcomes are returned only after
-    /// the batch is durable. When another writer committed first, the state is reloaded and the
-    /// batch decided again on top of it; on any other failure the engine is reloaded from the store
-    /// and the error is thrown, so nothing half-applied survives.
+    /// the batch is durable. On a failure the ledger reloads from the store (nothing of the batch
+    /// was written) and the error is thrown.
     public func ingest(lines: [[UInt8]]) throws -> [Outcome] {
         let decoded = lines.map { Input.decode($0) }
-        for attempt in 1...ProgramLedger.attempts {
-            do {
-                return try apply(decoded)
-            } catch StoreError.staleRevision where attempt < ProgramLedger.attempts {
-                try reload()
-            }
-        }
-        throw StoreError.staleRevision(program: program.id, expected: revision)
-    }
-
-    private func apply(_ decoded: [DecodedInput]) throws -> [Outcome] {
         let ids = Array(Set(decoded.compactMap(\.id)))
-        var known = try store.inputRecords(program: program.id, ids: ids)
-        var remembered: [(id: String, record: InputRecord)] = []
-        var outcomes: [Outcome] = []
-        outcomes.reserveCapacity(decoded.count)
-        for input in decoded {
-            let outcome = engine.handle(input, prior: input.id.flatMap { known[$0] })
-            if let id = input.id, let canonical = input.canonical, known[id] == nil, outcome.code != .conflict {
-                let record = InputRecord(canonical: canonical, outcome: outcome)
-                known[id] = record
-                remembered.append((id, record))
+        return try transaction { tx in
+            var known = try tx.inputRecords(ids: ids)
+            var remembered: [(id: String, record: InputRecord)] = []
+            var outcomes: [Outcome] = []
+            outcomes.reserveCapacity(decoded.count)
+            for input in decoded {
+                let outcome = engine.handle(input, prior: input.id.flatMap { known[$0] })
+                if let id = input.id, let canonical = input.canonical, known[id] == nil, outcome.code != .conflict {
+                    let record = InputRecord(canonical: canonical, outcome: outcome)
+                    known[id] = record
+                    remembered.append((id, record))
+                }
+                outcomes.append(outcome)
             }
-            outcomes.append(outcome)
+            try append(tx, inputs: remembered, advancedTo: nil)
+            return outcomes
         }
-        try commit(inputs: remembered)
-        return outcomes
     }
 
     /// Runs due work up to `time` and commits what it did.
     public func advance(to time: Instant) throws {
-        for attempt in 1...ProgramLedger.attempts {
-            do {
-                engine.advance(to: time)
-                try commit(inputs: [], advancedTo: time)
-                return
-            } catch StoreError.staleRevision where attempt < ProgramLedger.attempts {
-                try reload()
-            }
+        try transaction { tx in
+            engine.advance(to: time)
+            try append(tx, inputs: [], advancedTo: time)
         }
     }
 
-    private func reload() throws {
-        guard let loaded = try store.load(program: program.id) else { throw StoreError.unknownProgram(program.id) }
-        engine = Engine(program: program, state: loaded.state)
-        revision = loaded.revision
+    /// Writes a checkpoint of the current state, so that the next load replays no log.
+    public func checkpoint() throws {
+        try transaction { tx in try writeCheckpoint(tx) }
     }
 
-    private func commit(inputs: [(id: String, record: InputRecord)], advancedTo: Instant? = nil) throws {
-        let changes = engine.drain()
+    /// Runs `body` inside the program's write lock, after catching up with other writers.
+    private func transaction<T>(_ body: (any LedgerWriteTransaction) throws -> T) throws -> T {
         do {
-            let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, programVersion: programVersion, changes: changes)
-            revision = try store.commit(program: program.id, batch: batch, revision: revision)
+            return try store.write(program: program.id) { tx in
+                try catchUp(try tx.tail(after: revision))
+                // New decisions are made under this ledger's own program file.
+                if engineVersion != programVersion {
+                    engine = Engine(program: program, state: engine.state)
+                    engineVersion = programVersion
+                }
+                return try body(tx)
+            }
         } catch {
             try? reload()
             throw error
         }
+    }
+
+    private func append(_ tx: any LedgerWriteTransaction, inputs: [(id: String, record: InputRecord)], advancedTo: Instant?) throws {
+        let changes = engine.drain()
+        absorb(changes)
+        let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, programVersion: programVersion, entries: changes.entries)
+        guard !batch.isEmpty else { return }
+        revision = try tx.append(batch, revision: revision)
+        sinceCheckpoint += max(1, inputs.count)
+        if sinceCheckpoint >= checkpointInterval { try writeCheckpoint(tx) }
+    }
+
+    private func writeCheckpoint(_ tx: any LedgerWriteTransaction) throws {
+        let state = engine.state
+        var header = state
+        header.members = [:]
+        header.orders = [:]
+        header.bookings = [:]
+        try tx.checkpoint(Checkpoint(state: header, revision: revision, programVersion: engineVersion),
+                          members: dirtyMembers.sorted().compactMap { state.members[$0] },
+                          orders: dirtyOrders.sorted().compactMap { state.orders[$0] },
+                          bookings: dirtyBookings.sorted().compactMap { state.bookings[$0] })
+        dirtyMembers.removeAll()
+        dirtyOrders.removeAll()
+        dirtyBookings.removeAll()
+        sinceCheckpoint = 0
+    }
+
+    private func reload() throws {
+        guard let checkpoint = try store.load(program: program.id) else { throw StoreError.unknownProgram(program.id) }
+        engine = Engine(program: program, state: checkpoint.state)
+        engineVersion = programVersion
+        revision = checkpoint.revision
+        dirtyMembers.removeAll()
+        dirtyOrders.removeAll()
+        dirtyBookings.removeAll()
+        sinceCheckpoint = 0
+        try switchProgram(to: checkpoint.programVersion)
+        try catchUp(try store.tail(program: program.id, after: revision))
     }
 }

@@ -7,14 +7,22 @@ public struct VerifyReport: Sendable {
     public var problems: [String] = []
 }
 
-/// Checks a program's ledger two ways: members rebuilt from the entries must equal the stored
-/// state, and replaying the stored inputs through a fresh engine must give the same outcomes,
-/// the same entries and the same state.
+/// Checks a program's ledger three ways: members rebuilt from the entries must equal the state
+/// (the latest checkpoint plus the log after it); replaying the whole log through a fresh engine
+/// must give the recorded outcomes, the same entries and the same state; and the checkpoint must
+/// equal the replayed state at its revision.
+///
 /// `programAt` gives the program as a given stored version of its file said; the replay switches to
 /// it where the log says the live run did. Without it, every record is replayed under `program`.
 public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int) throws -> Program)? = nil) throws -> VerifyReport {
     var report = VerifyReport(program: program.id)
-    let state = try store.loadState(program: program.id) ?? ProgramState()
+    let state: ProgramState
+    do {
+        state = try ProgramLedger(program: program, store: store, programAt: programAt).engine.state
+    } catch let error as StoreError {
+        report.problems.append("the state cannot be loaded: \(error)")
+        return report
+    }
     let entries = try store.entries(program: program.id)
     report.members = state.members.count
     report.entries = entries.count
@@ -22,10 +30,24 @@ public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int)
     for (index, entry) in entries.enumerated() where index > 0 && entry.seq <= entries[index - 1].seq {
         report.problems.append("entry \(entry.seq) is out of order")
     }
-    let log = try store.log(program: program.id)
+
+    let checkpoint = try store.load(program: program.id)
     var engine = Engine(program: program)
     var replayed: [Entry] = []
-    for record in log {
+    var checkpointChecked = checkpoint == nil || checkpoint!.revision == 0
+    func compareCheckpoint(at revision: Int64) {
+        guard !checkpointChecked, let checkpoint, revision >= checkpoint.revision else { return }
+        checkpointChecked = true
+        if engine.state != checkpoint.state {
+            let differing = Set(engine.state.members.keys).union(checkpoint.state.members.keys)
+                .filter { engine.state.members[$0] != checkpoint.state.members[$0] }
+            report.problems.append("the checkpoint at revision \(checkpoint.revision) differs from the replayed log"
+                                   + (differing.isEmpty ? "" : " for \(differing.sorted().prefix(5).joined(separator: ", "))"))
+        }
+    }
+    let tail = try store.tail(program: program.id, after: 0)
+    for (revision, record) in tail.records {
+        compareCheckpoint(at: revision - 1)
         switch record {
         case let .input(id, stored):
             report.inputs += 1
@@ -42,17 +64,15 @@ public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int)
         }
         replayed += engine.drain().entries
     }
-    if let clock = state.clock { engine.advance(to: clock) }
-    replayed += engine.drain().entries
+    compareCheckpoint(at: tail.revision)
     if replayed != entries {
         let firstDifference = zip(replayed, entries).first(where: { $0 != $1 })
-        report.problems.append("replaying the inputs gives \(replayed.count) entries, the ledger has \(entries.count)"
+        report.problems.append("replaying the log gives \(replayed.count) entries, the ledger has \(entries.count)"
                                + (firstDifference.map { "; first difference at seq \($0.1.seq): \($0.0.reason) vs \($0.1.reason)" } ?? ""))
     }
     if engine.state != state {
         let differing = Set(engine.state.members.keys).union(state.members.keys).filter { engine.state.members[$0] != state.members[$0] }
-        report.problems.append("replaying the inputs gives a different state" + (differing.isEmpty ? "" : " for \(differing.sorted().prefix(5).joined(separator: ", "))"))
+        report.problems.append("replaying the log gives a different state" + (differing.isEmpty ? "" : " for \(differing.sorted().prefix(5).joined(separator: ", "))"))
     }
     return report
 }
-

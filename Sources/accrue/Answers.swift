@@ -78,9 +78,9 @@ struct Quote: ParsableCommand {
         guard case let .success(amount) = Money.parseMinorUnits(orderAmount) else {
             throw ValidationError("--order-amount must be an amount such as 120.50 (at most 2 decimals)")
         }
-        let (store, program) = try stored.open()
-        let engine = Engine(program: program, state: try store.loadState(program: program.id) ?? ProgramState())
-        let quote = engine.checkoutQuote(member: member, order: order, orderAmount: amount)
+        let (_, ledger) = try stored.openLedger()
+        let program = ledger.program
+        let quote = ledger.engine.checkoutQuote(member: member, order: order, orderAmount: amount)
         if json {
             print(jsonText(quote))
             return

@@ -30,6 +30,20 @@ struct StoredProgramOptions: ParsableArguments {
         let store = try openStore(database)
         return (store, try storedProgram(program, in: store))
     }
+
+    /// Opens the database and the program's ledger: its state now (checkpoint plus log).
+    func openLedger() throws -> (SQLiteStore, ProgramLedger) {
+        let (store, program) = try open()
+        return (store, try accrue.openLedger(program, in: store))
+    }
+}
+
+/// A program's ledger in a store, able to replay log written under earlier versions of its file.
+func openLedger(_ program: Program, in store: SQLiteStore) throws -> ProgramLedger {
+    try ProgramLedger(program: program, store: store, programAt: { version in
+        guard let stored = try store.program(program.id, version: version) else { return program }
+        return try parseStored(stored)
+    })
 }
 
 /// Loads a program by name or path and records it in the store (a new version when its file changed).
@@ -134,7 +148,7 @@ struct Ingest: ParsableCommand {
     func run() throws {
         let store = try openStore(database)
         let program = try registerProgram(program, as: `as`, in: store)
-        let ledger = try ProgramLedger(program: program, store: store)
+        let ledger = try openLedger(program, in: store)
         var tally = Tally()
         for file in files {
             var reader = try LineReader(path: file)
@@ -157,6 +171,7 @@ struct Ingest: ParsableCommand {
             }
             try flush()
         }
+        try ledger.checkpoint()
         let out = outcomes ? warn : { print($0) }
         out("\(program.id): \(tally.summary)")
         for outcome in tally.refusals.prefix(20) {
@@ -176,12 +191,12 @@ struct Advance: ParsableCommand {
     var to: String
 
     func run() throws {
-        let (store, program) = try stored.open()
+        let (store, ledger) = try stored.openLedger()
         let time = try parseTime(to)!
-        let ledger = try ProgramLedger(program: program, store: store)
-        let before = try store.entries(program: program.id).count
+        let before = try store.entries(program: ledger.program.id).count
         try ledger.advance(to: time)
-        let after = try store.entries(program: program.id).count
-        print("\(program.id): advanced to \(time.rfc3339): \(after - before) entries")
+        try ledger.checkpoint()
+        let after = try store.entries(program: ledger.program.id).count
+        print("\(ledger.program.id): advanced to \(time.rfc3339): \(after - before) entries")
     }
 }

@@ -30,10 +30,11 @@ struct Demo: ParsableCommand {
             let name = String(file.dropLast(6))
             let parts = name.split(separator: "@", maxSplits: 1).map(String.init)
             let program = try registerProgram(parts[0], as: parts.count > 1 ? parts[1] : nil, in: store)
-            let ledger = try ProgramLedger(program: program, store: store)
+            let ledger = try openLedger(program, in: store)
             var tally = Tally()
             let all = lines(of: try readFile(folder + "/" + file)).filter { !isBlank($0) }.map { Array($0) }
             for outcome in try ledger.ingest(lines: all) { tally.add(outcome) }
+            try ledger.checkpoint()
             print("== \(program.name) (\(program.id)) from \(file)")
             print("   \(tally.summary)")
             let state = ledger.engine.state
@@ -58,7 +59,7 @@ struct Demo: ParsableCommand {
             print("   verify: " + (report.problems.isEmpty ? "ok (ledger, state and replay agree)" : report.problems.joined(separator: "; ")))
             print("")
         }
-        if let first = try store.programs().first, let member = try store.loadState(program: first.id)?.members.keys.sorted().first {
+        if let first = try store.programs().first, let member = try store.load(program: first.id)?.state.members.keys.sorted().first {
             print("Try: swift run accrue member --database \(database) --program \(first.id) \(member)")
             print("     swift run accrue replay --program \(first.base) --events \(folder)/\(files[0]) --until 2027-12-31T00:00:00Z")
             print("     swift run accrue verify --database \(database)")

@@ -29,8 +29,10 @@ struct MemberCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (store, program) = try stored.open()
-        guard var state = try store.loadState(program: program.id), state.members[member] != nil else {
+        let (store, ledger) = try stored.openLedger()
+        let program = ledger.program
+        var state = ledger.engine.state
+        guard state.members[member] != nil else {
             warn("accrue: \(program.id) has no member \(member)")
             throw ExitCode(1)
         }

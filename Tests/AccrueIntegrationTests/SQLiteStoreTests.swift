@@ -31,31 +31,38 @@ final class SQLiteStoreTests: XCTestCase {
         var whole = Replay(program: program)
         for line in committed { whole.apply(line: line) }
         let store = try SQLiteStore(path: path)
-        XCTAssertTrue(try store.loadState(program: program.id) == whole.engine.state, "the stored state equals one writer's")
+        XCTAssertTrue(try currentState(program, in: store) == whole.engine.state, "the stored state equals one writer's")
         XCTAssertTrue(try store.entries(program: program.id) == whole.entries, "the stored entries equal one writer's")
         XCTAssertEqual(try verify(program, store: store).problems, [])
-        XCTAssertEqual(try store.load(program: program.id)?.revision, Int64(log.count / 20))
+        XCTAssertEqual(try store.tail(program: program.id, after: 0).revision, Int64(log.count / 20))
     }
 
-    /// A commit on top of a revision that is no longer current writes nothing.
-    func testStaleCommitWritesNothing() throws {
+    /// A write transaction is all or nothing: when its body fails after appending, nothing of it
+    /// is in the database, and the ledger that tried reloads to the stored state.
+    func testAFailedWriteLeavesNothing() throws {
         let program = try preset("cj-rewards")
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStore(path: folder.appendingPathComponent("ledger.sqlite").path)
         try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        struct Boom: Error {}
         var engine = Engine(program: program)
         let line = #"{"id":"e-1","type":"order.completed","member":"ivan","at":"2026-04-01T00:00:00Z","data":{"order":"o-1","amount":"120.00","currency":"USD"}}"#
-        let outcome = engine.handle(Input.decode(Array(line.utf8)), prior: nil)
-        let changes = engine.drain()
-        let batch = CommitBatch(inputs: [("e-1", InputRecord(canonical: Input.decode(Array(line.utf8)).canonical!, outcome: outcome))], changes: changes)
-        XCTAssertEqual(try store.commit(program: program.id, batch: batch, revision: 0), 1)
-        XCTAssertThrowsError(try store.commit(program: program.id, batch: batch, revision: 0)) { error in
-            XCTAssertEqual(error as? StoreError, .staleRevision(program: program.id, expected: 0))
+        let decoded = Input.decode(Array(line.utf8))
+        let outcome = engine.handle(decoded, prior: nil)
+        let batch = CommitBatch(inputs: [("e-1", InputRecord(canonical: decoded.canonical!, outcome: outcome))], entries: engine.drain().entries)
+        XCTAssertThrowsError(try store.write(program: program.id) { tx -> Void in
+            XCTAssertEqual(try tx.append(batch, revision: 0), 1)
+            throw Boom()
+        })
+        XCTAssertEqual(try store.tail(program: program.id, after: 0).revision, 0)
+        XCTAssertEqual(try store.entries(program: program.id).count, 0)
+        XCTAssertEqual(try store.inputs(program: program.id).count, 0)
+        // Appending on a revision that is not current is refused.
+        XCTAssertThrowsError(try store.write(program: program.id) { tx in try tx.append(batch, revision: 7) }) { error in
+            XCTAssertEqual(error as? StoreError, .staleRevision(program: program.id, expected: 7))
         }
-        XCTAssertEqual(try store.entries(program: program.id).count, changes.entries.count)
-        XCTAssertEqual(try store.inputs(program: program.id).count, 1)
-        XCTAssertThrowsError(try store.commit(program: "nobody", batch: batch, revision: 0)) { error in
+        XCTAssertThrowsError(try store.write(program: "nobody") { _ in }) { error in
             XCTAssertEqual(error as? StoreError, .unknownProgram("nobody"))
         }
     }
@@ -131,15 +138,22 @@ final class SQLiteStoreTests: XCTestCase {
         _ = try ProgramLedger(program: v1, store: store).ingest(lines: (1...3).map(signIn))
         try store.register(StoredProgram(id: "jd-points", base: "jd-points", version: 1, source: second))
         XCTAssertEqual(try store.program("jd-points")?.version, 2)
-        _ = try ProgramLedger(program: v2, store: store).ingest(lines: (4...6).map(signIn))
-        XCTAssertEqual(try store.loadState(program: "jd-points")?.members["amy"]?.balance, 3 * 5 + 3 * 7)
+        let versions = [1: v1, 2: v2]
+        // Opening the log under the new file alone cannot replay what the old one decided.
+        XCTAssertThrowsError(try ProgramLedger(program: v2, store: store)) { error in
+            XCTAssertEqual(error as? StoreError, .replayMismatch(program: "jd-points", input: "s-1"))
+        }
+        let ledger = try ProgramLedger(program: v2, store: store, programAt: { versions[$0]! })
+        _ = try ledger.ingest(lines: (4...6).map(signIn))
+        XCTAssertEqual(ledger.engine.state.members["amy"]?.balance, 3 * 5 + 3 * 7)
+        try ledger.checkpoint()
+        XCTAssertEqual(try currentState(v2, in: store).members["amy"]?.balance, 3 * 5 + 3 * 7, "after a checkpoint nothing old is replayed")
 
         let markers = try store.log(program: "jd-points").compactMap { record -> Int? in
             if case let .program(version) = record { return version }
             return nil
         }
         XCTAssertEqual(markers, [1, 2])
-        let versions = [1: v1, 2: v2]
         XCTAssertEqual(try verify(v2, store: store, programAt: { versions[$0]! }).problems, [])
         // Replaying everything under the latest file gives other outcomes: the markers matter.
         XCTAssertFalse(try verify(v2, store: store).problems.isEmpty)

@@ -38,8 +38,12 @@ enum StoreConformance {
         let outcomes = try ledger.ingest(lines: Array(log[..<650]))
         try ledger.advance(to: Instant(rfc3339: "2029-01-01T00:00:00Z")!)
         _ = try ledger.ingest(lines: Array(log[650...]))
+        XCTAssertEqual(try store.tail(program: program.id, after: 0).revision, 3, file: file, line: line)
+        XCTAssertEqual(try store.tail(program: program.id, after: 2).records.count, 50, "the records of the last commit", file: file, line: line)
+        XCTAssertTrue(try currentState(program, in: store) == ledger.engine.state, "the log replays to the state", file: file, line: line)
+        try ledger.checkpoint()
         XCTAssertEqual(try store.load(program: program.id)?.revision, 3, file: file, line: line)
-        XCTAssertTrue(try store.loadState(program: program.id) == ledger.engine.state, "the state round-trips", file: file, line: line)
+        XCTAssertTrue(try store.load(program: program.id)?.state == ledger.engine.state, "the checkpoint round-trips", file: file, line: line)
 
         let records = try store.log(program: program.id)
         XCTAssertEqual(records.first, .program(version: 1), "the log says which program version decided it", file: file, line: line)
@@ -63,16 +67,22 @@ enum StoreConformance {
         XCTAssertEqual(entries.map(\.seq), entries.map(\.seq).sorted(), file: file, line: line)
         XCTAssertEqual(try verify(program, store: store).problems, [], file: file, line: line)
 
-        // A commit on a stale revision writes nothing.
+        // A write that fails writes nothing; appending on a revision that is not current is refused.
         let before = (try store.log(program: program.id).count, entries.count)
         var engine = Engine(program: program, state: ledger.engine.state)
         _ = engine.handle(Input.decode(Array(#"{"id":"late-1","type":"points.adjusted","member":"zed","at":"2029-02-01T00:00:00Z","data":{"points":5,"reason":"x"}}"#.utf8)), prior: nil)
-        XCTAssertThrowsError(try store.commit(program: program.id, batch: CommitBatch(inputs: [], changes: engine.drain()), revision: 1), file: file, line: line) {
+        let batch = CommitBatch(inputs: [], entries: engine.drain().entries)
+        struct Boom: Error {}
+        XCTAssertThrowsError(try store.write(program: program.id) { tx -> Void in
+            _ = try tx.append(batch, revision: 3)
+            throw Boom()
+        }, file: file, line: line)
+        XCTAssertThrowsError(try store.write(program: program.id) { tx in try tx.append(batch, revision: 1) }, file: file, line: line) {
             XCTAssertEqual($0 as? StoreError, .staleRevision(program: program.id, expected: 1), file: file, line: line)
         }
         XCTAssertEqual(try store.log(program: program.id).count, before.0, file: file, line: line)
         XCTAssertEqual(try store.entries(program: program.id).count, before.1, file: file, line: line)
-        XCTAssertNil(try store.loadState(program: program.id)?.members["zed"], file: file, line: line)
+        XCTAssertNil(try currentState(program, in: store).members["zed"], file: file, line: line)
     }
 
     static func historyIsNewestFirstAndPages(_ store: any LedgerStore, file: StaticString, line: UInt) throws {

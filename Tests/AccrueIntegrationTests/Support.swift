@@ -1,5 +1,6 @@
 import AccrueCore
 import AccruePrograms
+import AccrueStore
 import Foundation
 
 /// The repository's root, found from this file's place in it.
@@ -141,4 +142,9 @@ struct LogGenerator {
     }
 
     mutating func log(_ count: Int) -> [String] { (0..<count).map { _ in line() } }
+}
+
+/// A program's state now in a store: its latest checkpoint plus the log after it.
+func currentState(_ program: Program, in store: any LedgerStore) throws -> ProgramState {
+    try ProgramLedger(program: program, store: store).engine.state
 }

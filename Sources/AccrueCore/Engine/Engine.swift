@@ -10,14 +10,13 @@ public struct Engine: Sendable {
     var touchedOrders: Set<String> = []
     var touchedBookings: Set<String> = []
 
-    /// What changed since the last drain: what a store must write, in one transaction.
+    /// What changed since the last drain: the entries to append, and which members, orders and
+    /// bookings changed (a store writes their current records when it takes a checkpoint).
     public struct Changes: Sendable {
         public var entries: [Entry]
-        public var members: [MemberState]
-        public var orders: [OrderRecord]
-        public var bookings: [Booking]
-        /// The program's state without members, orders and bookings (the clock, counters, stock).
-        public var state: ProgramState
+        public var members: Set<String>
+        public var orders: Set<String>
+        public var bookings: Set<String>
     }
 
     public init(program: Program, state: ProgramState = ProgramState()) {
@@ -26,14 +25,9 @@ public struct Engine: Sendable {
         rebuildSchedule()
     }
 
-    /// Takes the entries and changed records made since the last call.
+    /// Takes the entries made and the records touched since the last call.
     public mutating func drain() -> Changes {
-        let changes = Changes(
-            entries: journal,
-            members: touchedMembers.sorted().compactMap { state.members[$0] },
-            orders: touchedOrders.sorted().compactMap { state.orders[$0] },
-            bookings: touchedBookings.sorted().compactMap { state.bookings[$0] },
-            state: header)
+        let changes = Changes(entries: journal, members: touchedMembers, orders: touchedOrders, bookings: touchedBookings)
         journal.removeAll(keepingCapacity: true)
         touchedMembers.removeAll(keepingCapacity: true)
         touchedOrders.removeAll(keepingCapacity: true)
