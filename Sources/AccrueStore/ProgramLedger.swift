@@ -3,6 +3,8 @@ import AccrueCore
 /// One program's engine kept in step with a store. The state is the latest checkpoint plus the log
 /// after it, replayed by the same engine; a write takes the program's lock, catches up with what
 /// other writers committed, decides the batch and appends it, all in one transaction.
+///
+/// A ledger is not safe to share between threads: give it one owner (an actor in a server).
 public final class ProgramLedger {
     public let program: Program
     public let store: any LedgerStore
@@ -141,11 +143,7 @@ public final class ProgramLedger {
 
     private func writeCheckpoint(_ tx: any LedgerWriteTransaction) throws {
         let state = engine.state
-        var header = state
-        header.members = [:]
-        header.orders = [:]
-        header.bookings = [:]
-        try tx.checkpoint(Checkpoint(state: header, revision: revision, programVersion: engineVersion),
+        try tx.checkpoint(Checkpoint(state: engine.header, revision: revision, programVersion: engineVersion),
                           members: dirtyMembers.sorted().compactMap { state.members[$0] },
                           orders: dirtyOrders.sorted().compactMap { state.orders[$0] },
                           bookings: dirtyBookings.sorted().compactMap { state.bookings[$0] })

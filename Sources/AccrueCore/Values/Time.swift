@@ -284,8 +284,6 @@ public struct LocalCalendar: Sendable {
     /// The number of the month containing `instant` (year x 12 + month - 1).
     public func monthIndex(of instant: Instant) -> Int64 { periodIndex(.month, of: instant) }
 
-    /// The first day of the month numbered `index`.
-    public func firstDay(ofMonth index: Int64) -> CivilDate { CivilDate(year: floorDiv(index, 12), month: index - floorDiv(index, 12) * 12 + 1, day: 1) }
 
     /// The same local time `months` calendar months after `instant` (29 Feb -> 28 Feb).
     public func adding(months: Int64, to instant: Instant) -> Instant {
@@ -296,11 +294,6 @@ public struct LocalCalendar: Sendable {
     public func describe(_ instant: Instant) -> String {
         let minutes = timeOfDay(of: instant) / 60_000
         return "\(date(of: instant)) \(pad(minutes / 60)):\(pad(minutes % 60)) \(identifier)"
-    }
-
-    /// Local midnight at the start of the day after the one containing `instant`.
-    public func startOfNextDay(after instant: Instant) -> Instant {
-        self.instant(CivilDate(daysSinceEpoch: date(of: instant).daysSinceEpoch + 1))
     }
 
     /// The next instant strictly after `instant` at which a local month starts on day `day` at 00:00.
