@@ -71,6 +71,7 @@ func render(_ view: MemberView, program: Program, history: [HistoryLine], now: I
     if let tier = view.tier {
         var line = "  tier       \(tier.tierName): \(formatPoints(tier.counted)) counted"
         if let next = tier.nextTierName, let needed = tier.needed { line += "; \(formatPoints(needed)) more for \(next)" }
+        if let toKeep = tier.toKeep { line += "; \(formatPoints(toKeep)) more to keep \(tier.tierName)" }
         out.append(line)
         out.append("             counts \(tier.window)")
         if let scheduled = tier.scheduledTier, let at = tier.scheduledAt { out.append("             \(scheduled) takes effect \(day(at))") }

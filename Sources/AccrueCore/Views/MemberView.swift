@@ -8,6 +8,9 @@ public struct TierProgress: Sendable, Codable, Equatable {
     public var counted: Int64
     /// Points still needed for the next tier in this window; nil at the top.
     public var needed: Int64?
+    /// Points still needed in this window to keep the current tier at the next evaluation (the
+    /// next 1 January, or the next monthly count); nil when the count already keeps it.
+    public var toKeep: Int64?
     /// What counts and over which window, in words.
     public var window: String
     /// For counted levels: when the next count runs and when its result takes effect.
@@ -20,6 +23,7 @@ public struct TierProgress: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case tier, counted, needed, window, benefits
+        case toKeep = "to_keep"
         case tierName = "tier_name"
         case nextTier = "next_tier"
         case nextTierName = "next_tier_name"
@@ -118,7 +122,7 @@ public struct MemberView: Sendable, Codable, Equatable {
         let level = tiers.levels[index]
         let next = index + 1 < tiers.levels.count ? tiers.levels[index + 1] : nil
         var progress = TierProgress(tier: level.id, tierName: level.name, nextTier: next?.id, nextTierName: next?.name, counted: 0,
-                                    needed: nil, window: "", nextCount: nil, nextEffective: nil, scheduledTier: state.nextTier,
+                                    needed: nil, toKeep: nil, window: "", nextCount: nil, nextEffective: nil, scheduledTier: state.nextTier,
                                     scheduledAt: state.nextTierAt, benefits: level.benefits)
         let calendar = program.calendar
         switch tiers.basis {
@@ -135,6 +139,7 @@ public struct MemberView: Sendable, Codable, Equatable {
             progress.window = "\(program.points.name) earned in the \(months) calendar months up to the end of this month, counted on \(calendar.date(of: count)) and taking effect on \(calendar.date(of: progress.nextEffective!))"
         }
         if let next { progress.needed = max(0, next.threshold - progress.counted) }
+        if index > 0, progress.counted < level.threshold { progress.toKeep = level.threshold - progress.counted }
         return progress
     }
 }
