@@ -80,8 +80,15 @@ public enum ProgramFile {
         case let .composer(context, problem, mark, _):
             let text = [context?.text, problem].compactMap { $0 }.joined(separator: ": ")
             return ProgramFileProblem(file: file, line: mark.line, column: mark.column, field: "", message: "not valid YAML: \(text)")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return ProgramFileProblem(file: file, line: context.mark.line, column: context.mark.column, field: "",
+                                      message: "\(duplicates.sorted().joined(separator: ", ")) appear\(duplicates.count == 1 ? "s" : "") twice in one mapping")
+        case let .reader(problem, offset, _, yaml):
+            let before = offset.map { yaml.utf8.prefix($0) } ?? yaml.utf8.prefix(0)
+            let line = before.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            return ProgramFileProblem(file: file, line: line, column: 1, field: "", message: "not readable text: \(problem)")
         default:
-            return ProgramFileProblem(file: file, line: 0, column: 0, field: "", message: "not valid YAML: \(error)")
+            return ProgramFileProblem(file: file, line: 1, column: 1, field: "", message: "not valid YAML: \(error)")
         }
     }
 }

@@ -234,4 +234,22 @@ final class ReviewProbeTests: XCTestCase {
                      says: "claims were closed"),
         ], allowLate: true)
     }
+
+    /// Multipliers a program stacks can exceed what 64 bits hold: the award earns nothing with the
+    /// reason `overflow`, never a crash.
+    func testStackedHugeMultipliersAreAnOverflowNotACrash() throws {
+        let path = repositoryRoot.appendingPathComponent("programs/jd-points.yaml").path
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "campaign_policy: highest", with: "campaign_policy: multiply")
+        text = text.replacingOccurrences(of: "from: 2026-06-01, to: 2026-06-18, multiplier: \"3\"", with: "from: 2026-11-01, to: 2026-11-11, multiplier: \"999.9997\"")
+        text = text.replacingOccurrences(of: "from: 2026-11-01, to: 2026-11-11, multiplier: \"2\"", with: "from: 2026-11-01, to: 2026-11-11, multiplier: \"999.9999\"")
+        let program = try ProgramFile.parse(text, file: path)
+        runTable(program, [
+            .ok(input("o-1", "order.completed", "amy", "2026-11-05T00:00:00Z",
+                      #"{"order": "o-1", "amount": "9999999999.00", "currency": "CNY", "category": "electronics"}"#), 0, .overflow,
+                says: "too large"),
+            .ok(input("o-2", "order.completed", "amy", "2026-11-05T00:01:00Z",
+                      #"{"order": "o-2", "amount": "10.00", "currency": "CNY", "category": "electronics"}"#), 9_999_996),
+        ])
+    }
 }

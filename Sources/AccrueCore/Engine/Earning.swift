@@ -59,13 +59,15 @@ extension Engine {
     }
 
     /// The multiplier for an award under `rule` for this member at `at`, and its explanation.
-    func multiplier(for rule: Rule, member: MemberState, at: Instant, category: String?) -> (Ratio, [String]) {
+    /// nil when the multipliers together are too large to hold exactly.
+    func multiplier(for rule: Rule, member: MemberState, at: Instant, category: String?) -> (Ratio, [String])? {
         var result = Ratio.one
         var parts: [String] = []
         if rule.tierMultiplier, let tiers = program.tiers, let index = tiers.index(of: member.tier) {
             let level = tiers.levels[index]
             if level.multiplier != .one {
-                result = result * level.multiplier
+                guard let product = result.multiplied(by: level.multiplier) else { return nil }
+                result = product
                 parts.append("x\(level.multiplier) \(level.name)")
             }
         }
@@ -78,12 +80,14 @@ extension Engine {
             switch program.campaignPolicy {
             case .highest:
                 if let best = active.max(by: { $0.multiplier < $1.multiplier || ($0.multiplier == $1.multiplier && $0.id > $1.id) }) {
-                    result = result * best.multiplier
+                    guard let product = result.multiplied(by: best.multiplier) else { return nil }
+                    result = product
                     parts.append("x\(best.multiplier) \(best.name)")
                 }
             case .multiply:
                 for campaign in active {
-                    result = result * campaign.multiplier
+                    guard let product = result.multiplied(by: campaign.multiplier) else { return nil }
+                    result = product
                     parts.append("x\(campaign.multiplier) \(campaign.name)")
                 }
             }
@@ -127,7 +131,10 @@ extension Engine {
             explanation = rule.title
         }
         let member = member(input.member)
-        let (ratio, parts) = multiplier(for: rule, member: member, at: input.at, category: input.string("category"))
+        guard let (ratio, parts) = multiplier(for: rule, member: member, at: input.at, category: input.string("category")) else {
+            evaluation.reason = Reason(.overflow, "\(rule.title) for this input would be too large to award")
+            return evaluation
+        }
         evaluation.multiplier = ratio
         guard var points = ratio.floorTimes(base), base < Int64.max / 4 else {
             evaluation.reason = Reason(.overflow, "\(rule.title) for this input would be too large to award")

@@ -123,8 +123,12 @@ public struct Ratio: Sendable, Hashable, Codable, CustomStringConvertible {
         self.init(whole * scale + fraction, scale)
     }
 
-    public static func * (lhs: Ratio, rhs: Ratio) -> Ratio {
-        Ratio(lhs.numerator * rhs.numerator, lhs.denominator * rhs.denominator)
+    /// The product, or nil when it cannot be held exactly (programs may stack many multipliers).
+    public func multiplied(by other: Ratio) -> Ratio? {
+        let a = Ratio.gcd(numerator, other.denominator), b = Ratio.gcd(other.numerator, denominator)
+        let (n, overflowN) = (numerator / a).multipliedReportingOverflow(by: other.numerator / b)
+        let (d, overflowD) = (denominator / b).multipliedReportingOverflow(by: other.denominator / a)
+        return overflowN || overflowD ? nil : Ratio(n, d)
     }
 
     public static func < (lhs: Ratio, rhs: Ratio) -> Bool {
