@@ -24,6 +24,9 @@ public final class ProgramLedger {
     private var dirtyOrders: Set<String> = []
     private var dirtyBookings: Set<String> = []
     private var sinceCheckpoint = 0
+    /// Set when a write failed and the reload after it failed too: the engine may hold decisions
+    /// that were never stored, so nothing is decided until a reload succeeds.
+    private var needsReload = false
 
     /// Loads the latest checkpoint and replays the log after it.
     public init(program: Program, store: any LedgerStore, checkpointInterval: Int = 20_000,
@@ -115,6 +118,7 @@ public final class ProgramLedger {
 
     /// Runs `body` inside the program's write lock, after catching up with other writers.
     private func transaction<T>(_ body: (any LedgerWriteTransaction) throws -> T) throws -> T {
+        if needsReload { try reload() }
         do {
             return try store.write(program: program.id) { tx in
                 try catchUp(try tx.tail(after: revision))
@@ -126,7 +130,7 @@ public final class ProgramLedger {
                 return try body(tx)
             }
         } catch {
-            try? reload()
+            do { try reload() } catch { needsReload = true }
             throw error
         }
     }
@@ -154,6 +158,7 @@ public final class ProgramLedger {
     }
 
     private func reload() throws {
+        needsReload = true
         guard let checkpoint = try store.load(program: program.id) else { throw StoreError.unknownProgram(program.id) }
         engine = Engine(program: program, state: checkpoint.state)
         engineVersion = programVersion
@@ -164,5 +169,6 @@ public final class ProgramLedger {
         sinceCheckpoint = 0
         try switchProgram(to: checkpoint.programVersion)
         try catchUp(try store.tail(program: program.id, after: revision))
+        needsReload = false
     }
 }
