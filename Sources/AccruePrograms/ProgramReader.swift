@@ -110,10 +110,11 @@ extension Reader {
     }
 
     func checkout(_ node: Node) -> CheckoutPolicy? {
-        guard let map = fields(node, "checkout", allowed: ["minimum", "multiple", "max_share_percent"]) else { return nil }
+        guard let map = fields(node, "checkout", allowed: ["minimum", "multiple", "max_share_percent", "hold_minutes"]) else { return nil }
         guard let minimum = integer(map, "minimum", "checkout", required: true, minimum: 1),
               let share = integer(map, "max_share_percent", "checkout", required: true, minimum: 1, maximum: 100) else { return nil }
-        return CheckoutPolicy(minimum: minimum, multiple: integer(map, "multiple", "checkout", minimum: 1), maximumSharePercent: share)
+        return CheckoutPolicy(minimum: minimum, multiple: integer(map, "multiple", "checkout", minimum: 1), maximumSharePercent: share,
+                              holdMinutes: integer(map, "hold_minutes", "checkout", minimum: 1, maximum: 10_080))
     }
 
     func coupon(_ node: Node, _ path: String) -> CouponGrant? {

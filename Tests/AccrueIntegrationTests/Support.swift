@@ -47,6 +47,7 @@ struct LogGenerator {
     var counter = 0
     var orders: [(id: String, member: String)] = []
     var bookings: [(id: String, member: String)] = []
+    var holds: [(id: String, member: String)] = []
     var sent: [String] = []
     let members = ["alice", "bob", "carol", "dave", "erin"]
 
@@ -123,6 +124,17 @@ struct LogGenerator {
                 "[{\"service\":\"airport-pickup\",\"airport\":\"PVG\"}]",
             ])
             data = "{\"booking\":\"\(booking)\",\"services\":\(services)}"
+        case 14 where chance(40):
+            // Checkout holds: placed, then captured, released or left to time out.
+            if let open = holds.isEmpty ? nil : pick(holds), chance(60) {
+                type = pick(["checkout.captured", "checkout.released"])
+                data = "{\"hold\":\"\(open.id)\"}"
+                return envelope(id, type, chance(90) ? open.member : member, stamp, data)
+            }
+            let hold = "h-\(counter)"
+            holds.append((hold, member))
+            type = "checkout.held"
+            data = "{\"hold\":\"\(hold)\",\"order\":\"k-\(random.next() % 6)\",\"points\":\(pick([100, 200, 300])),\"order_amount\":\"\(amount(300))\"}"
         case 14:
             guard let booking = bookings.isEmpty ? nil : pick(bookings) else { break }
             type = pick(["booking.confirmed", "booking.rejected", "booking.cancelled"])

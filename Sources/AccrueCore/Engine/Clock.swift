@@ -56,6 +56,9 @@ extension Engine {
             if member.birthday != nil, program.birthday != nil {
                 scheduleBirthdayIn(&schedule, member: member, after: clock)
             }
+            for at in Set(member.holds.compactMap(\.expiresAt)) {
+                schedule.push(Due(at: at, kind: .holdTimeout, member: member.id, lot: 0))
+            }
         }
     }
 
@@ -109,6 +112,8 @@ extension Engine {
             record(due.member, due.at, .expiryNotice, member.balance,
                    reason: "\(formatPoints(member.balance)) \(pointsName) expire at \(local(expiresAt)) unless you earn or spend before then",
                    expiresAt: expiresAt)
+        case .holdTimeout:
+            expireCheckoutHolds(due.member, at: due.at)
         case .birthday:
             guard let grant = program.birthday, let birthday = member.birthday else { return }
             let year = program.calendar.date(of: due.at).year

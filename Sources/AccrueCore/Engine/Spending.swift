@@ -1,4 +1,4 @@
-/// Spending: checkout redemptions, rewards, bookings held and settled, and operator adjustments.
+/// Spending: rewards, bookings held and settled, and operator adjustments (checkout is in Checkout.swift).
 extension Engine {
     /// Takes points from available lots, soonest-expiring first (lots that never expire last; then
     /// oldest first), recording one entry per lot. With `allowShort`, takes what there is.
@@ -56,62 +56,6 @@ extension Engine {
         let balance = member(memberID).balance
         guard balance < needed else { return nil }
         return Reason(.insufficientPoints, "you have \(formatPoints(max(0, balance))) \(pointsName) available; \(formatPoints(needed)) needed")
-    }
-
-    // MARK: Checkout
-
-    mutating func redeem(_ input: Input) -> Outcome {
-        if let refusal = spendRefusal(.checkout) { return Engine.refused(refusal) }
-        guard let policy = program.checkout else {
-            return Engine.refused(Reason(.notSpendable, "\(program.name) has no checkout redemption"))
-        }
-        let points = input.pointsField ?? 0
-        let orderID = input.string("order")!
-        let orderAmount: Int64
-        switch money(input, "order_amount") {
-        case let .success(value): orderAmount = value
-        case let .failure(reason): return Engine.refused(reason)
-        }
-        guard points > 0 else { return Engine.refused(Reason(.invalidField, "\"points\" must be more than 0")) }
-        if points < policy.minimum {
-            return Engine.refused(Reason(.belowMinimum, "at least \(formatPoints(policy.minimum)) \(pointsName) must be redeemed at a time"))
-        }
-        if let multiple = policy.multiple, points % multiple != 0 {
-            return Engine.refused(Reason(.notMultiple, "\(pointsName) are redeemed in multiples of \(formatPoints(multiple))"))
-        }
-        // The share is of one order: every redemption on it must name the amount the first did,
-        // or a second redemption could raise the ceiling by declaring a larger order.
-        if let first = member(input.member).checkoutAmounts[orderID], first != orderAmount {
-            return Engine.refused(Reason(.orderAmountChanged, "order \(truncated(orderID)) was first redeemed against \(format(first)); every redemption on it must name that amount, not \(format(orderAmount))"))
-        }
-        let already = member(input.member).redeemed[orderID] ?? 0
-        let maximum = maximumRedeemable(orderAmount: orderAmount, multiple: policy.multiple, sharePercent: policy.maximumSharePercent)
-        if already + points > maximum {
-            let used = already > 0 ? "; \(formatPoints(already)) already used on this order" : ""
-            return Engine.refused(Reason(.shareExceeded, "\(pointsName) can pay at most \(policy.maximumSharePercent)% of an order: \(formatPoints(maximum)) \(pointsName) on \(format(orderAmount))\(used)"))
-        }
-        if let refusal = insufficient(input.member, needed: points) { return Engine.refused(refusal) }
-        let value = program.points.moneyValue(of: points)
-        _ = takeFromLots(input.member, points: points, at: input.at, kind: .spend, input: input.id,
-                         reason: "\(formatPoints(points)) \(pointsName) paid \(format(value)) of order \(truncated(orderID))")
-        withMember(input.member) { member in
-            member.redeemed[orderID, default: 0] += points
-            member.checkoutAmounts[orderID] = orderAmount
-        }
-        touch(input.member, at: input.at)
-        return Engine.applied(-points)
-    }
-
-    /// The most points that may pay an order of `orderAmount` minor units.
-    public func maximumRedeemable(orderAmount: Int64, multiple: Int64?, sharePercent: Int64) -> Int64 {
-        let currency = program.points
-        guard currency.valueMinorUnits > 0 else { return 0 }
-        // points x value / valuePoints <= amount x share / 100
-        let numerator = orderAmount.multipliedReportingOverflow(by: sharePercent * currency.valuePoints)
-        guard !numerator.overflow else { return 0 }
-        var points = numerator.partialValue / (100 * currency.valueMinorUnits)
-        if let multiple, multiple > 0 { points -= points % multiple }
-        return points
     }
 
     // MARK: Rewards
@@ -235,8 +179,8 @@ extension Engine {
         }
         if let refusal = insufficient(input.member, needed: total) { return Engine.refused(refusal) }
         let parts = takeFromLots(input.member, points: total, at: input.at, kind: .hold, input: input.id,
-                                 reason: "\(formatPoints(total)) \(pointsName) held for booking \(truncated(bookingID))", hold: bookingID)
-        withMember(input.member) { $0.holds.append(Hold(id: bookingID, points: total, parts: parts)) }
+                                 reason: "\(formatPoints(total)) \(pointsName) held for booking \(truncated(bookingID))", hold: Hold.bookingID(bookingID))
+        withMember(input.member) { $0.holds.append(Hold(id: Hold.bookingID(bookingID), points: total, parts: parts)) }
         state.bookings[bookingID] = Booking(id: bookingID, member: input.member, quote: total, status: .held, requestedAt: input.at,
                                             services: requests.map(\.service))
         touchedBookings.insert(bookingID)
@@ -257,7 +201,7 @@ extension Engine {
         guard booking.status == .held else {
             return Engine.refused(Reason(.bookingNotHeld, "booking \(truncated(bookingID)) is already \(booking.status.rawValue)"))
         }
-        guard let holdIndex = member(input.member).holds.firstIndex(where: { $0.id == bookingID }) else {
+        guard let holdIndex = member(input.member).holds.firstIndex(where: { $0.id == Hold.bookingID(bookingID) }) else {
             return Engine.refused(Reason(.bookingNotHeld, "booking \(truncated(bookingID)) holds no points"))
         }
         let hold = member(input.member).holds[holdIndex]
@@ -267,7 +211,7 @@ extension Engine {
         case .bookingConfirmed:
             state.bookings[bookingID]!.status = .confirmed
             record(input.member, input.at, .capture, hold.points, reason: "booking \(truncated(bookingID)) confirmed: \(formatPoints(hold.points)) \(pointsName) spent",
-                   hold: bookingID, input: input.id)
+                   hold: hold.id, input: input.id)
             var outcome = Engine.applied(0)
             outcome.reason = "booking \(truncated(bookingID)) confirmed: the \(formatPoints(hold.points)) \(pointsName) held for it are spent"
             return outcome

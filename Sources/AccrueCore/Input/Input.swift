@@ -19,6 +19,9 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
     case bookingRejected = "booking.rejected"
     case bookingCancelled = "booking.cancelled"
     case pointsAdjusted = "points.adjusted"
+    case checkoutHeld = "checkout.held"
+    case checkoutCaptured = "checkout.captured"
+    case checkoutReleased = "checkout.released"
 
     /// How sentences name inputs of this type when no rule names them: "posts", "sign-ins".
     public var plural: String {
@@ -40,6 +43,9 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .bookingRejected: return "booking rejections"
         case .bookingCancelled: return "booking cancellations"
         case .pointsAdjusted: return "adjustments"
+        case .checkoutHeld: return "checkout holds"
+        case .checkoutCaptured: return "checkout captures"
+        case .checkoutReleased: return "checkout releases"
         }
     }
 
@@ -62,6 +68,8 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .bookingRequested: return [("booking", true), ("services", true)]
         case .bookingConfirmed, .bookingRejected, .bookingCancelled: return [("booking", true)]
         case .pointsAdjusted: return [("points", true), ("reason", true)]
+        case .checkoutHeld: return [("hold", true), ("order", true), ("points", true), ("order_amount", true), ("currency", false)]
+        case .checkoutCaptured, .checkoutReleased: return [("hold", true)]
         }
     }
 }

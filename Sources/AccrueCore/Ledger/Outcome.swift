@@ -33,6 +33,8 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case unknownBooking = "unknown_booking"
     case bookingOfAnotherMember = "booking_of_another_member"
     case bookingNotHeld = "booking_not_held"
+    case holdExists = "hold_exists"
+    case unknownHold = "unknown_hold"
     case belowZero = "below_zero"
     case overflow = "overflow"
     // Applied inputs that earned nothing, or less than a rule's full value.

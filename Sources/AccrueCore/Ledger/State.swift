@@ -30,6 +30,14 @@ public struct Hold: Sendable, Codable, Equatable {
     public var id: String
     public var points: Int64
     public var parts: [Part]
+    /// The order a checkout hold is for.
+    public var order: String?
+    /// When a checkout hold not captured by then is released by itself.
+    public var expiresAt: Instant?
+
+    /// Hold ids of bookings and of checkout holds live in one namespace per member.
+    public static func bookingID(_ booking: String) -> String { "booking:" + booking }
+    public static func checkoutID(_ hold: String) -> String { "checkout:" + hold }
 }
 
 /// A coupon or voucher issued to a member.

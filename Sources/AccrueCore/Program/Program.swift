@@ -229,11 +229,15 @@ public struct CheckoutPolicy: Sendable {
     public var multiple: Int64?
     /// The largest share of an order, in percent, that points may pay (all redemptions together).
     public var maximumSharePercent: Int64
+    /// Minutes a checkout hold stays open before it is released by itself; nil means until the
+    /// shop captures or releases it.
+    public var holdMinutes: Int64?
 
-    public init(minimum: Int64, multiple: Int64? = nil, maximumSharePercent: Int64) {
+    public init(minimum: Int64, multiple: Int64? = nil, maximumSharePercent: Int64, holdMinutes: Int64? = nil) {
         self.minimum = minimum
         self.multiple = multiple
         self.maximumSharePercent = maximumSharePercent
+        self.holdMinutes = holdMinutes
     }
 }
 

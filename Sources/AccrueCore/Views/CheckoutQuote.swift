@@ -10,7 +10,7 @@ public struct CheckoutQuote: Sendable, Codable, Equatable {
     public var available: Int64
     /// The most the order allows under the program's share, whatever the member holds.
     public var orderMaximum: Int64
-    /// Points already redeemed on this order.
+    /// Points already redeemed on this order or held for it.
     public var alreadyRedeemed: Int64
     /// Why no points (or fewer than the order allows) can pay, when that is so.
     public var reason: String?
@@ -41,7 +41,7 @@ extension Engine {
             quote.code = .notSpendable
             return quote
         }
-        let already = orderID.flatMap { member?.redeemed[$0] } ?? 0
+        let already = orderID.flatMap { order in member.map { checkoutUsed($0, order: order) } } ?? 0
         if let orderID, let first = member?.checkoutAmounts[orderID], first != orderAmount {
             quote.reason = "order \(truncated(orderID)) was first redeemed against \(format(first)); every redemption on it must name that amount"
             quote.code = .orderAmountChanged
