@@ -67,6 +67,11 @@ func render(_ view: MemberView, program: Program, history: [HistoryLine], now: I
     out.append("  available  \(formatPoints(view.balance)) \(name)" + (view.balanceValue.map { " (worth \($0))" } ?? ""))
     out.append("  pending    \(formatPoints(view.pending)) \(name)")
     out.append("  held       \(formatPoints(view.held)) \(name)")
+    for hold in view.holds {
+        let order = hold.order.map { " for order \($0)" } ?? ""
+        let until = hold.expiresAt.map { ", released \(day($0)) unless captured" } ?? ""
+        out.append("             \(formatPoints(hold.points)) by \(hold.hold)\(order)\(until)")
+    }
     if view.guest { out.append("  guest      yes: guests earn nothing") }
     if let tier = view.tier {
         var line = "  tier       \(tier.tierName): \(formatPoints(tier.counted)) counted"

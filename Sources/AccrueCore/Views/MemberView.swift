@@ -63,6 +63,21 @@ public struct MemberView: Sendable, Codable, Equatable {
         }
     }
 
+    /// Points reserved by a booking or a checkout.
+    public struct HoldLine: Sendable, Codable, Equatable {
+        /// `booking:b-1` or `checkout:h-1`.
+        public var hold: String
+        public var points: Int64
+        public var order: String?
+        /// When a checkout hold not captured by then is released.
+        public var expiresAt: Instant?
+
+        enum CodingKeys: String, CodingKey {
+            case hold, points, order
+            case expiresAt = "expires_at"
+        }
+    }
+
     public var member: String
     public var program: String
     public var currency: String
@@ -71,6 +86,7 @@ public struct MemberView: Sendable, Codable, Equatable {
     public var balanceValue: String?
     public var pending: Int64
     public var held: Int64
+    public var holds: [HoldLine]
     public var lots: [LotLine]
     /// Points expiring within the notice window (30 days unless the program says otherwise).
     public var expiringSoon: [LotLine]
@@ -79,7 +95,7 @@ public struct MemberView: Sendable, Codable, Equatable {
     public var guest: Bool
 
     enum CodingKeys: String, CodingKey {
-        case member, program, currency, balance, pending, held, lots, tier, coupons, guest
+        case member, program, currency, balance, pending, held, holds, lots, tier, coupons, guest
         case balanceValue = "balance_value"
         case expiringSoon = "expiring_soon"
     }
@@ -94,6 +110,7 @@ public struct MemberView: Sendable, Codable, Equatable {
             ? Money.format(minorUnits: program.points.moneyValue(of: max(0, state.balance))) + " " + program.moneyCurrency : nil
         pending = state.pending
         held = state.held
+        holds = state.holds.map { HoldLine(hold: $0.id, points: $0.points, order: $0.order, expiresAt: $0.expiresAt) }
         lots = state.lots.sorted { ($0.expiresAt?.milliseconds ?? Int64.max, $0.id) < ($1.expiresAt?.milliseconds ?? Int64.max, $1.id) }
             .map(LotLine.init)
         var horizon: Int64 = 30
