@@ -17,8 +17,29 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         configuration.busyMode = .timeout(10)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try SQLiteStore.migrator.migrate(pool)
+        // Two processes may open a new file at once (two `accrue ingest`): while one turns on WAL
+        // or runs the migrations, the other finds the file locked, or the tables made after it
+        // read which migrations had run. It waits and opens again; by then the file is set up.
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try SQLiteStore.migrator.migrate(pool)
+                self.pool = pool
+                return
+            } catch let error as DatabaseError where Date() < deadline && SQLiteStore.isOpeningRace(error) {
+                Thread.sleep(forTimeInterval: Double.random(in: 0.01...0.05))
+            }
+        }
+    }
+
+    /// An error another connection setting up the same new file at the same time can cause.
+    static func isOpeningRace(_ error: DatabaseError) -> Bool {
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return true
+        case .SQLITE_ERROR: return error.message?.contains("already exists") == true
+        default: return false
+        }
     }
 
     /// Numbered, append-only migrations.

@@ -20,6 +20,10 @@ public final class ProgramLedger {
     private let programAt: ((Int) throws -> Program)?
     /// The program-file version the engine currently runs.
     private var engineVersion: Int?
+    /// The program-file version the log is in at `revision` (its latest marker): what a checkpoint
+    /// records, so that a load replays the log after it under the version it was decided under.
+    /// It differs from `engineVersion` when another writer logged another version last.
+    private var logVersion: Int?
     private var dirtyMembers: Set<String> = []
     private var dirtyOrders: Set<String> = []
     private var dirtyBookings: Set<String> = []
@@ -29,17 +33,26 @@ public final class ProgramLedger {
     private var needsReload = false
 
     /// Loads the latest checkpoint and replays the log after it.
+    ///
+    /// `programVersion` is the stored version of the file `program` was read from. Give it when
+    /// the program was registered just before: another process may have registered another text
+    /// since, and the latest version is not this file's. Without it, the latest stored version.
     public init(program: Program, store: any LedgerStore, checkpointInterval: Int = 20_000,
-                programAt: ((Int) throws -> Program)? = nil) throws {
+                programVersion: Int? = nil, programAt: ((Int) throws -> Program)? = nil) throws {
         self.program = program
         self.store = store
         self.checkpointInterval = checkpointInterval
         self.programAt = programAt
-        programVersion = try store.program(program.id)?.version
+        if let programVersion {
+            self.programVersion = programVersion
+        } else {
+            self.programVersion = try store.program(program.id)?.version
+        }
         guard let checkpoint = try store.load(program: program.id) else { throw StoreError.unknownProgram(program.id) }
         engine = Engine(program: program, state: checkpoint.state)
         revision = checkpoint.revision
-        engineVersion = programVersion
+        engineVersion = self.programVersion
+        logVersion = checkpoint.programVersion
         try switchProgram(to: checkpoint.programVersion)
         try catchUp(try store.tail(program: program.id, after: revision))
     }
@@ -66,6 +79,7 @@ public final class ProgramLedger {
                 engine.advance(to: time)
             case let .program(version):
                 try switchProgram(to: version)
+                logVersion = version
             }
         }
         revision = max(revision, tail.revision)
@@ -141,13 +155,14 @@ public final class ProgramLedger {
         let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, programVersion: programVersion, entries: changes.entries)
         guard !batch.isEmpty else { return }
         revision = try tx.append(batch, revision: revision)
+        if let programVersion { logVersion = programVersion }
         sinceCheckpoint += max(1, inputs.count)
         if sinceCheckpoint >= checkpointInterval { try writeCheckpoint(tx) }
     }
 
     private func writeCheckpoint(_ tx: any LedgerWriteTransaction) throws {
         let state = engine.state
-        try tx.checkpoint(Checkpoint(state: engine.header, revision: revision, programVersion: engineVersion),
+        try tx.checkpoint(Checkpoint(state: engine.header, revision: revision, programVersion: logVersion),
                           members: dirtyMembers.sorted().compactMap { state.members[$0] },
                           orders: dirtyOrders.sorted().compactMap { state.orders[$0] },
                           bookings: dirtyBookings.sorted().compactMap { state.bookings[$0] })
@@ -162,6 +177,7 @@ public final class ProgramLedger {
         guard let checkpoint = try store.load(program: program.id) else { throw StoreError.unknownProgram(program.id) }
         engine = Engine(program: program, state: checkpoint.state)
         engineVersion = programVersion
+        logVersion = checkpoint.programVersion
         revision = checkpoint.revision
         dirtyMembers.removeAll()
         dirtyOrders.removeAll()

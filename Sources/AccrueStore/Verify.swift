@@ -19,7 +19,8 @@ public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int)
     let state: ProgramState
     do {
         state = try ProgramLedger(program: program, store: store, programAt: programAt).engine.state
-    } catch let error as StoreError {
+    } catch {
+        // Any error, a replay mismatch or a stored record that does not decode, is damage to report.
         report.problems.append("the state cannot be loaded: \(error)")
         return report
     }
@@ -35,9 +36,14 @@ public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int)
     var engine = Engine(program: program)
     var replayed: [Entry] = []
     var checkpointChecked = checkpoint == nil || checkpoint!.revision == 0
+    // The program version the log is in, as its markers say.
+    var logVersion: Int?
     func compareCheckpoint(at revision: Int64) {
         guard !checkpointChecked, let checkpoint, revision >= checkpoint.revision else { return }
         checkpointChecked = true
+        if checkpoint.programVersion != logVersion {
+            report.problems.append("the checkpoint at revision \(checkpoint.revision) is under program version \(checkpoint.programVersion.map(String.init) ?? "none"), the log under \(logVersion.map(String.init) ?? "none")")
+        }
         if engine.state != checkpoint.state {
             let differing = Set(engine.state.members.keys).union(checkpoint.state.members.keys)
                 .filter { engine.state.members[$0] != checkpoint.state.members[$0] }
@@ -58,6 +64,7 @@ public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int)
         case let .advance(time):
             engine.advance(to: time)
         case let .program(version):
+            logVersion = version
             if let programAt {
                 engine = Engine(program: try programAt(version), state: engine.state)
             }

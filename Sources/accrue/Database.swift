@@ -33,38 +33,53 @@ struct StoredProgramOptions: ParsableArguments {
 
     /// Opens the database and the program's ledger: its state now (checkpoint plus log).
     func openLedger() throws -> (SQLiteStore, ProgramLedger) {
-        let (store, program) = try open()
-        return (store, try accrue.openLedger(program, in: store))
+        let store = try openStore(database)
+        // The program and its version from one read: another process may register a new version.
+        let (program, version) = try storedProgramAndVersion(program, in: store)
+        return (store, try accrue.openLedger(program, version: version, in: store))
     }
 }
 
 /// A program's ledger in a store, able to replay log written under earlier versions of its file.
-func openLedger(_ program: Program, in store: SQLiteStore) throws -> ProgramLedger {
-    try ProgramLedger(program: program, store: store, programAt: { version in
+/// `version` is the stored version `program` was read from.
+func openLedger(_ program: Program, version: Int, in store: SQLiteStore) throws -> ProgramLedger {
+    try ProgramLedger(program: program, store: store, programVersion: version, programAt: { version in
         guard let stored = try store.program(program.id, version: version) else { return program }
         return try parseStored(stored)
     })
 }
 
-/// Loads a program by name or path and records it in the store (a new version when its file changed).
-func registerProgram(_ nameOrPath: String, as instance: String?, in store: SQLiteStore) throws -> Program {
+/// Loads a program by name or path and records it in the store (a new version when its file
+/// changed). Returns the program and the stored version of its text.
+func registerProgram(_ nameOrPath: String, as instance: String?, in store: SQLiteStore) throws -> (Program, Int) {
     let program = try loadProgram(nameOrPath, as: instance)
     guard let path = Presets.path(of: nameOrPath), let source = try? String(contentsOfFile: path, encoding: .utf8) else {
         throw ExitCode(2)
     }
     let base = instance == nil ? program.id : (try? ProgramFile.parse(source, file: path).id) ?? program.id
-    try store.register(StoredProgram(id: program.id, base: base, version: program.version, source: source))
-    return program
+    // Another process may register another text of the same program between the two steps: the
+    // version read back must be this text's, or this ledger would log its decisions under another.
+    for _ in 0..<5 {
+        try store.register(StoredProgram(id: program.id, base: base, version: program.version, source: source))
+        if let stored = try store.program(program.id), stored.source == source { return (program, stored.version) }
+    }
+    warn("accrue: the program \(program.id) keeps changing in the database while it is being registered")
+    throw ExitCode(2)
 }
 
 /// The program a database holds under `id`, parsed from the file text it stored.
 func storedProgram(_ id: String, in store: SQLiteStore) throws -> Program {
+    try storedProgramAndVersion(id, in: store).0
+}
+
+/// The program a database holds under `id` and the version of the text it was parsed from.
+func storedProgramAndVersion(_ id: String, in store: SQLiteStore) throws -> (Program, Int) {
     guard let stored = try store.program(id) else {
         let known = (try? store.programs().map(\.id)) ?? []
         warn("accrue: the database has no program \(id)" + (known.isEmpty ? "" : " (it has: \(known.joined(separator: ", ")))"))
         throw ExitCode(2)
     }
-    return try parseStored(stored)
+    return (try parseStored(stored), stored.version)
 }
 
 func parseStored(_ stored: StoredProgram) throws -> Program {
@@ -147,8 +162,8 @@ struct Ingest: ParsableCommand {
 
     func run() throws {
         let store = try openStore(database)
-        let program = try registerProgram(program, as: `as`, in: store)
-        let ledger = try openLedger(program, in: store)
+        let (program, version) = try registerProgram(program, as: `as`, in: store)
+        let ledger = try openLedger(program, version: version, in: store)
         var tally = Tally()
         for file in files {
             var reader = try LineReader(path: file)

@@ -29,8 +29,8 @@ struct Demo: ParsableCommand {
         for file in files {
             let name = String(file.dropLast(6))
             let parts = name.split(separator: "@", maxSplits: 1).map(String.init)
-            let program = try registerProgram(parts[0], as: parts.count > 1 ? parts[1] : nil, in: store)
-            let ledger = try openLedger(program, in: store)
+            let (program, version) = try registerProgram(parts[0], as: parts.count > 1 ? parts[1] : nil, in: store)
+            let ledger = try openLedger(program, version: version, in: store)
             var tally = Tally()
             let all = lines(of: try readFile(folder + "/" + file)).filter { !isBlank($0) }.map { Array($0) }
             for outcome in try ledger.ingest(lines: all) { tally.add(outcome) }
