@@ -70,7 +70,9 @@ public final class ProgramLedger {
 
     /// Replays log records other writers committed, checking each outcome against the recorded one.
     private func catchUp(_ tail: LogTail) throws {
+        var replayed = 0
         for (recordRevision, record) in tail.records where recordRevision > revision {
+            replayed += 1
             switch record {
             case let .input(id, stored):
                 let outcome = engine.handle(Input.decode(Array(stored.canonical.utf8)), prior: nil)
@@ -83,6 +85,8 @@ public final class ProgramLedger {
             }
         }
         revision = max(revision, tail.revision)
+        // Log other writers added counts toward the next checkpoint too: a load replays all of it.
+        sinceCheckpoint += replayed
         absorb(engine.drain())
     }
 
