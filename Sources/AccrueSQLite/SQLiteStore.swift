@@ -362,6 +362,20 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
+    /// Members whose report columns (balance, pending, held, tier) disagree with the state stored
+    /// beside them: reports read the columns, so `verify` checks them.
+    public func summaryMismatches(program: String) throws -> [String] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT member, balance, pending, held, tier, state FROM members WHERE program = ? ORDER BY member",
+                             arguments: [program]).compactMap { row -> String? in
+                let member = try SQLiteStore.decode(MemberState.self, row["state"])
+                let columns: (Int64, Int64, Int64, String?) = (row["balance"], row["pending"], row["held"], row["tier"])
+                guard columns != (member.balance, member.pending, member.held, member.tier) else { return nil }
+                return "\(program)/\(member.id): the report columns say balance \(columns.0), pending \(columns.1), held \(columns.2), tier \(columns.3 ?? "none"); the stored state says \(member.balance), \(member.pending), \(member.held), \(member.tier ?? "none")"
+            }
+        }
+    }
+
     public func entries(program: String) throws -> [Entry] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM entries WHERE program = ? ORDER BY seq", arguments: [program]).map(SQLiteStore.entry)

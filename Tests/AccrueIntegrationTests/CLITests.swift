@@ -149,6 +149,8 @@ final class CLITests: XCTestCase {
         let tampered = try accrue(["verify", "--database", database])
         XCTAssertEqual(tampered.status, 1)
         XCTAssertTrue(tampered.stdout.contains("alice: negative balance differs"), tampered.stdout)
+        XCTAssertTrue(tampered.stdout.contains("the checkpoint at revision"), tampered.stdout)
+        XCTAssertTrue(tampered.stdout.contains("alice: the report columns say balance 984"), tampered.stdout)
     }
 
     func testDemoRunsEveryPreset() throws {
