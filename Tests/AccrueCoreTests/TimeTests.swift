@@ -54,5 +54,8 @@ final class TimeTests: XCTestCase {
         XCTAssertEqual(Ratio(decimal: "1.5")?.description, "1.5")
         XCTAssertNil(Ratio(decimal: "-1"))
         XCTAssertEqual(formatPoints(1_234_567), "1,234,567")
+        XCTAssertEqual(Money.display(minorUnits: 7_212_016), "72,120.16")
+        XCTAssertEqual(Money.display(minorUnits: -100_005), "-1,000.05")
+        XCTAssertEqual(Money.format(minorUnits: 7_212_016), "72120.16", "data fields keep the plain decimal")
     }
 }

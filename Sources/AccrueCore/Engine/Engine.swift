@@ -199,7 +199,8 @@ public struct Engine: Sendable {
         }
     }
 
-    func format(_ minor: Int64) -> String { Money.format(minorUnits: minor) + " " + program.moneyCurrency }
+    /// An amount in the program's money as sentences show it: `"1,200.50 CNY"`.
+    func format(_ minor: Int64) -> String { Money.display(minorUnits: minor) + " " + program.moneyCurrency }
 
     /// An instant as the program's shoppers read it: local date and time with the zone.
     func local(_ instant: Instant) -> String { program.calendar.describe(instant) }

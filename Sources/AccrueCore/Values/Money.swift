@@ -87,7 +87,17 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
         return sign + String(magnitude / 100) + "." + (cents < 10 ? "0" : "") + String(cents)
     }
 
-    public var description: String { Money.format(minorUnits: minorUnits) + " " + currency }
+    /// Formats minor units for people, with thousands separators: `7212016` -> `"72,120.16"`.
+    public static func display(minorUnits: Int64) -> String {
+        let plain = format(minorUnits: minorUnits)
+        let negative = plain.hasPrefix("-")
+        let digits = plain.dropFirst(negative ? 1 : 0)
+        let parts = digits.split(separator: ".")
+        guard let whole = Int64(parts[0]) else { return plain }
+        return (negative ? "-" : "") + formatPoints(whole) + "." + parts[1]
+    }
+
+    public var description: String { Money.display(minorUnits: minorUnits) + " " + currency }
 }
 
 /// An exact multiplier such as 1.2 or 3, kept as a fraction so that awards are computed without

@@ -107,7 +107,7 @@ public struct MemberView: Sendable, Codable, Equatable {
         currency = program.points.code
         balance = state.balance
         balanceValue = program.points.valueMinorUnits > 0
-            ? Money.format(minorUnits: program.points.moneyValue(of: max(0, state.balance))) + " " + program.moneyCurrency : nil
+            ? Money.display(minorUnits: program.points.moneyValue(of: max(0, state.balance))) + " " + program.moneyCurrency : nil
         pending = state.pending
         held = state.held
         holds = state.holds.map { HoldLine(hold: $0.id, points: $0.points, order: $0.order, expiresAt: $0.expiresAt) }
