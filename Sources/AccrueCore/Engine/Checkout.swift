@@ -34,15 +34,33 @@ extension Engine {
         (member.redeemed[orderID] ?? 0) + member.holds.filter { $0.order == orderID }.reduce(0) { $0 + $1.points }
     }
 
-    mutating func redeem(_ input: Input) -> Outcome {
+    /// What a redemption or a hold asks for: the order, its amount and the points.
+    struct CheckoutRequest {
+        var order: String
+        var orderAmount: Int64
+        var points: Int64
+    }
+
+    /// Reads the checkout fields of an input and applies every checkout check, or says why not.
+    func checkoutRequest(_ input: Input) -> Result<CheckoutRequest, Reason> {
         let orderID = input.string("order")!
         let points = input.pointsField ?? 0
-        let orderAmount: Int64
         switch money(input, "order_amount") {
-        case let .success(value): orderAmount = value
+        case let .success(orderAmount):
+            if let refusal = checkoutRefusal(input.member, order: orderID, points: points, orderAmount: orderAmount) { return .failure(refusal) }
+            return .success(CheckoutRequest(order: orderID, orderAmount: orderAmount, points: points))
+        case let .failure(reason):
+            return .failure(reason)
+        }
+    }
+
+    mutating func redeem(_ input: Input) -> Outcome {
+        let request: CheckoutRequest
+        switch checkoutRequest(input) {
+        case let .success(value): request = value
         case let .failure(reason): return Engine.refused(reason)
         }
-        if let refusal = checkoutRefusal(input.member, order: orderID, points: points, orderAmount: orderAmount) { return Engine.refused(refusal) }
+        let (orderID, points, orderAmount) = (request.order, request.points, request.orderAmount)
         let value = program.points.moneyValue(of: points)
         _ = takeFromLots(input.member, points: points, at: input.at, kind: .spend, input: input.id,
                          reason: "\(formatPoints(points)) \(pointsName) paid \(format(value)) of order \(truncated(orderID))")
@@ -56,17 +74,15 @@ extension Engine {
 
     mutating func holdForCheckout(_ input: Input) -> Outcome {
         let holdID = Hold.checkoutID(input.string("hold")!)
-        let orderID = input.string("order")!
-        let points = input.pointsField ?? 0
-        let orderAmount: Int64
-        switch money(input, "order_amount") {
-        case let .success(value): orderAmount = value
-        case let .failure(reason): return Engine.refused(reason)
-        }
         if member(input.member).holds.contains(where: { $0.id == holdID }) {
             return Engine.refused(Reason(.holdExists, "checkout hold \(truncated(input.string("hold")!)) is already open"))
         }
-        if let refusal = checkoutRefusal(input.member, order: orderID, points: points, orderAmount: orderAmount) { return Engine.refused(refusal) }
+        let request: CheckoutRequest
+        switch checkoutRequest(input) {
+        case let .success(value): request = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        let (orderID, points, orderAmount) = (request.order, request.points, request.orderAmount)
         let expiresAt = program.checkout?.holdMinutes.map { Instant(milliseconds: input.at.milliseconds + $0 * 60_000) }
         let until = expiresAt.map { "; released by itself at \(local($0)) unless captured" } ?? ""
         let parts = takeFromLots(input.member, points: points, at: input.at, kind: .hold, input: input.id,
