@@ -23,15 +23,9 @@ public enum Limits {
     public static let maximumServiceCount: Int64 = 365
 }
 
-/// An amount of money in integer minor units of a currency (cents, fen). Two decimal places.
-public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var minorUnits: Int64
-    public var currency: String
-
-    public init(minorUnits: Int64, currency: String) {
-        self.minorUnits = minorUnits
-        self.currency = currency
-    }
+/// Money is kept as integer minor units (cents, fen) of the program's one currency, two decimal
+/// places; these read and write the decimal text it arrives and leaves as.
+public enum Money {
 
     /// Why a text is not an amount.
     public enum ParseError: Error, Equatable {
@@ -97,7 +91,6 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
         return (negative ? "-" : "") + formatPoints(whole) + "." + parts[1]
     }
 
-    public var description: String { Money.display(minorUnits: minorUnits) + " " + currency }
 }
 
 /// An exact multiplier such as 1.2 or 3, kept as a fraction so that awards are computed without
