@@ -121,11 +121,12 @@ public final class ProgramLedger {
         }
     }
 
-    /// Runs due work up to `time` and commits what it did.
-    public func advance(to time: Instant) throws {
+    /// Runs due work up to `time` and commits what it did; returns the entries it made.
+    @discardableResult
+    public func advance(to time: Instant) throws -> [Entry] {
         try transaction { tx in
             engine.advance(to: time)
-            try append(tx, inputs: [], advancedTo: time)
+            return try append(tx, inputs: [], advancedTo: time)
         }
     }
 
@@ -153,15 +154,17 @@ public final class ProgramLedger {
         }
     }
 
-    private func append(_ tx: any LedgerWriteTransaction, inputs: [(id: String, record: InputRecord)], advancedTo: Instant?) throws {
+    @discardableResult
+    private func append(_ tx: any LedgerWriteTransaction, inputs: [(id: String, record: InputRecord)], advancedTo: Instant?) throws -> [Entry] {
         let changes = engine.drain()
         absorb(changes)
         let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, programVersion: programVersion, entries: changes.entries)
-        guard !batch.isEmpty else { return }
+        guard !batch.isEmpty else { return [] }
         revision = try tx.append(batch, revision: revision)
         if let programVersion { logVersion = programVersion }
         sinceCheckpoint += max(1, inputs.count)
         if sinceCheckpoint >= checkpointInterval { try writeCheckpoint(tx) }
+        return changes.entries
     }
 
     private func writeCheckpoint(_ tx: any LedgerWriteTransaction) throws {

@@ -92,15 +92,25 @@ func parseStored(_ stored: StoredProgram) throws -> Program {
     }
 }
 
-/// Splits a file's bytes into lines (without their newline).
-func lines(of bytes: [UInt8]) -> [ArraySlice<UInt8>] {
-    var result: [ArraySlice<UInt8>] = []
-    var start = 0
-    for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x0A {
-        if index > start || index < bytes.count { result.append(bytes[start..<index]) }
-        start = index + 1
+/// Streams a JSON-lines file into a ledger, `batch` inputs per transaction; blank lines are not
+/// inputs. `onOutcome` sees each outcome once its batch is durable, `afterBatch` runs after each.
+func ingestFile(_ path: String, into ledger: ProgramLedger, batch: Int, onOutcome: (Outcome) -> Void,
+                afterBatch: () -> Void = {}) throws {
+    var reader = try LineReader(path: path)
+    var chunk: [[UInt8]] = []
+    chunk.reserveCapacity(batch)
+    func flush() throws {
+        guard !chunk.isEmpty else { return }
+        for outcome in try ledger.ingest(lines: chunk) { onOutcome(outcome) }
+        afterBatch()
+        chunk.removeAll(keepingCapacity: true)
     }
-    return result
+    while let line = reader.next() {
+        if isBlank(line[...]) { continue }
+        chunk.append(line)
+        if chunk.count == batch { try flush() }
+    }
+    try flush()
 }
 
 func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
@@ -166,25 +176,13 @@ struct Ingest: ParsableCommand {
         let ledger = try openLedger(program, version: version, in: store)
         var tally = Tally()
         for file in files {
-            var reader = try LineReader(path: file)
-            var chunk: [[UInt8]] = []
-            chunk.reserveCapacity(batch)
-            func flush() throws {
-                guard !chunk.isEmpty else { return }
-                for outcome in try ledger.ingest(lines: chunk) {
-                    tally.add(outcome)
-                    if outcomes { print(jsonText(outcome)) }
-                }
+            try ingestFile(file, into: ledger, batch: batch) { outcome in
+                tally.add(outcome)
+                if outcomes { print(jsonText(outcome)) }
+            } afterBatch: {
                 // Outcomes are answers: they leave the process as soon as their batch is durable.
                 if outcomes { fflush(nil) }
-                chunk.removeAll(keepingCapacity: true)
             }
-            while let line = reader.next() {
-                if isBlank(line[...]) { continue }
-                chunk.append(line)
-                if chunk.count == batch { try flush() }
-            }
-            try flush()
         }
         try ledger.checkpoint()
         let out = outcomes ? warn : { print($0) }
@@ -208,10 +206,8 @@ struct Advance: ParsableCommand {
     func run() throws {
         let (store, ledger) = try stored.openLedger()
         let time = try parseTime(to)!
-        let before = try store.entries(program: ledger.program.id).count
-        try ledger.advance(to: time)
+        let entries = try ledger.advance(to: time)
         try ledger.checkpoint()
-        let after = try store.entries(program: ledger.program.id).count
-        print("\(ledger.program.id): advanced to \(time.rfc3339): \(after - before) entries")
+        print("\(ledger.program.id): advanced to \(time.rfc3339): \(entries.count) entries")
     }
 }

@@ -32,8 +32,7 @@ struct Demo: ParsableCommand {
             let (program, version) = try registerProgram(parts[0], as: parts.count > 1 ? parts[1] : nil, in: store)
             let ledger = try openLedger(program, version: version, in: store)
             var tally = Tally()
-            let all = lines(of: try readFile(folder + "/" + file)).filter { !isBlank($0) }.map { Array($0) }
-            for outcome in try ledger.ingest(lines: all) { tally.add(outcome) }
+            try ingestFile(folder + "/" + file, into: ledger, batch: 1_000) { tally.add($0) }
             try ledger.checkpoint()
             print("== \(program.name) (\(program.id)) from \(file)")
             print("   \(tally.summary)")
@@ -61,7 +60,7 @@ struct Demo: ParsableCommand {
         }
         if let first = try store.programs().first, let member = try store.load(program: first.id)?.state.members.keys.sorted().first {
             print("Try: swift run accrue member --database \(database) --program \(first.id) \(member)")
-            print("     swift run accrue replay --program \(first.base) --events \(folder)/\(files[0]) --until 2027-12-31T00:00:00Z")
+            print("     swift run accrue replay --program \(first.base) --events \(folder)/\(files[0])")
             print("     swift run accrue verify --database \(database)")
         }
     }

@@ -153,6 +153,21 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(tampered.stdout.contains("alice: the report columns say balance 984"), tampered.stdout)
     }
 
+    func testAdvanceRunsDueWorkDurably() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("accrue.sqlite").path
+        _ = try accrue(["ingest", "--database", database, "--program", "jd-points", "samples/jd-points.jsonl"])
+        // By 1 June 2027 alice's March 2026 lot (624 points left) has expired; the June lot has not.
+        let advanced = try accrue(["advance", "--database", database, "--program", "jd-points", "--to", "2027-06-01T00:00:00Z"])
+        XCTAssertEqual(advanced.status, 0, advanced.stderr)
+        XCTAssertTrue(advanced.stdout.contains("advanced to 2027-06-01T00:00:00Z"), advanced.stdout)
+        let member = try accrue(["member", "--database", database, "--program", "jd-points", "--json", "alice"])
+        let view = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(member.stdout.utf8)) as? [String: Any])?["member"] as? [String: Any])
+        XCTAssertEqual(view["balance"] as? Int, 360)
+        XCTAssertEqual(try accrue(["verify", "--database", database]).status, 0)
+    }
+
     func testDemoRunsEveryPreset() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
