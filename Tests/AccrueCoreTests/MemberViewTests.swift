@@ -34,4 +34,29 @@ final class MemberViewTests: XCTestCase {
         XCTAssertEqual(tier.nextCount, Instant(rfc3339: "2026-03-01T00:00:00Z"))
         XCTAssertEqual(tier.nextEffective, Instant(rfc3339: "2026-03-08T00:00:00Z"))
     }
+
+    /// A store program that gives notices: one notice 30 days before the whole balance would expire
+    /// for inactivity, none again for the same expiry, and a new one after new activity.
+    func testInactivityNoticeBeforeTheBalanceExpires() throws {
+        let program = try derivedPreset("aliexpress-store", replacing: "  days: 180\n", with: "  days: 180\n  notice_days: 30\n")
+        let replay = runTable(program, [
+            .ok(input("o-1", "order.completed", "dee", "2026-01-01T00:00:00Z", #"{"order": "o-1", "amount": "50.00", "currency": "USD"}"#), 50),
+            // 180 days after 1 January is 30 June; the notice is due 30 days before, on 31 May.
+            .at("2026-05-30T23:59:59.999Z"),
+            .check { replay in XCTAssertFalse(replay.entries.contains { $0.kind == .expiryNotice }) },
+            .at("2026-05-31T00:00:00Z"),
+            .check { replay in
+                let notices = replay.entries.filter { $0.kind == .expiryNotice }
+                XCTAssertEqual(notices.map(\.points), [50])
+                XCTAssertEqual(notices.first?.expiresAt, Instant(rfc3339: "2026-06-30T00:00:00Z"))
+            },
+            .at("2026-06-29T23:59:59.999Z"),
+            .member("dee", balance: 50),
+            .at("2026-06-30T00:00:00Z"),
+            .member("dee", balance: 0),
+        ])
+        XCTAssertEqual(replay.entries.filter { $0.kind == .expiryNotice }.count, 1)
+        let view = MemberView(member: replay.engine.state.members["dee"]!, program: program, now: Instant(rfc3339: "2026-06-30T00:00:00Z")!)
+        XCTAssertEqual(view.expiringSoon, [])
+    }
 }

@@ -88,11 +88,16 @@ public struct MemberView: Sendable, Codable, Equatable {
     public var held: Int64
     public var holds: [HoldLine]
     public var lots: [LotLine]
-    /// Points expiring within the notice window (30 days unless the program says otherwise).
+    /// Points expiring within the program's notice window, or `defaultExpiringSoonDays` when the
+    /// program gives no notices.
     public var expiringSoon: [LotLine]
     public var tier: TierProgress?
     public var coupons: [Coupon]
     public var guest: Bool
+
+    /// How far ahead the view looks for expiring points when the program sets no notice window: a
+    /// display choice (shoppers lose points by forgetting), not a rule of any program.
+    public static let defaultExpiringSoonDays: Int64 = 30
 
     enum CodingKeys: String, CodingKey {
         case member, program, currency, balance, pending, held, holds, lots, tier, coupons, guest
@@ -113,14 +118,13 @@ public struct MemberView: Sendable, Codable, Equatable {
         holds = state.holds.map { HoldLine(hold: $0.id, points: $0.points, order: $0.order, expiresAt: $0.expiresAt) }
         lots = state.lots.sorted { ($0.expiresAt?.milliseconds ?? Int64.max, $0.id) < ($1.expiresAt?.milliseconds ?? Int64.max, $1.id) }
             .map(LotLine.init)
-        var horizon: Int64 = 30
         var soonest: [LotLine] = []
         switch program.expiry {
         case let .monthsAfterAvailable(_, notice):
-            horizon = notice ?? 30
+            let horizon = notice ?? MemberView.defaultExpiringSoonDays
             soonest = lots.filter { !$0.pending && ($0.expiresAt.map { $0 <= now.adding(days: horizon) } ?? false) }
         case let .inactivity(days, notice):
-            horizon = notice ?? 30
+            let horizon = notice ?? MemberView.defaultExpiringSoonDays
             if let last = state.lastActivity, state.balance > 0, last.adding(days: days) <= now.adding(days: horizon) {
                 soonest = [LotLine(lot: nil, points: state.balance, pending: false, availableAt: last, expiresAt: last.adding(days: days))]
             }
