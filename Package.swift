@@ -12,6 +12,13 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The domain and the pure state machine. Imports nothing of ours and does no I/O.
@@ -28,14 +35,37 @@ let package = Package(
             "AccrueCore", "AccrueStore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The PostgreSQL store (PostgresNIO), for several servers on one database.
+        .target(name: "AccruePostgres", dependencies: [
+            "AccrueCore", "AccrueStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The HTTP service: routes, keys and member tokens, webhooks, reports. It knows the store
+        // only through its protocols; the command line chooses SQLite or PostgreSQL.
+        .target(name: "AccrueServer", dependencies: [
+            "AccrueCore", "AccruePrograms", "AccrueStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], resources: [.copy("openapi.yaml")]),
         // The command-line tool.
         .executableTarget(name: "accrue", dependencies: [
-            "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite",
+            "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccruePostgres", "AccrueServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "AccrueCoreTests", dependencies: ["AccrueCore", "AccruePrograms"]),
         .testTarget(name: "AccrueIntegrationTests", dependencies: [
-            "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite",
+            "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccruePostgres",
+        ]),
+        .testTarget(name: "AccrueServerTests", dependencies: [
+            "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccruePostgres", "AccrueServer",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
     ]
 )

@@ -63,12 +63,16 @@ public struct CommitBatch: Sendable {
     /// version before the batch's records, so a replay switches program where the live run did.
     public var programVersion: Int?
     public var entries: [Entry]
+    /// The events derived from the entries, for the webhook outbox: written in the same transaction.
+    public var events: [LedgerEvent]
 
-    public init(inputs: [(id: String, record: InputRecord)], advancedTo: Instant? = nil, programVersion: Int? = nil, entries: [Entry]) {
+    public init(inputs: [(id: String, record: InputRecord)], advancedTo: Instant? = nil, programVersion: Int? = nil, entries: [Entry],
+                events: [LedgerEvent] = []) {
         self.inputs = inputs
         self.advancedTo = advancedTo
         self.programVersion = programVersion
         self.entries = entries
+        self.events = events
     }
 
     public var isEmpty: Bool { inputs.isEmpty && advancedTo == nil && entries.isEmpty }

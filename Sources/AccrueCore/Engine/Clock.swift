@@ -258,3 +258,11 @@ extension Engine {
         }
     }
 }
+
+extension Engine {
+    /// The earliest time at which due work waits (a release, an expiry, a notice, a tier or level
+    /// evaluation), or nil when nothing is scheduled: a server advances its clock only then.
+    public var nextDue: Instant? {
+        [state.nextYearStart, state.nextCount, state.nextEffective, schedule.first?.at].compactMap { $0 }.min()
+    }
+}

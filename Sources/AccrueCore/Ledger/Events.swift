@@ -1,0 +1,89 @@
+/// A domain event derived from ledger entries: what a shop's webhook receives. Events are derived
+/// from the entries of one commit, so they are written in the same transaction (an outbox): none
+/// exists for a write that rolled back, and none is lost for one that committed.
+public struct LedgerEvent: Sendable, Equatable {
+    /// The seq of the entry the event comes from: unique and increasing within a program.
+    public var seq: Int64
+    public var type: String
+    public var member: String
+    public var at: Instant
+    /// The event's `data` object.
+    public var data: JSON
+
+    public init(seq: Int64, type: String, member: String, at: Instant, data: JSON) {
+        self.seq = seq
+        self.type = type
+        self.member = member
+        self.at = at
+        self.data = data
+    }
+
+    /// The event's stable id: a receiver deduplicates deliveries by it.
+    public func id(program: String) -> String { "evt_\(program)_\(seq)" }
+
+    /// The JSON document delivered to a webhook.
+    public func document(program: String) -> String {
+        JSON.object([
+            ("id", .string(id(program: program))),
+            ("type", .string(type)),
+            ("program", .string(program)),
+            ("member", .string(member)),
+            ("at", .string(at.rfc3339)),
+            ("data", data),
+        ]).canonical
+    }
+
+    /// Every event type a webhook can subscribe to.
+    public static let types: [String] = [
+        "points.earned", "points.pending_released", "points.expiring", "points.expired", "points.spent",
+        "points.reversed", "points.adjusted", "tier.changed", "reward.issued",
+        "booking.requested", "booking.confirmed", "booking.rejected", "booking.cancelled",
+    ]
+
+    /// The events of a commit's entries. `inputTypes` gives the type of each input of the commit by
+    /// id (a booking's release is a rejection or a cancellation according to its input).
+    public static func derive(from entries: [Entry], inputTypes: [String: String]) -> [LedgerEvent] {
+        entries.compactMap { entry in
+            var fields: [(String, JSON)] = [("points", .number(String(entry.points))), ("reason", .string(entry.reason))]
+            if let input = entry.input { fields.append(("input", .string(input))) }
+            if let rule = entry.rule { fields.append(("rule", .string(rule))) }
+            if let lot = entry.lot { fields.append(("lot", .number(String(lot)))) }
+            let type: String
+            switch entry.kind {
+            case .earn, .earnPending:
+                type = "points.earned"
+                fields.append(("pending", .bool(entry.kind == .earnPending)))
+                if let available = entry.availableAt { fields.append(("available_at", .string(available.rfc3339))) }
+                if let expires = entry.expiresAt { fields.append(("expires_at", .string(expires.rfc3339))) }
+            case .release:
+                type = "points.pending_released"
+                if let expires = entry.expiresAt { fields.append(("expires_at", .string(expires.rfc3339))) }
+            case .expiryNotice:
+                type = "points.expiring"
+                if let expires = entry.expiresAt { fields.append(("expires_at", .string(expires.rfc3339))) }
+            case .expire: type = "points.expired"
+            case .spend: type = "points.spent"
+            case .reverse, .cancelPending: type = "points.reversed"
+            case .adjust: type = "points.adjusted"
+            case .tierChange:
+                type = "tier.changed"
+                fields.append(("tier", entry.tier.map(JSON.string) ?? .null))
+            case .coupon:
+                type = "reward.issued"
+                if let code = entry.code { fields.append(("code", .string(code))) }
+            case .hold, .capture, .holdRelease:
+                guard let hold = entry.hold, hold.hasPrefix("booking:") else { return nil }
+                fields.append(("booking", .string(String(hold.dropFirst("booking:".count)))))
+                switch entry.kind {
+                case .hold: type = "booking.requested"
+                case .capture: type = "booking.confirmed"
+                default:
+                    type = entry.input.flatMap { inputTypes[$0] } == InputType.bookingCancelled.rawValue ? "booking.cancelled" : "booking.rejected"
+                }
+            case .payDebt, .tierScheduled:
+                return nil
+            }
+            return LedgerEvent(seq: entry.seq, type: type, member: entry.member, at: entry.at, data: .object(fields))
+        }
+    }
+}
