@@ -126,6 +126,47 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 CREATE INDEX entries_by_member ON entries (program, member, seq);
                 """)
         }
+        migrator.registerMigration("0002-service") { db in
+            try db.execute(sql: """
+                ALTER TABLE programs ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX entries_by_time ON entries (program, at);
+                CREATE TABLE events (
+                    program TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    member TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    data TEXT NOT NULL,
+                    PRIMARY KEY (program, seq)
+                ) WITHOUT ROWID;
+                CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    program TEXT,
+                    scopes TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    hash TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+                CREATE TABLE webhooks (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    program TEXT NOT NULL,
+                    url TEXT NOT NULL,
+                    secret TEXT NOT NULL,
+                    events TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    cursor INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER,
+                    last_error TEXT,
+                    delivered INTEGER NOT NULL DEFAULT 0,
+                    lease_owner TEXT,
+                    lease_until INTEGER
+                );
+                CREATE INDEX webhooks_by_program ON webhooks (program);
+                """)
+        }
         return migrator
     }
 
@@ -325,6 +366,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 try insertEntry.execute(arguments: [program, entry.seq, entry.member, entry.at.milliseconds, entry.kind.rawValue, entry.points,
                                                     entry.lot, entry.hold, entry.input, entry.rule, entry.expiresAt?.milliseconds,
                                                     entry.availableAt?.milliseconds, entry.tier, entry.code, entry.reason])
+            }
+            let insertEvent = try db.cachedStatement(sql: "INSERT INTO events (program, seq, type, member, at, data) VALUES (?, ?, ?, ?, ?, ?)")
+            for event in batch.events {
+                try insertEvent.execute(arguments: [program, event.seq, event.type, event.member, event.at.milliseconds, event.data.canonical])
             }
             return next
         }

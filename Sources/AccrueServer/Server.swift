@@ -1,4 +1,175 @@
+import AccrueCore
+import AccruePrograms
+import AccrueStore
+import Foundation
 import Hummingbird
-import Crypto
+import Logging
+import Metrics
 import Prometheus
-import AsyncHTTPClient
+import NIOCore
+import ServiceLifecycle
+
+/// How a server runs. Everything a test changes is here, the clock included.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The business clock: what "now" is for due work, member views and token expiry.
+    public var now: @Sendable () -> Instant
+    /// How often due work (pending releases, expiry, tiers, hold timeouts) is looked for.
+    public var tickSeconds: Double
+    /// Webhook delivery: how often to look for work, and the first retry delay (doubling up to an hour).
+    public var webhookPollSeconds: Double
+    public var webhookRetrySeconds: Double
+    /// A name for this process in webhook leases (several servers may share a database).
+    public var instance: String
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, now: @escaping @Sendable () -> Instant = { Instant.wallClock() },
+                tickSeconds: Double = 5, webhookPollSeconds: Double = 1, webhookRetrySeconds: Double = 2,
+                instance: String? = nil) {
+        self.host = host
+        self.port = port
+        self.now = now
+        self.tickSeconds = tickSeconds
+        self.webhookPollSeconds = webhookPollSeconds
+        self.webhookRetrySeconds = webhookRetrySeconds
+        self.instance = instance ?? "accrue-\(ProcessInfo.processInfo.processIdentifier)-\(Credentials.randomHex(bytes: 4))"
+    }
+}
+
+extension Instant {
+    /// The machine's clock, for the server's default configuration (the core never reads it).
+    public static func wallClock() -> Instant {
+        Instant(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+}
+
+/// The Accrue service: the programs of one store behind an HTTP API, with due work run on a clock
+/// and webhooks delivered from the outbox.
+public final class AccrueService: Sendable {
+    public let configuration: ServerConfiguration
+    let store: any LedgerStore & ServiceStore
+    let directory: ProgramDirectory
+    let credentials: Credentials
+    let logger: Logger
+    let metrics: ServiceMetrics
+
+    /// Opens the service on a store: loads every program (replaying each log from its checkpoint).
+    public init(store: any LedgerStore & ServiceStore, configuration: ServerConfiguration = ServerConfiguration(),
+                logger: Logger = Logger(label: "accrue")) throws {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        directory = ProgramDirectory(store: store)
+        credentials = try Credentials(store: store)
+        metrics = ServiceMetrics.shared
+        try directory.loadAll()
+    }
+
+    /// Registers each preset not yet in the store (a first start). Returns the ids registered.
+    @discardableResult
+    public func registerPresets(_ names: [String]) throws -> [String] {
+        var registered: [String] = []
+        for name in names {
+            guard let path = Presets.path(of: name) else { continue }
+            let source = try String(contentsOfFile: path, encoding: .utf8)
+            let program = try ProgramFile.parse(source, file: path)
+            guard try store.program(program.id) == nil else { continue }
+            try store.register(StoredProgram(id: program.id, base: program.id, version: program.version, source: source))
+            registered.append(program.id)
+        }
+        if !registered.isEmpty { try directory.loadAll() }
+        return registered
+    }
+
+    /// Creates an account-wide key with every scope when the store has no key yet, and returns its
+    /// text (shown once; only its hash is stored). Nil when keys exist.
+    public func bootstrapKey() throws -> String? {
+        guard try store.keys().isEmpty else { return nil }
+        let (text, record) = Credentials.newKey(program: nil, scopes: Scope.allCases, name: "first operator key", now: configuration.now())
+        try store.insertKey(record)
+        return text
+    }
+
+    /// The router with every route; tests drive it in process, `run` serves it on a socket.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(ProblemMiddleware())
+        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(LogRequestsMiddleware(.debug))
+        addRoutes(to: router)
+        return router
+    }
+
+    /// The application with the clock and webhook services; `runService()` serves until SIGTERM or
+    /// SIGINT, finishing requests in flight, then writes a checkpoint of every program.
+    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+        -> some ApplicationProtocol {
+        Application(router: router(),
+                    configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "accrue"),
+                    services: [ClockService(service: self), WebhookService(service: self)],
+                    onServerRunning: onServerRunning, logger: logger)
+    }
+
+    /// Writes a checkpoint of every program, so that the next start replays no log.
+    public func checkpointAll() async {
+        for host in directory.all {
+            do {
+                try await host.run { ledger in try ledger.checkpoint() }
+            } catch {
+                logger.error("checkpoint failed", metadata: ["program": "\(host.id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Runs due work of every program up to now, when some is due.
+    func tick() async {
+        let now = configuration.now()
+        for host in directory.all {
+            do {
+                let entries = try await host.run { ledger -> Int in
+                    try ledger.refresh()
+                    guard let due = ledger.engine.nextDue, due <= now else { return 0 }
+                    return try ledger.advance(to: now).count
+                }
+                if entries > 0 { logger.info("due work", metadata: ["program": "\(host.id)", "entries": "\(entries)"]) }
+            } catch {
+                logger.error("due work failed", metadata: ["program": "\(host.id)", "error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// Runs due work on the clock, and picks up program changes other servers made.
+struct ClockService: ServiceLifecycle.Service {
+    let service: AccrueService
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await service.directory.sync()
+            await service.tick()
+            try? await Task.sleep(for: .milliseconds(Int(service.configuration.tickSeconds * 1000)))
+        }
+        await service.checkpointAll()
+    }
+}
+
+/// Prometheus metrics: the HTTP middleware's and Accrue's own.
+final class ServiceMetrics: Sendable {
+    static let shared = ServiceMetrics()
+    let registry: PrometheusCollectorRegistry
+
+    private init() {
+        registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    }
+
+    func inputs(program: String, status: String, count: Int) {
+        registry.makeCounter(name: "accrue_inputs_total", labels: [("program", program), ("status", status)]).increment(by: Int64(count))
+    }
+
+    func webhook(result: String) {
+        registry.makeCounter(name: "accrue_webhook_deliveries_total", labels: [("result", result)]).increment()
+    }
+
+    func text() -> String { registry.emitToString() }
+}

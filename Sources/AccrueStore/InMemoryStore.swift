@@ -14,6 +14,7 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
         var log: [(revision: Int64, record: LogRecord)] = []
         var inputs: [String: InputRecord] = [:]
         var entries: [Entry] = []
+        var events: [LedgerEvent] = []
     }
 
     private let lock = NSRecursiveLock()
@@ -48,6 +49,9 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
     public func programs() throws -> [StoredProgram] { locked { data.values.map(\.stored).sorted { $0.id < $1.id } } }
 
     public func load(program: String) throws -> Checkpoint? { locked { data[program]?.checkpoint } }
+
+    /// The webhook outbox of a program: the events its commits wrote, in order.
+    public func events(program: String) -> [LedgerEvent] { locked { data[program]?.events ?? [] } }
 
     public func tail(program: String, after revision: Int64) throws -> LogTail {
         locked {
@@ -100,6 +104,7 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
                 }
                 if let time = batch.advancedTo { current.log.append((current.revision, .advance(to: time))) }
                 current.entries += batch.entries
+                current.events += batch.events
                 store.data[program] = current
                 return current.revision
             }

@@ -130,6 +130,13 @@ public final class ProgramLedger {
         }
     }
 
+    /// Catches up with what other writers (other processes on the same database) committed, without
+    /// taking the write lock: readers call it before answering from the state.
+    public func refresh() throws {
+        if needsReload { try reload(); return }
+        try catchUp(try store.tail(program: program.id, after: revision))
+    }
+
     /// Writes a checkpoint of the current state, so that the next load replays no log.
     public func checkpoint() throws {
         try transaction { tx in try writeCheckpoint(tx) }
@@ -158,7 +165,10 @@ public final class ProgramLedger {
     private func append(_ tx: any LedgerWriteTransaction, inputs: [(id: String, record: InputRecord)], advancedTo: Instant?) throws -> [Entry] {
         let changes = engine.drain()
         absorb(changes)
-        let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, programVersion: programVersion, entries: changes.entries)
+        var types: [String: String] = [:]
+        for (id, record) in inputs { types[id] = record.outcome.type }
+        let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, programVersion: programVersion, entries: changes.entries,
+                                events: LedgerEvent.derive(from: changes.entries, inputTypes: types))
         guard !batch.isEmpty else { return [] }
         revision = try tx.append(batch, revision: revision)
         if let programVersion { logVersion = programVersion }

@@ -4,11 +4,11 @@ import ArgumentParser
 import Foundation
 
 @main
-struct Accrue: ParsableCommand {
+struct Accrue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accrue",
         abstract: "Accrue: a loyalty points engine.",
-        subcommands: [Demo.self, Replay.self, Ingest.self, MemberCommand.self, Why.self, Quote.self, Verify.self, Advance.self, Programs.self],
+        subcommands: [Demo.self, Replay.self, Ingest.self, MemberCommand.self, Why.self, Quote.self, Verify.self, Advance.self, Programs.self, Serve.self],
         defaultSubcommand: Demo.self)
 }
 

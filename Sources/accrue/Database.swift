@@ -204,7 +204,7 @@ struct Advance: ParsableCommand {
     var to: String
 
     func run() throws {
-        let (store, ledger) = try stored.openLedger()
+        let (_, ledger) = try stored.openLedger()
         let time = try parseTime(to)!
         let entries = try ledger.advance(to: time)
         try ledger.checkpoint()

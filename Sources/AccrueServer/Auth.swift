@@ -1,0 +1,165 @@
+import AccrueCore
+import AccrueStore
+import Crypto
+import Foundation
+import Hummingbird
+
+/// Who is calling: an operator's API key, or one shopper's member token.
+enum Principal: Sendable {
+    case key(APIKeyRecord)
+    case member(program: String, member: String)
+}
+
+/// Operator keys (stored as SHA-256, shown once) and member tokens (HMAC-SHA256 signed, short-lived).
+final class Credentials: @unchecked Sendable {
+    let store: any ServiceStore
+    private let tokenKey: SymmetricKey
+    private let lock = NSLock()
+    /// Keys looked up recently, by hash: a revocation takes effect within `cacheSeconds`.
+    private var cache: [String: (record: APIKeyRecord?, until: Instant)] = [:]
+    static let cacheSeconds: Int64 = 5
+
+    init(store: any ServiceStore) throws {
+        self.store = store
+        let secret = try store.initializeSetting("member_token_key", to: Credentials.randomHex(bytes: 32))
+        tokenKey = SymmetricKey(data: Credentials.bytes(fromHex: secret))
+    }
+
+    static func randomHex(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+    }
+
+    static func bytes(fromHex text: String) -> [UInt8] {
+        var result: [UInt8] = []
+        var index = text.startIndex
+        while index < text.endIndex, let next = text.index(index, offsetBy: 2, limitedBy: text.endIndex) {
+            result.append(UInt8(text[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return result
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A new key's text and the record to store. The text is returned once and never stored.
+    static func newKey(program: String?, scopes: [Scope], name: String, now: Instant) -> (text: String, record: APIKeyRecord) {
+        let text = "ak_" + randomHex(bytes: 24)
+        let record = APIKeyRecord(id: "key_" + randomHex(bytes: 8), program: program, scopes: scopes, name: name,
+                                  hash: sha256(text), createdAt: now)
+        return (text, record)
+    }
+
+    /// The principal a bearer credential names, or a 401 problem.
+    func authenticate(_ request: Request, now: Instant) throws -> Principal {
+        guard let header = request.headers[.authorization] else { throw Problem.unauthenticated() }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw Problem.unauthenticated() }
+        let credential = String(parts[1])
+        if credential.hasPrefix("mt_") {
+            guard let (program, member) = verifyToken(credential, now: now) else { throw Problem.invalidCredential() }
+            return .member(program: program, member: member)
+        }
+        guard credential.hasPrefix("ak_"), credential.count < 100, let record = try lookup(hash: Credentials.sha256(credential), now: now),
+              record.revokedAt == nil else { throw Problem.invalidCredential() }
+        return .key(record)
+    }
+
+    private func lookup(hash: String, now: Instant) throws -> APIKeyRecord? {
+        lock.lock()
+        if let cached = cache[hash], cached.until > now {
+            lock.unlock()
+            return cached.record
+        }
+        lock.unlock()
+        let record = try store.key(hash: hash)
+        lock.lock()
+        if cache.count > 10_000 { cache.removeAll() }
+        cache[hash] = (record, Instant(milliseconds: now.milliseconds + Credentials.cacheSeconds * 1000))
+        lock.unlock()
+        return record
+    }
+
+    func forget(keyID: String) {
+        lock.lock()
+        cache = cache.filter { $0.value.record?.id != keyID }
+        lock.unlock()
+    }
+
+    // MARK: Member tokens: "mt_" + base64url(payload) + "." + base64url(HMAC-SHA256(payload)).
+
+    func mintToken(program: String, member: String, expires: Instant) -> String {
+        let payload = JSON.object([("exp", .number(String(expires.milliseconds))), ("member", .string(member)),
+                                   ("program", .string(program))]).canonical
+        let payloadPart = Credentials.base64url(Array(payload.utf8))
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(payloadPart.utf8), using: tokenKey)
+        return "mt_" + payloadPart + "." + Credentials.base64url(Array(mac))
+    }
+
+    func verifyToken(_ token: String, now: Instant) -> (String, String)? {
+        let body = token.dropFirst(3)
+        let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+        guard token.count < 2_000, parts.count == 2, let mac = Credentials.unbase64url(String(parts[1])),
+              HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(parts[0].utf8), using: tokenKey),
+              let payload = Credentials.unbase64url(String(parts[0])), let json = try? JSONReader.parse(payload),
+              case let .number(exp)? = json["exp"], let expires = Int64(exp), now.milliseconds < expires,
+              case let .string(program)? = json["program"], case let .string(member)? = json["member"] else { return nil }
+        return (program, member)
+    }
+
+    static func base64url(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func unbase64url(_ text: String) -> [UInt8]? {
+        var base = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base.count % 4 != 0 { base += "=" }
+        return Data(base64Encoded: base).map(Array.init)
+    }
+}
+
+extension Principal {
+    /// Refuses unless this is an operator key that may act on `program` with `scope`
+    /// (an administering key may do everything its program allows).
+    func requireKey(_ scope: Scope, program: String?) throws -> APIKeyRecord {
+        guard case let .key(record) = self else {
+            throw Problem.forbidden("a member token can only read its own member; this needs an operator key")
+        }
+        if let program, let own = record.program, own != program {
+            throw Problem.forbidden("this key belongs to another program")
+        }
+        if program == nil, record.program != nil, scope == .administer {
+            throw Problem.forbidden("this needs a key for the whole account")
+        }
+        guard record.scopes.contains(scope) || record.scopes.contains(.administer) else {
+            throw Problem.forbidden("this key lacks the scope '\(scope.rawValue)'")
+        }
+        return record
+    }
+
+    /// Refuses unless this may read `member` of `program`: an operator key with `members:read`, or
+    /// that member's own token.
+    func requireMemberRead(program: String, member: String) throws {
+        switch self {
+        case let .member(tokenProgram, tokenMember):
+            guard tokenProgram == program, tokenMember == member else {
+                throw Problem.forbidden("a member token can only read its own member")
+            }
+        case .key:
+            _ = try requireKey(.readMembers, program: program)
+        }
+    }
+
+    /// The program a member token is for, or any for a key (checked per route).
+    func mayRead(program: String) throws {
+        switch self {
+        case let .member(tokenProgram, _):
+            guard tokenProgram == program else { throw Problem.forbidden("a member token can only read its own program") }
+        case let .key(record):
+            if let own = record.program, own != program { throw Problem.forbidden("this key belongs to another program") }
+        }
+    }
+}
