@@ -140,6 +140,13 @@ extension Principal {
         return record
     }
 
+    /// Refuses unless this is an operator key with `admin` (of a program or of the account).
+    func requireAdministrator() throws -> APIKeyRecord {
+        guard case let .key(record) = self else { throw Problem.forbidden("this needs an operator key with the scope 'admin'") }
+        guard record.scopes.contains(.administer) else { throw Problem.forbidden("this key lacks the scope 'admin'") }
+        return record
+    }
+
     /// Refuses unless this may read `member` of `program`: an operator key with `members:read`, or
     /// that member's own token.
     func requireMemberRead(program: String, member: String) throws {

@@ -17,13 +17,13 @@ public enum OpenAPIDocument {
         return String(decoding: data, as: UTF8.self)
     }()
 
-    /// Every (method, path) the document declares, with paths in the router's `:name` form.
+    /// Every (method, path) the document declares, as the router prints them.
     public static var operations: Set<String> {
         guard let tree = try? Yams.load(yaml: yaml) as? [String: Any], let paths = tree["paths"] as? [String: Any] else { return [] }
         var result: Set<String> = []
         for (path, item) in paths {
             guard let item = item as? [String: Any] else { continue }
-            let routerPath = path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")
+            let routerPath = path
             for method in ["get", "put", "post", "delete", "patch"] where item[method] != nil {
                 result.insert(method.uppercased() + " " + routerPath)
             }

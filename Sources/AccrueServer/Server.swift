@@ -122,7 +122,7 @@ public final class AccrueService: Sendable {
     }
 
     /// Runs due work of every program up to now, when some is due.
-    func tick() async {
+    public func runDueWork() async {
         let now = configuration.now()
         for host in directory.all {
             do {
@@ -146,7 +146,7 @@ struct ClockService: ServiceLifecycle.Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await service.directory.sync()
-            await service.tick()
+            await service.runDueWork()
             try? await Task.sleep(for: .milliseconds(Int(service.configuration.tickSeconds * 1000)))
         }
         await service.checkpointAll()

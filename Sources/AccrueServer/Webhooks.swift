@@ -101,15 +101,15 @@ extension AccrueService {
     }
 
     func listKeys(_ request: Request) async throws -> Response {
-        let creator = try principal(request).requireKey(.administer, program: nil as String?)
+        let creator = try principal(request).requireAdministrator()
         let keys = try store.keys().filter { creator.program == nil || $0.program == creator.program }
         return Reply.json(.object([("keys", .array(keys.map(AccrueService.keyJSON)))]))
     }
 
     func revokeKey(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let principal = try principal(request)
+        let creator = try principal.requireAdministrator()
         let id = try context.parameters.id("key")
-        guard case let .key(creator) = principal else { throw Problem.forbidden("revoking a key needs an operator key") }
         guard let target = try store.keys().first(where: { $0.id == id }), creator.program == nil || target.program == creator.program else {
             throw Problem.notFound("key_not_found", "there is no key \(id)")
         }
@@ -117,6 +117,15 @@ extension AccrueService {
         guard try store.revokeKey(id: id, at: configuration.now()) else { throw Problem.notFound("key_not_found", "key \(id) is already revoked") }
         credentials.forget(keyID: id)
         return Response(status: .noContent)
+    }
+}
+
+extension AccrueService {
+    /// One round of webhook delivery (what the background service does every poll): claims the
+    /// endpoints that are due and delivers what waits for each. True when something was sent.
+    @discardableResult
+    public func deliverDueWebhooks() async throws -> Bool {
+        try await WebhookService(service: self).deliverDue(HTTPClient.shared)
     }
 }
 
@@ -135,12 +144,16 @@ struct WebhookService: ServiceLifecycle.Service {
     let service: AccrueService
 
     func run() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let worked = (try? await deliverDue(client)) ?? false
+            let worked: Bool
+            do {
+                worked = try await deliverDue(HTTPClient.shared)
+            } catch {
+                service.logger.error("webhook delivery round failed", metadata: ["error": "\(error)"])
+                worked = false
+            }
             if !worked { try? await Task.sleep(for: .milliseconds(Int(service.configuration.webhookPollSeconds * 1000))) }
         }
-        try? await client.shutdown()
     }
 
     /// One round: claims due endpoints and delivers what waits for each. True when something was sent.

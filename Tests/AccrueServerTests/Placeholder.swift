@@ -1,3 +1,0 @@
-import XCTest
-import HummingbirdTesting
-final class Placeholder: XCTestCase { func testNothing() {} }
