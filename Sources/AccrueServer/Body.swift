@@ -57,14 +57,14 @@ struct Body {
     }
 
     func string(_ name: String, required: Bool = true, maxLength: Int = APILimits.maximumIDLength) throws -> String? {
-        guard let value = json[name], value != .null else {
+        guard let value = json[name] else {
             if required { throw Problem(.unprocessableContent, "missing_field", "the field '\(name)' is required") }
             return nil
         }
         guard case let .string(text) = value else {
             throw Problem(.unprocessableContent, "invalid_field", "the field '\(name)' must be a string, not \(value.kindName)")
         }
-        guard !text.isEmpty, text.count <= maxLength else {
+        guard !text.isEmpty, text.unicodeScalars.count <= maxLength else {
             throw Problem(.unprocessableContent, "invalid_field", "the field '\(name)' must have 1 to \(maxLength) characters")
         }
         return text
@@ -75,17 +75,25 @@ struct Body {
     }
 
     func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
-        guard let value = json[name], value != .null else { return nil }
-        guard case let .number(text) = value, let number = Int64(text), range.contains(number) else {
+        guard let value = json[name] else { return nil }
+        // A whole number may be written with a zero fraction (5.0), as JSON Schema allows.
+        guard case let .number(text) = value, let number = Int64(Body.wholeNumberText(text)), range.contains(number) else {
             throw Problem(.unprocessableContent, "invalid_field", "the field '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }
 
+    static func wholeNumberText(_ text: String) -> String {
+        guard let dot = text.firstIndex(of: "."), text[text.index(after: dot)...].allSatisfy({ $0 == "0" }),
+              text.index(after: dot) < text.endIndex else { return text }
+        return String(text[..<dot])
+    }
+
+    /// A list of distinct strings.
     func strings(_ name: String, maxCount: Int) throws -> [String]? {
-        guard let value = json[name], value != .null else { return nil }
-        guard case let .array(items) = value, items.count <= maxCount else {
-            throw Problem(.unprocessableContent, "invalid_field", "the field '\(name)' must be an array of at most \(maxCount) strings")
+        guard let value = json[name] else { return nil }
+        guard case let .array(items) = value, items.count <= maxCount, Set(items.map(\.canonical)).count == items.count else {
+            throw Problem(.unprocessableContent, "invalid_field", "the field '\(name)' must be an array of at most \(maxCount) distinct strings")
         }
         return try items.map { item in
             guard case let .string(text) = item, !text.isEmpty, text.count <= APILimits.maximumIDLength else {
@@ -128,7 +136,10 @@ enum Reply {
 /// Path parameters and query items, checked against the limits.
 extension Parameters {
     func id(_ name: String) throws -> String {
-        guard let value = self.get(name), !value.isEmpty, value.count <= APILimits.maximumIDLength else {
+        guard let raw = self.get(name), let value = raw.removingPercentEncoding else {
+            throw Problem.badRequest("invalid_path", "the path parameter '\(name)' is not valid percent-encoded UTF-8")
+        }
+        guard !value.isEmpty, value.unicodeScalars.count <= APILimits.maximumIDLength else {
             throw Problem.badRequest("invalid_path", "the path parameter '\(name)' must have 1 to \(APILimits.maximumIDLength) characters")
         }
         return value

@@ -52,6 +52,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 /// Turns every error into a problem document: the router's own (no such route, body too large),
 /// and anything unexpected, which is logged and answered as a 500 without internals.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -60,7 +62,17 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPResponseError {
             let problem: Problem
             switch error.status {
-            case .notFound: problem = Problem(.notFound, "no_such_route", "there is no \(request.method) \(request.uri.path); see /openapi.json")
+            case .notFound:
+                let allowed = routes.methods(for: request.uri.path)
+                if allowed.isEmpty {
+                    problem = Problem(.notFound, "no_such_route", "there is no \(request.method) \(request.uri.path); see /openapi.json")
+                } else {
+                    var response = try Problem(.methodNotAllowed, "method_not_allowed",
+                                               "\(request.uri.path) takes \(allowed.joined(separator: ", ")), not \(request.method)")
+                        .response(from: request, context: context)
+                    response.headers[.allow] = allowed.joined(separator: ", ")
+                    return response
+                }
             case .methodNotAllowed: problem = Problem(.methodNotAllowed, "method_not_allowed", "\(request.method) is not allowed on \(request.uri.path)")
             case .contentTooLarge: problem = Problem(.contentTooLarge, "body_too_large", "the request body is larger than this route accepts")
             default: problem = Problem(error.status, "http_\(error.status.code)", error.status.reasonPhrase)
@@ -71,5 +83,23 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try Problem(.internalServerError, "internal_error", "the server failed to answer; nothing was changed unless a later read shows it")
                 .response(from: request, context: context)
         }
+    }
+}
+
+/// The routes served, to tell "no such path" (404) from "not this method" (405).
+final class RouteTable: @unchecked Sendable {
+    private var templates: [(method: String, segments: [Substring])] = []
+
+    func fill(_ routes: [(method: String, path: String)]) {
+        templates = routes.map { ($0.method, $0.path.split(separator: "/")) }
+    }
+
+    /// The methods a concrete path may be used with.
+    func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        return templates.filter { template in
+            template.segments.count == segments.count
+                && zip(template.segments, segments).allSatisfy { $0.hasPrefix("{") || $0.hasPrefix(":") || $0 == $1 }
+        }.map(\.method).sorted()
     }
 }

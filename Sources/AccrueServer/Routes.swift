@@ -23,7 +23,7 @@ extension AccrueService {
         router.delete("/v1/programs/:program") { request, context in try await self.retireProgram(request, context) }
 
         router.post("/v1/programs/:program/inputs") { request, context in try await self.postInput(request, context) }
-        router.post("/v1/programs/:program/inputs/batch") { request, context in try await self.postBatch(request, context) }
+        router.post("/v1/programs/:program/batches") { request, context in try await self.postBatch(request, context) }
         router.get("/v1/programs/:program/inputs/:input") { request, context in try await self.why(request, context) }
 
         router.get("/v1/programs/:program/members/:member") { request, context in
@@ -270,7 +270,7 @@ extension AccrueService {
         }
         guard !items.isEmpty else { throw Problem(.unprocessableContent, "invalid_field", "'inputs' is empty") }
         guard items.count <= APILimits.maximumBatchInputs else {
-            throw Problem(.contentTooLarge, "batch_too_large", "a batch holds at most \(APILimits.maximumBatchInputs) inputs; this one has \(items.count)")
+            throw Problem(.unprocessableContent, "batch_too_large", "a batch holds at most \(APILimits.maximumBatchInputs) inputs; this one has \(items.count)")
         }
         let results = try await apply(host, items.map { Array($0.canonical.utf8) })
         return Reply.json(.object([("outcomes", .array(results.map(AccrueService.outcomeJSON)))]))

@@ -93,10 +93,12 @@ public final class AccrueService: Sendable {
     /// The router with every route; tests drive it in process, `run` serves it on a socket.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.middlewares.add(ProblemMiddleware())
+        let table = RouteTable()
+        router.middlewares.add(ProblemMiddleware(routes: table))
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(LogRequestsMiddleware(.debug))
         addRoutes(to: router)
+        table.fill(router.routes.map { ("\($0.method)", "\($0.path)") })
         return router
     }
 

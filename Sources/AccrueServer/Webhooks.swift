@@ -15,7 +15,10 @@ extension AccrueService {
         let body = try await Body.read(request, limit: 16_384)
         try body.allow(["url", "events"])
         let url = try body.requiredString("url", maxLength: APILimits.maximumURLLength)
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+        // Only the characters RFC 3986 allows in a URI, and an http(s) scheme with a host.
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#@!$&'()*+,;=%".unicodeScalars)
+        guard url.unicodeScalars.allSatisfy(allowed.contains), let parsed = URL(string: url),
+              ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), let urlHost = parsed.host, !urlHost.isEmpty else {
             throw Problem(.unprocessableContent, "invalid_field", "'url' must be an http:// or https:// URL")
         }
         let events = try body.strings("events", maxCount: LedgerEvent.types.count) ?? []

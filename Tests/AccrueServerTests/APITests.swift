@@ -58,7 +58,7 @@ final class APITests: XCTestCase {
 
             // A batch answers each input in order, refusals included, in one commit.
             let batch = "{\"inputs\":[\(order),\(input("r1", "review.posted", "alice", "2026-11-02T00:00:00Z", "{\"order\":\"A1\",\"product\":\"p1\"}")),\(input("bad", "order.completed", "bob", "2026-11-02T00:00:00Z", "{}"))]}"
-            let answer = try await client.call(.post, "/v1/programs/jd-points/inputs/batch", bearer: key, body: batch)
+            let answer = try await client.call(.post, "/v1/programs/jd-points/batches", bearer: key, body: batch)
             XCTAssertEqual(answer.status, 200, answer.text)
             guard case let .array(outcomes)? = answer["outcomes"] else { return XCTFail(answer.text) }
             XCTAssertEqual(outcomes.map { string($0["status"]) }, ["applied", "applied", "refused"])

@@ -23,7 +23,7 @@ final class AccessTests: XCTestCase {
         case "POST /v1/programs": return "{\"id\":\"p-new\",\"preset\":\"jd-points\"}"
         case "PUT /v1/programs/{program}": return "{\"source\":\"id: x\"}"
         case "POST /v1/programs/{program}/inputs": return input("in-9", "member.signed_in", "alice", "2026-11-01T05:00:00Z")
-        case "POST /v1/programs/{program}/inputs/batch": return "{\"inputs\":[\(input("in-8", "member.signed_in", "alice", "2026-11-01T05:00:00Z"))]}"
+        case "POST /v1/programs/{program}/batches": return "{\"inputs\":[\(input("in-8", "member.signed_in", "alice", "2026-11-01T05:00:00Z"))]}"
         case "POST /v1/programs/{program}/members/{member}/token": return "{\"ttl_seconds\":60}"
         case "POST /v1/programs/{program}/checkout/quote": return "{\"member\":\"alice\",\"order_amount\":\"10.00\"}"
         case "POST /v1/programs/{program}/bookings/quote": return "{\"services\":[]}"

@@ -16,11 +16,11 @@ final class LimitsTests: XCTestCase {
 
             // Inputs per batch: 1000, then 1001.
             let full = "{\"inputs\":[\((0..<APILimits.maximumBatchInputs).map(signIn).joined(separator: ","))]}"
-            let accepted = try await client.call(.post, "/v1/programs/jd-points/inputs/batch", bearer: key, body: full)
+            let accepted = try await client.call(.post, "/v1/programs/jd-points/batches", bearer: key, body: full)
             XCTAssertEqual(accepted.status, 200)
             let over = "{\"inputs\":[\((0...APILimits.maximumBatchInputs).map(signIn).joined(separator: ","))]}"
-            let refused = try await client.call(.post, "/v1/programs/jd-points/inputs/batch", bearer: key, body: over)
-            XCTAssertEqual(refused.status, 413)
+            let refused = try await client.call(.post, "/v1/programs/jd-points/batches", bearer: key, body: over)
+            XCTAssertEqual(refused.status, 422)
             XCTAssertEqual(refused.code, "batch_too_large")
 
             // A single input: 64 KiB, then one byte more (padding is white space after the object).
@@ -34,8 +34,8 @@ final class LimitsTests: XCTestCase {
             // Any body: 1 MiB, then one byte more.
             let small = "{\"inputs\":[\(signIn(1))]}"
             let mebibyte = small + String(repeating: " ", count: APILimits.maximumBodyBytes - small.utf8.count)
-            do { let answer = try await client.call(.post, "/v1/programs/jd-points/inputs/batch", bearer: key, body: mebibyte); XCTAssertEqual(answer.status, 200) }
-            do { let answer = try await client.call(.post, "/v1/programs/jd-points/inputs/batch", bearer: key, body: mebibyte + " "); XCTAssertEqual(answer.status, 413) }
+            do { let answer = try await client.call(.post, "/v1/programs/jd-points/batches", bearer: key, body: mebibyte); XCTAssertEqual(answer.status, 200) }
+            do { let answer = try await client.call(.post, "/v1/programs/jd-points/batches", bearer: key, body: mebibyte + " "); XCTAssertEqual(answer.status, 413) }
 
             // Page size: 200, then 201, and 0.
             let history = "/v1/programs/jd-points/members/m1/history"
