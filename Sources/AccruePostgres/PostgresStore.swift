@@ -10,7 +10,7 @@ import PostgresNIO
 ///
 /// The store's methods are synchronous: they wait on PostgresNIO's futures, so they must not be
 /// called on the store's own event loop (nor block a Swift-concurrency thread for long).
-public final class PostgresStore: LedgerStore, @unchecked Sendable {
+public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable {
     let pool: ConnectionPool
 
     /// Connects to `url` (`postgres://user:password@host:port/database`, optionally
