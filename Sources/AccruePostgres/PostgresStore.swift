@@ -1,6 +1,5 @@
 import AccrueCore
 import AccrueStore
-import Foundation
 import PostgresNIO
 
 /// The shared store: PostgreSQL through PostgresNIO, for several `accrue serve` processes on one
