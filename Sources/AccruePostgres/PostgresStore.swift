@@ -1,1 +1,283 @@
+import AccrueCore
+import AccrueStore
 import PostgresNIO
+
+/// The shared store: PostgreSQL through PostgresNIO, for several `accrue serve` processes on one
+/// database. A write takes its program's row lock (`SELECT ... FOR UPDATE`), so writers of one
+/// program take turns whichever process they run in; writers of different programs do not wait
+/// for each other. Reads that take several statements run in one REPEATABLE READ snapshot.
+///
+/// The store's methods are synchronous: they wait on PostgresNIO's futures, so they must not be
+/// called on the store's own event loop (nor block a Swift-concurrency thread for long).
+public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable {
+    let pool: ConnectionPool
+
+    /// Connects to `url` (`postgres://user:password@host:port/database`, optionally
+    /// `?sslmode=disable|prefer|require|verify-full`) and brings the schema up to date. Fails within
+    /// about ten seconds when the server cannot be reached.
+    public init(url: String, connections: Int = 8) throws {
+        pool = ConnectionPool(url: try PostgresURL(url), limit: max(1, connections))
+        do {
+            try pool.with { try Schema.migrate($0) }
+        } catch {
+            pool.close()
+            throw error
+        }
+    }
+
+    /// Closes the connections and stops the store's event loop; later calls fail.
+    public func close() {
+        pool.close()
+    }
+
+    deinit {
+        pool.close()
+    }
+
+    // MARK: Reading
+
+    /// Runs `body` on a pooled connection; a read that failed because the connection was lost is
+    /// tried once more on a new one.
+    func read<T>(_ body: (Connection) throws -> T) throws -> T {
+        try pool.with(retryIfLost: true, body)
+    }
+
+    /// Runs several reads in one consistent snapshot.
+    func snapshot<T>(_ body: (Connection) throws -> T) throws -> T {
+        try read { connection in
+            try connection.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try body(connection) }
+        }
+    }
+
+    // MARK: Programs
+
+    public func register(_ program: StoredProgram) throws {
+        /// The program's id, a version, its text and base, as $1 to $4.
+        func binds(_ version: Int) -> PostgresBindings {
+            var binds = Binds()
+            binds.add(program.id)
+            binds.add(version)
+            binds.add(program.source)
+            binds.add(program.base)
+            return binds.values
+        }
+        try pool.with { connection in
+            try connection.transaction {
+                var version = program.version
+                // A new program: when two register it at once, one waits for the other's insert
+                // and then finds the row there.
+                let inserted = try connection.run("""
+                    INSERT INTO programs (id, version, source, base) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING id
+                    """, binds(version)).rows
+                if inserted.isEmpty {
+                    // A known one: its row lock orders registrations with each other and with writers.
+                    guard let existing = try connection.run("SELECT source, version FROM programs WHERE id = $1 FOR UPDATE", binds(version)).rows.first,
+                          try existing.get("source", as: String.self) != program.source else { return }
+                    version = max(try existing.get("version", as: Int.self) + 1, program.version)
+                    try connection.run("UPDATE programs SET version = $2, source = $3, base = $4 WHERE id = $1", binds(version))
+                }
+                try connection.run("INSERT INTO program_versions (id, version, source) VALUES ($1, $2, $3)", binds(version))
+            }
+        }
+    }
+
+    public func program(_ id: String) throws -> StoredProgram? {
+        var binds = Binds()
+        binds.add(id)
+        return try read { try $0.run("SELECT id, base, version, source FROM programs WHERE id = $1", binds.values).rows.first.map(PostgresStore.storedProgram) }
+    }
+
+    public func program(_ id: String, version: Int) throws -> StoredProgram? {
+        var binds = Binds()
+        binds.add(id)
+        binds.add(version)
+        return try read {
+            try $0.run("""
+                SELECT v.id, p.base, v.version, v.source FROM program_versions v JOIN programs p ON p.id = v.id WHERE v.id = $1 AND v.version = $2
+                """, binds.values).rows.first.map(PostgresStore.storedProgram)
+        }
+    }
+
+    public func programs() throws -> [StoredProgram] {
+        try read { try $0.run("SELECT id, base, version, source FROM programs ORDER BY id").rows.map(PostgresStore.storedProgram) }
+    }
+
+    static func storedProgram(_ row: PostgresRandomAccessRow) throws -> StoredProgram {
+        StoredProgram(id: try row.get("id"), base: try row.get("base"), version: try row.get("version"), source: try row.get("source"))
+    }
+
+    // MARK: State and log
+
+    public func load(program: String) throws -> Checkpoint? {
+        var binds = Binds()
+        binds.add(program)
+        return try snapshot { connection -> Checkpoint? in
+            guard let row = try connection.run("SELECT header, checkpoint_revision, checkpoint_version FROM programs WHERE id = $1",
+                                               binds.values).rows.first else { return nil }
+            let revision: Int64 = try row.get("checkpoint_revision")
+            let version: Int? = try row.get("checkpoint_version")
+            guard let header: String = try row.get("header") else {
+                return Checkpoint(state: ProgramState(), revision: revision, programVersion: version)
+            }
+            var state = try StoredJSON.decode(ProgramState.self, header)
+            for row in try connection.run("SELECT state FROM members WHERE program = $1", binds.values).rows {
+                let member = try StoredJSON.decode(MemberState.self, try row.get("state"))
+                state.members[member.id] = member
+            }
+            for row in try connection.run("SELECT state FROM orders WHERE program = $1", binds.values).rows {
+                let order = try StoredJSON.decode(OrderRecord.self, try row.get("state"))
+                state.orders[order.id] = order
+            }
+            for row in try connection.run("SELECT state FROM bookings WHERE program = $1", binds.values).rows {
+                let booking = try StoredJSON.decode(Booking.self, try row.get("state"))
+                state.bookings[booking.id] = booking
+            }
+            return Checkpoint(state: state, revision: revision, programVersion: version)
+        }
+    }
+
+    public func tail(program: String, after revision: Int64) throws -> LogTail {
+        try snapshot { try PostgresStore.tail($0, program: program, after: revision) }
+    }
+
+    /// The log after `revision` and the current revision, read on one connection (in a snapshot or
+    /// a write transaction, so the two agree).
+    static func tail(_ connection: Connection, program: String, after revision: Int64) throws -> LogTail {
+        var binds = Binds()
+        binds.add(program)
+        binds.add(revision)
+        let current = try connection.run("SELECT revision FROM programs WHERE id = $1", binds.values).rows.first?.get("revision", as: Int64.self) ?? 0
+        let rows = try connection.run("""
+            SELECT revision, kind, id, canonical, outcome FROM inputs WHERE program = $1 AND revision > $2 ORDER BY revision, ord
+            """, binds.values).rows
+        let records = try rows.map { row -> (revision: Int64, record: LogRecord) in
+            let canonical: String = try row.get("canonical")
+            let record: LogRecord
+            switch try row.get("kind", as: String.self) {
+            case "program":
+                guard let version = Int(canonical) else { throw PostgresStoreError.corrupt("a program marker without a version") }
+                record = .program(version: version)
+            case "advance":
+                guard let time = Instant(rfc3339: canonical) else { throw PostgresStoreError.corrupt("a clock step without a time") }
+                record = .advance(to: time)
+            default:
+                record = .input(id: try row.get("id"), record: InputRecord(canonical: canonical, outcome: try StoredJSON.decode(Outcome.self, try row.get("outcome"))))
+            }
+            return (try row.get("revision"), record)
+        }
+        return LogTail(records: records, revision: current)
+    }
+
+    public func inputRecords(program: String, ids: [String]) throws -> [String: InputRecord] {
+        try read { try PostgresStore.inputRecords($0, program: program, ids: ids) }
+    }
+
+    static func inputRecords(_ connection: Connection, program: String, ids: [String]) throws -> [String: InputRecord] {
+        guard !ids.isEmpty else { return [:] }
+        var binds = Binds()
+        binds.add(program)
+        binds.add(ids)
+        var result: [String: InputRecord] = [:]
+        for row in try connection.run("SELECT id, canonical, outcome FROM inputs WHERE program = $1 AND kind = 'input' AND id = ANY($2)",
+                                      binds.values).rows {
+            result[try row.get("id")] = try inputRecord(row)
+        }
+        return result
+    }
+
+    static func inputRecord(_ row: PostgresRandomAccessRow) throws -> InputRecord {
+        InputRecord(canonical: try row.get("canonical"), outcome: try StoredJSON.decode(Outcome.self, try row.get("outcome")))
+    }
+
+    // MARK: Writing
+
+    /// One transaction on one connection, holding the program's row lock from the start: no other
+    /// writer, in this process or another, commits to the program until it ends.
+    public func write<T>(program: String, _ body: (any LedgerWriteTransaction) throws -> T) throws -> T {
+        try pool.with { connection in
+            try connection.transaction {
+                var binds = Binds()
+                binds.add(program)
+                guard !(try connection.run("SELECT id FROM programs WHERE id = $1 FOR UPDATE", binds.values).rows.isEmpty) else {
+                    throw StoreError.unknownProgram(program)
+                }
+                return try body(Transaction(connection: connection, program: program))
+            }
+        }
+    }
+
+    // MARK: Entries and history
+
+    /// The columns an entry is read from, in `entry(_:)`'s terms.
+    static let entryColumns = "seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason"
+
+    public func entries(program: String) throws -> [Entry] {
+        var binds = Binds()
+        binds.add(program)
+        return try read { try $0.run("SELECT \(PostgresStore.entryColumns) FROM entries WHERE program = $1 ORDER BY seq", binds.values).rows.map(PostgresStore.entry) }
+    }
+
+    public func entries(program: String, member: String) throws -> [Entry] {
+        var binds = Binds()
+        binds.add(program)
+        binds.add(member)
+        return try read {
+            try $0.run("SELECT \(PostgresStore.entryColumns) FROM entries WHERE program = $1 AND member = $2 ORDER BY seq",
+                       binds.values).rows.map(PostgresStore.entry)
+        }
+    }
+
+    static func entry(_ row: PostgresRandomAccessRow) throws -> Entry {
+        Entry(seq: try row.get("seq"), member: try row.get("member"), at: Instant(milliseconds: try row.get("at")),
+              kind: EntryKind(rawValue: try row.get("kind")) ?? .expiryNotice, points: try row.get("points"),
+              lot: try row.get("lot"), hold: try row.get("hold"), input: try row.get("input"), rule: try row.get("rule"),
+              expiresAt: (try row.get("expires_at", as: Int64?.self)).map(Instant.init(milliseconds:)),
+              availableAt: (try row.get("available_at", as: Int64?.self)).map(Instant.init(milliseconds:)),
+              tier: try row.get("tier"), code: try row.get("code"), reason: try row.get("reason"))
+    }
+
+    public func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine] {
+        var binds = Binds()
+        binds.add(program)
+        binds.add(member)
+        binds.add(beforeSeq ?? Int64.max)
+        binds.add(limit)
+        return try snapshot { connection in
+            // The newest inputs and the newest due work, each at most `limit`, plus the entries
+            // that explain those inputs; the shared merge orders and cuts them.
+            let inputRows = try connection.run("""
+                SELECT id, canonical, outcome FROM inputs WHERE program = $1 AND kind = 'input' AND member = $2 AND seq < $3
+                ORDER BY seq DESC LIMIT $4
+                """, binds.values).rows
+            let log = try inputRows.map { LogRecord.input(id: try $0.get("id"), record: try PostgresStore.inputRecord($0)) }
+            var entries = try connection.run("""
+                SELECT \(PostgresStore.entryColumns) FROM entries WHERE program = $1 AND member = $2 AND input IS NULL AND seq < $3
+                ORDER BY seq DESC LIMIT $4
+                """, binds.values).rows.map(PostgresStore.entry)
+            var explaining = Binds()
+            explaining.add(program)
+            explaining.add(member)
+            explaining.add(try inputRows.map { try $0.get("id", as: String.self) })
+            entries += try connection.run("SELECT \(PostgresStore.entryColumns) FROM entries WHERE program = $1 AND member = $2 AND input = ANY($3)",
+                                          explaining.values).rows.map(PostgresStore.entry)
+            entries.sort { $0.seq < $1.seq }
+            return HistoryLine.merge(log: log, entries: entries, member: member, limit: limit, beforeSeq: beforeSeq)
+        }
+    }
+
+    /// Members whose report columns (balance, pending, held, tier) disagree with the state stored
+    /// beside them: reports read the columns, so `verify` checks them.
+    public func summaryMismatches(program: String) throws -> [String] {
+        var binds = Binds()
+        binds.add(program)
+        return try read { connection in
+            try connection.run("SELECT member, balance, pending, held, tier, state FROM members WHERE program = $1 ORDER BY member",
+                               binds.values).rows.compactMap { row -> String? in
+                let member = try StoredJSON.decode(MemberState.self, try row.get("state"))
+                let columns: (Int64, Int64, Int64, String?) = (try row.get("balance"), try row.get("pending"), try row.get("held"), try row.get("tier"))
+                guard columns != (member.balance, member.pending, member.held, member.tier) else { return nil }
+                return "\(program)/\(member.id): the report columns say balance \(columns.0), pending \(columns.1), held \(columns.2), tier \(columns.3 ?? "none"); the stored state says \(member.balance), \(member.pending), \(member.held), \(member.tier ?? "none")"
+            }
+        }
+    }
+}

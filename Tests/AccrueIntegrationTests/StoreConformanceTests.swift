@@ -1,10 +1,11 @@
 import AccrueCore
+import AccruePostgres
 import AccrueSQLite
 import AccrueStore
 import Foundation
 import XCTest
 
-/// The contract every `LedgerStore` keeps, run on each implementation (PostgreSQL joins later).
+/// The contract every `LedgerStore` keeps, run on each implementation.
 enum StoreConformance {
     static func run(_ makeStore: () throws -> any LedgerStore, file: StaticString = #filePath, line: UInt = #line) throws {
         try programsAreVersioned(try makeStore(), file: file, line: line)
@@ -125,5 +126,9 @@ final class StoreConformanceTests: XCTestCase {
             count += 1
             return try SQLiteStore(path: folder.appendingPathComponent("store-\(count).sqlite").path)
         }
+    }
+
+    func testPostgresStore() throws {
+        try StoreConformance.run { try PostgresStore(url: try TestPostgres.freshDatabase(cleanup: self)) }
     }
 }

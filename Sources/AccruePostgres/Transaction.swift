@@ -1,0 +1,196 @@
+import AccrueCore
+import AccrueStore
+import PostgresNIO
+
+extension PostgresStore {
+    /// One write transaction on one program, on the connection that holds its row lock. A batch's
+    /// log records, entries and events are each written by one set-based statement (`unnest` over
+    /// arrays), not a statement per row.
+    struct Transaction: LedgerWriteTransaction {
+        let connection: Connection
+        let program: String
+
+        func tail(after revision: Int64) throws -> LogTail {
+            try PostgresStore.tail(connection, program: program, after: revision)
+        }
+
+        func inputRecords(ids: [String]) throws -> [String: InputRecord] {
+            try PostgresStore.inputRecords(connection, program: program, ids: ids)
+        }
+
+        func append(_ batch: CommitBatch, revision: Int64) throws -> Int64 {
+            let next = revision + 1
+            var binds = Binds()
+            binds.add(program)
+            binds.add(next)
+            binds.add(revision)
+            let moved = try connection.run("UPDATE programs SET revision = $2 WHERE id = $1 AND revision = $3 RETURNING log_version", binds.values).rows
+            guard let row = moved.first else { throw StoreError.staleRevision(program: program, expected: revision) }
+            var log = LogRows()
+            if let version = batch.programVersion, try row.get("log_version", as: Int?.self) != version {
+                // A change of program version is logged before the records decided under it.
+                log.add(kind: "program", id: "\u{1}program:\(next)", canonical: String(version))
+                var versionBinds = Binds()
+                versionBinds.add(program)
+                versionBinds.add(version)
+                try connection.run("UPDATE programs SET log_version = $2 WHERE id = $1", versionBinds.values)
+            }
+            for (id, record) in batch.inputs {
+                log.add(kind: "input", id: id, member: record.outcome.member, seq: record.outcome.seq, status: record.outcome.status.rawValue,
+                        points: record.outcome.points, canonical: record.canonical, outcome: try StoredJSON.encode(record.outcome))
+            }
+            if let time = batch.advancedTo {
+                // A clock step is part of the log; its id starts with a control character, which
+                // an input's id never has, so the two cannot clash.
+                log.add(kind: "advance", id: "\u{1}advance:\(next)", canonical: time.rfc3339)
+            }
+            try insert(log, revision: next)
+            try insert(batch.entries)
+            try insert(batch.events)
+            return next
+        }
+
+        /// The log records of one commit, column by column.
+        struct LogRows {
+            var kinds: [String] = [], ids: [String] = [], members: [String?] = [], seqs: [Int64?] = []
+            var statuses: [String] = [], points: [Int64] = [], canonicals: [String] = [], outcomes: [String] = []
+
+            mutating func add(kind: String, id: String, member: String? = nil, seq: Int64? = nil, status: String = "applied",
+                              points: Int64 = 0, canonical: String, outcome: String = "{}") {
+                kinds.append(kind)
+                ids.append(id)
+                members.append(member)
+                seqs.append(seq)
+                statuses.append(status)
+                self.points.append(points)
+                canonicals.append(canonical)
+                outcomes.append(outcome)
+            }
+        }
+
+        /// Runs a set-based statement over `count` rows, with the program as $1 and the column
+        /// arrays `add` binds after it; nothing when there are no rows.
+        private func batch(_ count: Int, _ sql: String, _ add: (inout Binds) throws -> Void) throws {
+            guard count > 0 else { return }
+            var binds = Binds()
+            binds.add(program)
+            try add(&binds)
+            try connection.run(sql, binds.values)
+        }
+
+        private func insert(_ log: LogRows, revision: Int64) throws {
+            try batch(log.ids.count, """
+                INSERT INTO inputs (program, revision, ord, kind, id, member, seq, status, points, canonical, outcome)
+                SELECT $1, $2, r.ord, r.kind, r.id, r.member, r.seq, r.status, r.points, r.canonical, r.outcome
+                FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::text[], $10::text[])
+                    WITH ORDINALITY AS r (kind, id, member, seq, status, points, canonical, outcome, ord)
+                """) {
+                $0.add(revision)
+                $0.add(log.kinds)
+                $0.add(log.ids)
+                $0.add(nullable: log.members)
+                $0.add(nullable: log.seqs)
+                $0.add(log.statuses)
+                $0.add(log.points)
+                $0.add(log.canonicals)
+                $0.add(log.outcomes)
+            }
+        }
+
+        private func insert(_ entries: [Entry]) throws {
+            try batch(entries.count, """
+                INSERT INTO entries (program, \(PostgresStore.entryColumns))
+                SELECT $1, e.* FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[], $8::text[],
+                    $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[]) AS e
+                """) {
+                $0.add(entries.map(\.seq))
+                $0.add(entries.map(\.member))
+                $0.add(entries.map(\.at.milliseconds))
+                $0.add(entries.map(\.kind.rawValue))
+                $0.add(entries.map(\.points))
+                $0.add(nullable: entries.map(\.lot))
+                $0.add(nullable: entries.map(\.hold))
+                $0.add(nullable: entries.map(\.input))
+                $0.add(nullable: entries.map(\.rule))
+                $0.add(nullable: entries.map(\.expiresAt?.milliseconds))
+                $0.add(nullable: entries.map(\.availableAt?.milliseconds))
+                $0.add(nullable: entries.map(\.tier))
+                $0.add(nullable: entries.map(\.code))
+                $0.add(entries.map(\.reason))
+            }
+        }
+
+        /// The batch's events, into the outbox: they commit or roll back with the entries.
+        private func insert(_ events: [LedgerEvent]) throws {
+            try batch(events.count, """
+                INSERT INTO events (program, seq, type, member, at, data)
+                SELECT $1, e.* FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS e
+                """) {
+                $0.add(events.map(\.seq))
+                $0.add(events.map(\.type))
+                $0.add(events.map(\.member))
+                $0.add(events.map(\.at.milliseconds))
+                $0.add(events.map(\.data.canonical))
+            }
+        }
+
+        func checkpoint(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws {
+            var binds = Binds()
+            binds.add(program)
+            binds.add(checkpoint.revision)
+            binds.add(try StoredJSON.encode(checkpoint.state))
+            binds.add(checkpoint.programVersion)
+            // The header moves only when the checkpoint is of the current revision and not older
+            // than the one stored.
+            let updated = try connection.run("""
+                UPDATE programs SET header = $3, checkpoint_revision = $2, checkpoint_version = $4
+                WHERE id = $1 AND revision = $2 AND checkpoint_revision <= $2
+                """, binds.values).changed
+            guard updated == 1 else { throw StoreError.staleRevision(program: program, expected: checkpoint.revision) }
+            try upsert(members)
+            try upsert(orders)
+            try upsert(bookings)
+        }
+
+        private func upsert(_ members: [MemberState]) throws {
+            try batch(members.count, """
+                INSERT INTO members (program, member, balance, pending, held, tier, state)
+                SELECT $1, m.* FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[]) AS m
+                ON CONFLICT (program, member) DO UPDATE SET balance = excluded.balance, pending = excluded.pending,
+                    held = excluded.held, tier = excluded.tier, state = excluded.state
+                """) {
+                $0.add(members.map(\.id))
+                $0.add(members.map(\.balance))
+                $0.add(members.map(\.pending))
+                $0.add(members.map(\.held))
+                $0.add(nullable: members.map(\.tier))
+                $0.add(try members.map { try StoredJSON.encode($0) })
+            }
+        }
+
+        private func upsert(_ orders: [OrderRecord]) throws {
+            try batch(orders.count, """
+                INSERT INTO orders (program, order_id, member, state)
+                SELECT $1, o.* FROM unnest($2::text[], $3::text[], $4::text[]) AS o
+                ON CONFLICT (program, order_id) DO UPDATE SET state = excluded.state
+                """) {
+                $0.add(orders.map(\.id))
+                $0.add(orders.map(\.member))
+                $0.add(try orders.map { try StoredJSON.encode($0) })
+            }
+        }
+
+        private func upsert(_ bookings: [Booking]) throws {
+            try batch(bookings.count, """
+                INSERT INTO bookings (program, booking, member, status, state)
+                SELECT $1, b.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS b
+                ON CONFLICT (program, booking) DO UPDATE SET status = excluded.status, state = excluded.state
+                """) {
+                $0.add(bookings.map(\.id))
+                $0.add(bookings.map(\.member))
+                $0.add(bookings.map(\.status.rawValue))
+                $0.add(try bookings.map { try StoredJSON.encode($0) })
+            }
+        }
+    }
+}
