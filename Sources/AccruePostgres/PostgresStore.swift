@@ -1,3 +1,4 @@
+import Foundation
 import AccrueCore
 import AccrueStore
 import PostgresNIO
@@ -279,5 +280,30 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
                 return "\(program)/\(member.id): the report columns say balance \(columns.0), pending \(columns.1), held \(columns.2), tier \(columns.3 ?? "none"); the stored state says \(member.balance), \(member.pending), \(member.held), \(member.tier ?? "none")"
             }
         }
+    }
+}
+
+extension PostgresStore {
+    /// Creates an empty database on the server `serverURL` names and returns the URL of the new
+    /// database (for tests and first set-up; the server's own database is used to run it).
+    public static func createDatabase(_ name: String, on serverURL: String) throws -> String {
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !name.isEmpty, name.count <= 63 else {
+            throw PostgresStoreError.badURL("a database name is 1 to 63 letters, digits and _")
+        }
+        try runMaintenance(serverURL, "CREATE DATABASE \(name)")
+        guard var parts = URLComponents(string: serverURL) else { throw PostgresStoreError.badURL("not a URL") }
+        parts.path = "/\(name)"
+        return parts.string!
+    }
+
+    /// Drops a database made by `createDatabase`, closing its connections.
+    public static func dropDatabase(_ name: String, on serverURL: String) throws {
+        try runMaintenance(serverURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    static func runMaintenance(_ server: String, _ sql: String) throws {
+        let pool = ConnectionPool(url: try PostgresURL(server), limit: 1)
+        defer { pool.close() }
+        _ = try pool.with { try $0.run(sql) }
     }
 }

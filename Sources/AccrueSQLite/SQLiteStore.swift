@@ -37,7 +37,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     static func isOpeningRace(_ error: DatabaseError) -> Bool {
         switch error.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return true
-        case .SQLITE_ERROR: return error.message?.contains("already exists") == true
+        case .SQLITE_ERROR:
+            // The other connection ran a migration between this one's check and its own run.
+            return error.message.map { $0.contains("already exists") || $0.contains("duplicate column name") } ?? false
         default: return false
         }
     }

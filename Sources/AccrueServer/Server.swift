@@ -123,6 +123,12 @@ public final class AccrueService: Sendable {
         }
     }
 
+    /// Picks up programs, versions and retirements other servers on the same database made (the
+    /// clock service does this on every tick).
+    public func syncPrograms() async throws {
+        try await directory.sync()
+    }
+
     /// Runs due work of every program up to now, when some is due.
     public func runDueWork() async {
         let now = configuration.now()

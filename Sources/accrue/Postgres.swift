@@ -1,7 +1,13 @@
+import AccruePostgres
 import AccrueStore
 import ArgumentParser
 
-/// Opens the PostgreSQL store (filled in when the store lands).
+/// Opens the PostgreSQL store a `postgres://` URL names, creating its tables when missing.
 func openPostgres(_ url: String) throws -> any LedgerStore & ServiceStore {
-    throw ValidationError("PostgreSQL is not available in this build")
+    do {
+        return try PostgresStore(url: url)
+    } catch {
+        warn("accrue: cannot open the PostgreSQL database: \(error)")
+        throw ExitCode(2)
+    }
 }

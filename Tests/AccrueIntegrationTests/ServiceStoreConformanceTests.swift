@@ -1,5 +1,6 @@
 import AccrueCore
 import AccruePostgres
+import AccrueSQLite
 import AccrueStore
 import XCTest
 
@@ -188,6 +189,16 @@ enum ServiceStoreConformance {
 }
 
 final class ServiceStoreConformanceTests: XCTestCase {
+    func testSQLiteStore() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var count = 0
+        try ServiceStoreConformance.run {
+            count += 1
+            return try SQLiteStore(path: folder.appendingPathComponent("service-\(count).sqlite").path)
+        }
+    }
+
     func testPostgresStore() throws {
         try ServiceStoreConformance.run { try PostgresStore(url: try TestPostgres.freshDatabase(cleanup: self)) }
     }

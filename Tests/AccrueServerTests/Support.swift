@@ -39,16 +39,17 @@ final class TestClock: @unchecked Sendable {
 /// A service on a fresh SQLite file with the four presets and a first key, on a test clock.
 struct Harness {
     let folder: URL
-    let store: SQLiteStore
+    let store: any LedgerStore & ServiceStore
     let service: AccrueService
     let key: String
     let clock: TestClock
 
-    init(start: String = "2026-11-01T00:00:00Z", webhookRetrySeconds: Double = 0.2) throws {
+    /// On a new SQLite file, or on `store` when given.
+    init(start: String = "2026-11-01T00:00:00Z", webhookRetrySeconds: Double = 0.2, store given: (any LedgerStore & ServiceStore)? = nil) throws {
         setenv("ACCRUE_PROGRAMS", repositoryRoot.appendingPathComponent("programs").path, 1)
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("accrue-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        store = try SQLiteStore(path: folder.appendingPathComponent("accrue.sqlite").path)
+        store = try given ?? SQLiteStore(path: folder.appendingPathComponent("accrue.sqlite").path)
         let clock = TestClock(start)
         self.clock = clock
         service = try AccrueService(store: store, configuration: ServerConfiguration(
