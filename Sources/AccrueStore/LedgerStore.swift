@@ -163,9 +163,15 @@ public protocol LedgerStore: AnyObject, Sendable {
     func entries(program: String, member: String) throws -> [Entry]
     /// A member's history, newest first.
     func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine]
+    /// Members whose report columns (balance, pending, held, tier) disagree with the state stored
+    /// beside them, one sentence each; `verify` checks them.
+    func summaryMismatches(program: String) throws -> [String]
 }
 
 extension LedgerStore {
+    /// A store without report columns has nothing to disagree.
+    public func summaryMismatches(program: String) throws -> [String] { [] }
+
     /// A program's whole log in order.
     public func log(program: String) throws -> [LogRecord] {
         try tail(program: program, after: 0).records.map(\.record)

@@ -5,8 +5,13 @@ import AccrueStore
 import ArgumentParser
 import Foundation
 
-/// Opens the SQLite database a command names, creating its folder when needed.
-func openStore(_ path: String) throws -> SQLiteStore {
+/// A database a command works on: a SQLite file, or PostgreSQL.
+typealias Database = any LedgerStore & ServiceStore
+
+/// Opens the database a command names: a `postgres://` URL, or a SQLite file (creating its folder
+/// when needed).
+func openStore(_ path: String) throws -> Database {
+    if path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") { return try openPostgres(path) }
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
     try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     do {
@@ -19,20 +24,20 @@ func openStore(_ path: String) throws -> SQLiteStore {
 
 /// The options naming a database and a program in it, shared by the commands that read one.
 struct StoredProgramOptions: ParsableArguments {
-    @Option(name: .long, help: "The SQLite database file.")
+    @Option(name: .long, help: "The SQLite database file, or a postgres:// URL.")
     var database: String
 
     @Option(name: .long, help: "The program's id in the database.")
     var program: String
 
     /// Opens the database and parses the program's stored file.
-    func open() throws -> (SQLiteStore, Program) {
+    func open() throws -> (Database, Program) {
         let store = try openStore(database)
         return (store, try storedProgram(program, in: store))
     }
 
     /// Opens the database and the program's ledger: its state now (checkpoint plus log).
-    func openLedger() throws -> (SQLiteStore, ProgramLedger) {
+    func openLedger() throws -> (Database, ProgramLedger) {
         let store = try openStore(database)
         // The program and its version from one read: another process may register a new version.
         let (program, version) = try storedProgramAndVersion(program, in: store)
@@ -42,7 +47,7 @@ struct StoredProgramOptions: ParsableArguments {
 
 /// A program's ledger in a store, able to replay log written under earlier versions of its file.
 /// `version` is the stored version `program` was read from.
-func openLedger(_ program: Program, version: Int, in store: SQLiteStore) throws -> ProgramLedger {
+func openLedger(_ program: Program, version: Int, in store: Database) throws -> ProgramLedger {
     try ProgramLedger(program: program, store: store, programVersion: version, programAt: { version in
         guard let stored = try store.program(program.id, version: version) else { return program }
         return try parseStored(stored)
@@ -51,7 +56,7 @@ func openLedger(_ program: Program, version: Int, in store: SQLiteStore) throws 
 
 /// Loads a program by name or path and records it in the store (a new version when its file
 /// changed). Returns the program and the stored version of its text.
-func registerProgram(_ nameOrPath: String, as instance: String?, in store: SQLiteStore) throws -> (Program, Int) {
+func registerProgram(_ nameOrPath: String, as instance: String?, in store: Database) throws -> (Program, Int) {
     let program = try loadProgram(nameOrPath, as: instance)
     guard let path = Presets.path(of: nameOrPath), let source = try? String(contentsOfFile: path, encoding: .utf8) else {
         throw ExitCode(2)
@@ -68,12 +73,12 @@ func registerProgram(_ nameOrPath: String, as instance: String?, in store: SQLit
 }
 
 /// The program a database holds under `id`, parsed from the file text it stored.
-func storedProgram(_ id: String, in store: SQLiteStore) throws -> Program {
+func storedProgram(_ id: String, in store: Database) throws -> Program {
     try storedProgramAndVersion(id, in: store).0
 }
 
 /// The program a database holds under `id` and the version of the text it was parsed from.
-func storedProgramAndVersion(_ id: String, in store: SQLiteStore) throws -> (Program, Int) {
+func storedProgramAndVersion(_ id: String, in store: Database) throws -> (Program, Int) {
     guard let stored = try store.program(id) else {
         let known = (try? store.programs().map(\.id)) ?? []
         warn("accrue: the database has no program \(id)" + (known.isEmpty ? "" : " (it has: \(known.joined(separator: ", ")))"))
@@ -148,7 +153,7 @@ struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply inputs durably to a database: each batch is one transaction, answered only once it is on disk.")
 
-    @Option(name: .long, help: "The SQLite database file (created when missing).")
+    @Option(name: .long, help: "The SQLite database file (created when missing), or a postgres:// URL.")
     var database: String
 
     @Option(name: .long, help: "A preset name or the path of a program file.")

@@ -8,14 +8,14 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rebuild every balance, lot and tier from the ledger, replay the inputs, and compare with the stored state.")
 
-    @Option(name: .long, help: "The SQLite database file.")
+    @Option(name: .long, help: "The SQLite database file, or a postgres:// URL.")
     var database: String
 
     @Option(name: .long, help: "Check only this program.")
     var program: String?
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: database) else {
+        guard database.hasPrefix("postgres") || FileManager.default.fileExists(atPath: database) else {
             warn("accrue: no database at \(database)")
             throw ExitCode(2)
         }

@@ -98,6 +98,22 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(presets.status, 0, presets.stderr)
     }
 
+    func testIngestMemberVerifyOnPostgreSQL() throws {
+        let database = try TestPostgres.freshDatabase(cleanup: self)
+        let events = repositoryRoot.appendingPathComponent("samples/jd-points.jsonl").path
+        let first = try accrue(["ingest", "--database", database, "--program", "jd-points", events])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("19 inputs: 15 applied, 3 refused, 1 duplicates"), first.stdout)
+        let member = try accrue(["member", "--database", database, "--program", "jd-points", "alice"])
+        XCTAssertTrue(member.stdout.contains("available  984 points (worth 9.84 CNY)"), member.stdout)
+        let verify = try accrue(["verify", "--database", database])
+        XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
+        XCTAssertTrue(verify.stdout.contains("jd-points: ok"), verify.stdout)
+        let wrong = try accrue(["verify", "--database", "postgres://nobody@127.0.0.1:1/none"])
+        XCTAssertEqual(wrong.status, 2)
+        XCTAssertTrue(wrong.stderr.contains("cannot open the PostgreSQL database"), wrong.stderr)
+    }
+
     func testIngestMemberVerifyEndToEnd() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
