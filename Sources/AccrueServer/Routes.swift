@@ -155,7 +155,7 @@ extension AccrueService {
     func createProgram(_ request: Request) async throws -> Response {
         _ = try principal(request).requireKey(.administer, program: nil)
         let body = try await Body.read(request)
-        try body.allow(["id", "preset", "source"])
+        try body.allow(["id", "preset", "source", "name"])
         let id = try body.requiredString("id", maxLength: 64)
         guard id.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }) else {
             throw Problem(.unprocessableContent, "invalid_field", "the program id must be lower-case letters, digits, '-' and '_'")
@@ -171,8 +171,19 @@ extension AccrueService {
             }
             source = text
         }
-        let program = try parseProgram(source!, as: id)
-        let base = try parseProgram(source!, as: nil).id
+        let name = try body.string("name", required: false, maxLength: 100)
+        let parsed = try parseProgram(source!, as: nil)
+        let base = parsed.id
+        var text = source!
+        if let name {
+            // The instance's own name is part of its stored file, so every server and replay sees it.
+            guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first(where: { $0.hasPrefix("name:") }) else {
+                throw Problem(.unprocessableContent, "invalid_field", "the program file has no top-level 'name:' line to replace")
+            }
+            text = text.replacingOccurrences(of: String(line), with: "name: " + JSON.string(name).canonical)
+        }
+        source = text
+        let program = try parseProgram(text, as: id)
         guard try store.program(id) == nil else { throw Problem(.conflict, "program_exists", "a program \(id) exists; change it with PUT") }
         try store.register(StoredProgram(id: id, base: base, version: program.version, source: source!))
         guard let stored = try store.program(id) else { throw Problem(.conflict, "program_exists", "a program \(id) exists") }
@@ -230,9 +241,10 @@ extension AccrueService {
         var counts: [String: Int] = [:]
         for result in results { counts[result.replayed ? "replayed" : result.outcome.status.rawValue, default: 0] += 1 }
         for (status, count) in counts { metrics.inputs(program: host.id, status: status, count: count) }
-        for result in results where result.outcome.status == .refused && !result.replayed {
-            logger.info("input refused", metadata: ["program": "\(host.id)", "input": "\(result.outcome.id ?? "-")",
-                                                    "code": "\(result.outcome.code?.rawValue ?? "-")"])
+        for result in results {
+            logger.info("input", metadata: ["program": "\(host.id)", "input": "\(result.outcome.id ?? "-")",
+                                            "status": "\(result.replayed ? "replayed" : result.outcome.status.rawValue)",
+                                            "points": "\(result.outcome.points)", "code": "\(result.outcome.code?.rawValue ?? "-")"])
         }
         return results
     }

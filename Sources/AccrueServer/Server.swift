@@ -155,7 +155,9 @@ struct ClockService: ServiceLifecycle.Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await service.directory.sync()
             await service.runDueWork()
-            try? await Task.sleep(for: .milliseconds(Int(service.configuration.tickSeconds * 1000)))
+            // A graceful shutdown ends the wait at once.
+            let milliseconds = Int(service.configuration.tickSeconds * 1000)
+            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(milliseconds)) }
         }
         await service.checkpointAll()
     }

@@ -155,7 +155,10 @@ struct WebhookService: ServiceLifecycle.Service {
                 service.logger.error("webhook delivery round failed", metadata: ["error": "\(error)"])
                 worked = false
             }
-            if !worked { try? await Task.sleep(for: .milliseconds(Int(service.configuration.webhookPollSeconds * 1000))) }
+            if !worked {
+                let milliseconds = Int(service.configuration.webhookPollSeconds * 1000)
+                _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(milliseconds)) }
+            }
         }
     }
 

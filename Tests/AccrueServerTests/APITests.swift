@@ -175,9 +175,10 @@ final class APITests: XCTestCase {
         defer { harness.remove() }
         try await harness.application().test(.router) { client in
             let key = harness.key
-            let created = try await client.call(.post, "/v1/programs", bearer: key, body: "{\"id\":\"store-123\",\"preset\":\"aliexpress-store\"}")
+            let created = try await client.call(.post, "/v1/programs", bearer: key, body: "{\"id\":\"store-123\",\"preset\":\"aliexpress-store\",\"name\":\"Store 123 points\"}")
             XCTAssertEqual(created.status, 201, created.text)
             XCTAssertEqual(string(created["base"]), "aliexpress-store")
+            XCTAssertEqual(string(created["name"]), "Store 123 points")
             let again = try await client.call(.post, "/v1/programs", bearer: key, body: "{\"id\":\"store-123\",\"preset\":\"aliexpress-store\"}")
             XCTAssertEqual(again.code, "program_exists")
             let bad = try await client.call(.post, "/v1/programs", bearer: key, body: "{\"id\":\"x\",\"source\":\"id: x\\nname: X\\nfoo: 1\\n\"}")
@@ -193,13 +194,13 @@ final class APITests: XCTestCase {
 
             // A changed file is a new version; what was decided stays as it was.
             guard let source = string(created["source"]) else { return XCTFail() }
-            let renamed = source.replacingOccurrences(of: "name: Store points", with: "name: Store 123 points")
+            let renamed = source.replacingOccurrences(of: "name: \"Store 123 points\"", with: "name: \"Store 123 rewards\"")
             XCTAssertNotEqual(renamed, source)
             let changed = try await client.call(.put, "/v1/programs/store-123", bearer: key,
                                                 body: JSON.object([("source", .string(renamed))]).canonical)
             XCTAssertEqual(changed.status, 200, changed.text)
             XCTAssertEqual(number(changed["version"]), 2)
-            XCTAssertEqual(string(changed["name"]), "Store 123 points")
+            XCTAssertEqual(string(changed["name"]), "Store 123 rewards")
 
             let retired = try await client.call(.delete, "/v1/programs/store-123", bearer: key)
             XCTAssertEqual(retired["retired"], .bool(true))

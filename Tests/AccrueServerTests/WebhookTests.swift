@@ -108,7 +108,23 @@ final class WebhookTests: XCTestCase {
             guard case let .array(hooks)? = status["webhooks"], let hook = hooks.first(where: { string($0["id"]) == id }) else { return XCTFail(status.text) }
             XCTAssertEqual(number(hook["delivered"]), 4)
             XCTAssertEqual(number(hook["failed_attempts"]), 0)
-            do { let answer = try await client.call(.delete, "/v1/programs/jd-points/webhooks/\(id)", bearer: key); XCTAssertEqual(answer.status, 204) }
+
+            // A year on: 30 days ahead the lots' expiry is announced, then they expire.
+            harness.clock.set("2027-10-05T00:00:00Z")
+            await harness.service.runDueWork()
+            harness.clock.set("2027-11-10T00:00:00Z")
+            await harness.service.runDueWork()
+            let later = Date().addingTimeInterval(30)
+            while !receiver.deliveries.map(\.type).contains("points.expired") && Date() < later {
+                try await harness.service.deliverDueWebhooks()
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let types = receiver.deliveries.dropFirst(4).map(\.type)
+            XCTAssertEqual(types.filter { $0 == "points.expiring" }.count, 2, "\(types)")
+            XCTAssertEqual(types.filter { $0 == "points.expired" }.count, 2, "\(types)")
+            XCTAssertLessThan(types.firstIndex(of: "points.expiring") ?? 99, types.firstIndex(of: "points.expired") ?? -1)
+            let deleted = try await client.call(.delete, "/v1/programs/jd-points/webhooks/\(id)", bearer: key)
+            XCTAssertEqual(deleted.status, 204)
         }
     }
 }
