@@ -68,7 +68,7 @@ extension Engine {
         guard let member = state.members[due.member] else { return }
         switch due.kind {
         case .release:
-            guard let index = member.lots.firstIndex(where: { $0.id == due.lot }), member.lots[index].pending,
+            guard let index = member.lots.index(ofLot: due.lot), member.lots[index].pending,
                   member.lots[index].availableAt == due.at else { return }
             let lot = member.lots[index]
             let expiresAt = lotExpiry(availableAt: due.at)
@@ -85,10 +85,10 @@ extension Engine {
             }
             becameAvailable(due.member, lot: lot.id, points: lot.remaining, at: due.at)
         case .expire:
-            guard let lot = member.lots.first(where: { $0.id == due.lot }), !lot.pending, lot.expiresAt == due.at else { return }
+            guard let lot = member.lots.lot(due.lot), !lot.pending, lot.expiresAt == due.at else { return }
             expireLot(due.member, lot: lot.id, at: due.at)
         case .notice:
-            guard let index = member.lots.firstIndex(where: { $0.id == due.lot }), !member.lots[index].noticed,
+            guard let index = member.lots.index(ofLot: due.lot), !member.lots[index].noticed,
                   let expiresAt = member.lots[index].expiresAt, !member.lots[index].pending,
                   case let .monthsAfterAvailable(_, noticeDays?) = program.expiry,
                   expiresAt.adding(days: -noticeDays) == due.at else { return }
@@ -126,7 +126,7 @@ extension Engine {
     }
 
     mutating func expireLot(_ memberID: String, lot lotID: Int64, at: Instant, reason: String? = nil) {
-        guard let index = member(memberID).lots.firstIndex(where: { $0.id == lotID }) else { return }
+        guard let index = member(memberID).lots.index(ofLot: lotID) else { return }
         let lot = member(memberID).lots[index]
         let remaining = lot.remaining
         withMember(memberID) { $0.lots.remove(at: index) }

@@ -357,7 +357,7 @@ extension Engine {
 
     mutating func payDebt(_ memberID: String, from lotID: Int64, at: Instant) {
         let debt = member(memberID).debt
-        guard debt > 0, let index = member(memberID).lots.firstIndex(where: { $0.id == lotID }) else { return }
+        guard debt > 0, let index = member(memberID).lots.index(ofLot: lotID) else { return }
         let take = min(debt, member(memberID).lots[index].remaining)
         guard take > 0 else { return }
         withMember(memberID) { member in
@@ -369,7 +369,7 @@ extension Engine {
     }
 
     mutating func scheduleExpiry(_ memberID: String, lot lotID: Int64) {
-        guard let lot = member(memberID).lots.first(where: { $0.id == lotID }), let expiresAt = lot.expiresAt else { return }
+        guard let lot = member(memberID).lots.lot(lotID), let expiresAt = lot.expiresAt else { return }
         schedule.push(Due(at: expiresAt, kind: .expire, member: memberID, lot: lotID))
         if case let .monthsAfterAvailable(_, noticeDays?) = program.expiry, !lot.noticed {
             schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: memberID, lot: lotID))

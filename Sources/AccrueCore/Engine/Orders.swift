@@ -146,7 +146,7 @@ extension Engine {
         var left = points
         var fromAvailable: Int64 = 0
         var absorbedExpired: Int64 = 0
-        if let lotID = award.lot, let index = member(memberID).lots.firstIndex(where: { $0.id == lotID }) {
+        if let lotID = award.lot, let index = member(memberID).lots.index(ofLot: lotID) {
             let lot = member(memberID).lots[index]
             let take = min(left, lot.remaining)
             if take > 0 {

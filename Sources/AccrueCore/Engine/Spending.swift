@@ -7,7 +7,8 @@ extension Engine {
         // Pick lots one at a time, soonest-expiring first: a spend usually takes one or two lots,
         // so a selection is cheaper than sorting a long-standing member's many lots.
         let lots = member(memberID).lots
-        var taken = Set<Int>()
+        // Usually one or two lots: a short list is cheaper to search than a set is to hash.
+        var taken: [Int] = []
         var left = points
         var parts: [Hold.Part] = []
         while left > 0 {
@@ -19,7 +20,7 @@ extension Engine {
                 if ea < eb || (ea == eb && a.id < b.id) { best = index }
             }
             guard let index = best else { break }
-            taken.insert(index)
+            taken.append(index)
             let lot = lots[index]
             let take = min(left, lot.remaining)
             parts.append(Hold.Part(lot: lot.id, points: take, availableAt: lot.availableAt, expiresAt: lot.expiresAt,
@@ -29,7 +30,7 @@ extension Engine {
         }
         withMember(memberID) { member in
             for part in parts {
-                if let index = member.lots.firstIndex(where: { $0.id == part.lot }) {
+                if let index = member.lots.index(ofLot: part.lot) {
                     member.lots[index].remaining -= part.points
                     if member.lots[index].remaining == 0 { member.lots.remove(at: index) }
                 }
@@ -232,14 +233,14 @@ extension Engine {
                 noticeDue = expiresAt.adding(days: -noticeDays)
             }
             withMember(memberID) { member in
-                if let index = member.lots.firstIndex(where: { $0.id == part.lot }) {
+                if let index = member.lots.index(ofLot: part.lot) {
                     member.lots[index].remaining += part.points
                 } else {
                     // The lot keeps its order and rule, so that its expiry still counts against the
                     // order's award (a later reversal does not take expired points twice).
                     let lot = Lot(id: part.lot, remaining: part.points, pending: false, availableAt: part.availableAt,
                                   expiresAt: part.expiresAt, order: part.order, rule: part.rule, noticed: noticeDue.map { $0 <= at } ?? true)
-                    let position = member.lots.firstIndex(where: { $0.id > part.lot }) ?? member.lots.count
+                    let position = member.lots.insertionIndex(ofLot: part.lot)
                     member.lots.insert(lot, at: position)
                 }
             }

@@ -76,7 +76,7 @@ public struct MemberState: Sendable, Codable, Equatable {
     public var guest: Bool = false
     public var birthday: CivilDate?
     /// Lots with points left or still pending, soonest-expiring first when spent.
-    public var lots: [Lot] = []
+    public var lots = Lots()
     /// Points owed after a reversal took back points already spent; paid by the next points.
     public var debt: Int64 = 0
     public var holds: [Hold] = []
@@ -112,11 +112,103 @@ public struct MemberState: Sendable, Codable, Equatable {
     }
 
     /// Points the member can spend now (negative when a reversal took back spent points).
-    public var balance: Int64 { lots.reduce(0) { $0 + ($1.pending ? 0 : $1.remaining) } - debt }
+    public var balance: Int64 { lots.availableTotal - debt }
     /// Points not yet available.
-    public var pending: Int64 { lots.reduce(0) { $0 + ($1.pending ? $1.remaining : 0) } }
+    public var pending: Int64 { lots.pendingTotal }
     /// Points reserved by holds.
     public var held: Int64 { holds.reduce(0) { $0 + $1.points } }
+}
+
+/// A member's lots: an array that keeps its available and pending totals as lots change, so that
+/// a balance is read in constant time however many lots a member holds. It is stored and compared
+/// as the plain array of lots; the totals are derived.
+public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, MutableCollection, RangeReplaceableCollection,
+    ExpressibleByArrayLiteral {
+    private var items: [Lot] = []
+    /// The points left in available lots.
+    public private(set) var availableTotal: Int64 = 0
+    /// The points left in pending lots.
+    public private(set) var pendingTotal: Int64 = 0
+
+    public init() {}
+
+    public init(arrayLiteral elements: Lot...) {
+        self.init(elements)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(try [Lot](from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try items.encode(to: encoder)
+    }
+
+    public static func == (lhs: Lots, rhs: Lots) -> Bool { lhs.items == rhs.items }
+
+    public var startIndex: Int { items.startIndex }
+    public var endIndex: Int { items.endIndex }
+
+    public subscript(position: Int) -> Lot {
+        get { items[position] }
+        set {
+            count(items[position], sign: -1)
+            let moved = items[position].id != newValue.id
+            items[position] = newValue
+            count(newValue, sign: 1)
+            if moved { checkOrder(at: position) }
+        }
+    }
+
+    public mutating func replaceSubrange<C: Collection>(_ subrange: Range<Int>, with newElements: C) where C.Element == Lot {
+        for lot in items[subrange] { count(lot, sign: -1) }
+        for lot in newElements { count(lot, sign: 1) }
+        items.replaceSubrange(subrange, with: newElements)
+        // The new lots and their neighbours must keep the id order.
+        let from = Swift.max(0, subrange.lowerBound - 1), to = Swift.min(subrange.lowerBound + newElements.count, items.count - 1)
+        if from <= to { for position in from...to { checkOrder(at: position) } }
+    }
+
+    public mutating func reserveCapacity(_ n: Int) { items.reserveCapacity(n) }
+
+    /// Lots are created with increasing ids and kept in that order (a returned hold's lot goes back
+    /// to its place), so a lot is found by binary search. Should that order ever be broken, the
+    /// look-ups fall back to a scan rather than miss.
+    private var unordered = false
+
+    /// The position of the lot with this id, or nil.
+    public func index(ofLot id: Int64) -> Int? {
+        if unordered { return items.firstIndex(where: { $0.id == id }) }
+        let position = insertionIndex(ofLot: id)
+        return position < items.count && items[position].id == id ? position : nil
+    }
+
+    /// The lot with this id, or nil.
+    public func lot(_ id: Int64) -> Lot? {
+        index(ofLot: id).map { items[$0] }
+    }
+
+    /// Where a lot with this id belongs: the first position whose lot has a greater or equal id.
+    public func insertionIndex(ofLot id: Int64) -> Int {
+        if unordered { return items.firstIndex(where: { $0.id >= id }) ?? items.count }
+        var low = 0, high = items.count
+        while low < high {
+            let middle = (low + high) / 2
+            if items[middle].id < id { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Notes a lot placed at `position` that breaks the id order.
+    private mutating func checkOrder(at position: Int) {
+        guard !unordered, position < items.count else { return }
+        if position > 0, items[position - 1].id >= items[position].id { unordered = true }
+        if position + 1 < items.count, items[position].id >= items[position + 1].id { unordered = true }
+    }
+
+    private mutating func count(_ lot: Lot, sign: Int64) {
+        if lot.pending { pendingTotal += sign * lot.remaining } else { availableTotal += sign * lot.remaining }
+    }
 }
 
 /// What the program remembers of a completed order.

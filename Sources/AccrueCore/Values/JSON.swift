@@ -77,6 +77,12 @@ public enum JSON: Sendable, Equatable {
     /// Writes `s` as a JSON string literal.
     public static func writeString(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings need no escape: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -195,6 +201,16 @@ public struct JSONReader {
 
     private mutating func readString() throws(JSONError) -> String {
         index += 1 // opening quote
+        // Most strings have no escape: find the closing quote and validate the bytes once.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let text = String(validating: bytes[index..<end], as: UTF8.self) else {
+                throw JSONError(message: "a string is not valid UTF-8", offset: index)
+            }
+            index = end + 1
+            return text
+        }
         var scalars = String.UnicodeScalarView()
         var runStart = index
         func flush(_ reader: JSONReader, _ end: Int) throws(JSONError) {
