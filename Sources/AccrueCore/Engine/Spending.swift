@@ -4,37 +4,23 @@ extension Engine {
     /// oldest first), recording one entry per lot. With `allowShort`, takes what there is.
     mutating func takeFromLots(_ memberID: String, points: Int64, at: Instant, kind: EntryKind, input: String?, reason: String,
                                hold: String? = nil, allowShort: Bool = false) -> [Hold.Part] {
-        // Pick lots one at a time, soonest-expiring first: a spend usually takes one or two lots,
-        // so a selection is cheaper than sorting a long-standing member's many lots.
-        let lots = member(memberID).lots
-        // Usually one or two lots: a short list is cheaper to search than a set is to hash.
-        var taken: [Int] = []
+        // The lots' spend order (a heap kept by `Lots`) gives the soonest-expiring lot at once,
+        // however many lots a long-standing member holds.
         var left = points
         var parts: [Hold.Part] = []
-        while left > 0 {
-            var best: Int?
-            for index in lots.indices where !lots[index].pending && lots[index].remaining > 0 && !taken.contains(index) {
-                guard let current = best else { best = index; continue }
-                let a = lots[index], b = lots[current]
-                let ea = a.expiresAt?.milliseconds ?? Int64.max, eb = b.expiresAt?.milliseconds ?? Int64.max
-                if ea < eb || (ea == eb && a.id < b.id) { best = index }
-            }
-            guard let index = best else { break }
-            taken.append(index)
-            let lot = lots[index]
-            let take = min(left, lot.remaining)
-            parts.append(Hold.Part(lot: lot.id, points: take, availableAt: lot.availableAt, expiresAt: lot.expiresAt,
-                                   order: lot.order, rule: lot.rule))
-            left -= take
-            record(memberID, at, kind, -take, reason: reason, lot: lot.id, hold: hold, input: input)
-        }
         withMember(memberID) { member in
-            for part in parts {
-                if let index = member.lots.index(ofLot: part.lot) {
-                    member.lots[index].remaining -= part.points
-                    if member.lots[index].remaining == 0 { member.lots.remove(at: index) }
-                }
+            while left > 0, let index = member.lots.soonestSpendable() {
+                let lot = member.lots[index]
+                let take = min(left, lot.remaining)
+                parts.append(Hold.Part(lot: lot.id, points: take, availableAt: lot.availableAt, expiresAt: lot.expiresAt,
+                                       order: lot.order, rule: lot.rule))
+                left -= take
+                member.lots[index].remaining -= take
+                if member.lots[index].remaining == 0 { member.lots.remove(at: index) }
             }
+        }
+        for part in parts {
+            record(memberID, at, kind, -part.points, reason: reason, lot: part.lot, hold: hold, input: input)
         }
         precondition(allowShort || left == 0, "takeFromLots called without enough points")
         return parts

@@ -154,15 +154,20 @@ public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, Mutabl
         set {
             count(items[position], sign: -1)
             let moved = items[position].id != newValue.id
+            let before = Lots.spendKey(items[position])
             items[position] = newValue
             count(newValue, sign: 1)
             if moved { checkOrder(at: position) }
+            if let after = Lots.spendKey(newValue), after != before || moved { pushSpendOrder(after) }
         }
     }
 
     public mutating func replaceSubrange<C: Collection>(_ subrange: Range<Int>, with newElements: C) where C.Element == Lot {
         for lot in items[subrange] { count(lot, sign: -1) }
-        for lot in newElements { count(lot, sign: 1) }
+        for lot in newElements {
+            count(lot, sign: 1)
+            if let key = Lots.spendKey(lot) { pushSpendOrder(key) }
+        }
         items.replaceSubrange(subrange, with: newElements)
         // The new lots and their neighbours must keep the id order.
         let from = Swift.max(0, subrange.lowerBound - 1), to = Swift.min(subrange.lowerBound + newElements.count, items.count - 1)
@@ -197,6 +202,79 @@ public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, Mutabl
             if items[middle].id < id { low = middle + 1 } else { high = middle }
         }
         return low
+    }
+
+    /// Spendable lots (available, points left) by (expiry, id), soonest first: a min-heap with lazy
+    /// deletion. An entry is pushed whenever a lot becomes spendable or its expiry changes; entries
+    /// of lots that were spent, removed or changed are dropped when they reach the top.
+    private var spendOrder: [SpendKey] = []
+
+    struct SpendKey: Sendable, Comparable {
+        var expires: Int64
+        var id: Int64
+        static func < (a: SpendKey, b: SpendKey) -> Bool { (a.expires, a.id) < (b.expires, b.id) }
+    }
+
+    private static func spendKey(_ lot: Lot) -> SpendKey? {
+        guard !lot.pending, lot.remaining > 0 else { return nil }
+        return SpendKey(expires: lot.expiresAt?.milliseconds ?? Int64.max, id: lot.id)
+    }
+
+    /// The position of the lot a spend takes first: available, with points left, soonest-expiring
+    /// (lots that never expire last), then oldest. Nil when nothing can be spent.
+    public mutating func soonestSpendable() -> Int? {
+        while let top = spendOrder.first {
+            if let position = index(ofLot: top.id), Lots.spendKey(items[position]) == top {
+                assert(position == linearSoonestSpendable(), "the spend order disagrees with a scan")
+                return position
+            }
+            popSpendOrder()
+        }
+        assert(linearSoonestSpendable() == nil, "the spend order lost a spendable lot")
+        return nil
+    }
+
+    /// The same answer by a scan of every lot (for checking the index).
+    func linearSoonestSpendable() -> Int? {
+        var best: (key: SpendKey, position: Int)?
+        for (position, lot) in items.enumerated() {
+            guard let key = Lots.spendKey(lot) else { continue }
+            if best == nil || key < best!.key { best = (key, position) }
+        }
+        return best?.position
+    }
+
+    private mutating func pushSpendOrder(_ key: SpendKey) {
+        if spendOrder.count > 64 && spendOrder.count > 3 * items.count { rebuildSpendOrder(); return }
+        spendOrder.append(key)
+        var child = spendOrder.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard spendOrder[child] < spendOrder[parent] else { break }
+            spendOrder.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func popSpendOrder() {
+        let last = spendOrder.removeLast()
+        guard !spendOrder.isEmpty else { return }
+        spendOrder[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < spendOrder.count && spendOrder[left] < spendOrder[smallest] { smallest = left }
+            if right < spendOrder.count && spendOrder[right] < spendOrder[smallest] { smallest = right }
+            guard smallest != parent else { return }
+            spendOrder.swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
+
+    /// Drops stale entries: the heap again holds exactly the spendable lots.
+    private mutating func rebuildSpendOrder() {
+        spendOrder = items.compactMap(Lots.spendKey).sorted()
     }
 
     /// Notes a lot placed at `position` that breaks the id order.
