@@ -51,6 +51,25 @@ final class LotsTests: XCTestCase {
         check(decoded)
     }
 
+    func testSpendingFromTheFrontKeepsEverythingFound() {
+        var lots = Lots()
+        for id in 1...100 { lots.append(lot(Int64(id), Int64(id))) }
+        for _ in 0..<80 {
+            let first = lots.soonestSpendable()
+            XCTAssertEqual(first, 0)
+            lots[0].remaining = 0
+            lots.remove(at: 0)
+            check(lots)
+        }
+        XCTAssertEqual(lots.count, 20)
+        XCTAssertEqual(lots.first?.id, 81)
+        XCTAssertEqual(lots.availableTotal, (81...100).reduce(0, +))
+        lots.insert(lot(50, 7), at: lots.insertionIndex(ofLot: 50))
+        check(lots)
+        XCTAssertEqual(lots.soonestSpendable(), 0)
+        XCTAssertEqual(lots.lot(50)?.remaining, 7)
+    }
+
     func testLotsOutOfIdOrderAreStillFound() {
         var lots: Lots = [lot(1, 5), lot(3, 5)]
         lots.append(lot(2, 4))

@@ -120,15 +120,33 @@ public struct MemberState: Sendable, Codable, Equatable {
 }
 
 /// A member's lots: an array that keeps its available and pending totals as lots change, so that
-/// a balance is read in constant time however many lots a member holds. It is stored and compared
-/// as the plain array of lots; the totals are derived.
+/// a balance is read in constant time however many lots a member holds, finds a lot by id in
+/// O(log n), gives the lot a spend takes first from a heap, and drops spent lots from its front
+/// without moving the rest. It is stored and compared as the plain array of lots; all else is derived.
 public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, MutableCollection, RangeReplaceableCollection,
     ExpressibleByArrayLiteral {
-    private var items: [Lot] = []
+    /// The lots are `storage[head...]`: removing lots at the front only moves `head`, and the
+    /// storage is compacted once the dropped part is large.
+    private var storage: [Lot] = []
+    private var head = 0
     /// The points left in available lots.
     public private(set) var availableTotal: Int64 = 0
     /// The points left in pending lots.
     public private(set) var pendingTotal: Int64 = 0
+    /// Lots are created with increasing ids and kept in that order (a returned hold's lot goes back
+    /// to its place), so a lot is found by binary search. Should that order ever be broken, the
+    /// look-ups fall back to a scan rather than miss.
+    private var unordered = false
+    /// Spendable lots (available, points left) by (expiry, id), soonest first: a min-heap with lazy
+    /// deletion. An entry is pushed whenever a lot becomes spendable or its expiry changes; entries
+    /// of lots that were spent, removed or changed are dropped when they reach the top.
+    private var spendOrder: [SpendKey] = []
+
+    struct SpendKey: Sendable, Comparable {
+        var expires: Int64
+        var id: Int64
+        static func < (a: SpendKey, b: SpendKey) -> Bool { (a.expires, a.id) < (b.expires, b.id) }
+    }
 
     public init() {}
 
@@ -141,78 +159,71 @@ public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, Mutabl
     }
 
     public func encode(to encoder: any Encoder) throws {
-        try items.encode(to: encoder)
+        try Array(storage[head...]).encode(to: encoder)
     }
 
-    public static func == (lhs: Lots, rhs: Lots) -> Bool { lhs.items == rhs.items }
+    public static func == (lhs: Lots, rhs: Lots) -> Bool { lhs.storage[lhs.head...] == rhs.storage[rhs.head...] }
 
-    public var startIndex: Int { items.startIndex }
-    public var endIndex: Int { items.endIndex }
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { storage.count - head }
 
     public subscript(position: Int) -> Lot {
-        get { items[position] }
+        get { storage[head + position] }
         set {
-            count(items[position], sign: -1)
-            let moved = items[position].id != newValue.id
-            let before = Lots.spendKey(items[position])
-            items[position] = newValue
+            let old = storage[head + position]
+            count(old, sign: -1)
+            let moved = old.id != newValue.id
+            storage[head + position] = newValue
             count(newValue, sign: 1)
             if moved { checkOrder(at: position) }
-            if let after = Lots.spendKey(newValue), after != before || moved { pushSpendOrder(after) }
+            if let after = Lots.spendKey(newValue), after != Lots.spendKey(old) || moved { pushSpendOrder(after) }
         }
     }
 
     public mutating func replaceSubrange<C: Collection>(_ subrange: Range<Int>, with newElements: C) where C.Element == Lot {
-        for lot in items[subrange] { count(lot, sign: -1) }
+        for lot in storage[(head + subrange.lowerBound)..<(head + subrange.upperBound)] { count(lot, sign: -1) }
         for lot in newElements {
             count(lot, sign: 1)
             if let key = Lots.spendKey(lot) { pushSpendOrder(key) }
         }
-        items.replaceSubrange(subrange, with: newElements)
+        if subrange.lowerBound == 0 && newElements.isEmpty {
+            // Spent lots leave from the front: move the head, compact now and then.
+            head += subrange.count
+            if head > 32 && head * 2 > storage.count {
+                storage.removeSubrange(0..<head)
+                head = 0
+            }
+            return
+        }
+        storage.replaceSubrange((head + subrange.lowerBound)..<(head + subrange.upperBound), with: newElements)
         // The new lots and their neighbours must keep the id order.
-        let from = Swift.max(0, subrange.lowerBound - 1), to = Swift.min(subrange.lowerBound + newElements.count, items.count - 1)
+        let from = Swift.max(0, subrange.lowerBound - 1), to = Swift.min(subrange.lowerBound + newElements.count, count - 1)
         if from <= to { for position in from...to { checkOrder(at: position) } }
     }
 
-    public mutating func reserveCapacity(_ n: Int) { items.reserveCapacity(n) }
-
-    /// Lots are created with increasing ids and kept in that order (a returned hold's lot goes back
-    /// to its place), so a lot is found by binary search. Should that order ever be broken, the
-    /// look-ups fall back to a scan rather than miss.
-    private var unordered = false
+    public mutating func reserveCapacity(_ n: Int) { storage.reserveCapacity(head + n) }
 
     /// The position of the lot with this id, or nil.
     public func index(ofLot id: Int64) -> Int? {
-        if unordered { return items.firstIndex(where: { $0.id == id }) }
+        if unordered { return firstIndex(where: { $0.id == id }) }
         let position = insertionIndex(ofLot: id)
-        return position < items.count && items[position].id == id ? position : nil
+        return position < count && self[position].id == id ? position : nil
     }
 
     /// The lot with this id, or nil.
     public func lot(_ id: Int64) -> Lot? {
-        index(ofLot: id).map { items[$0] }
+        index(ofLot: id).map { self[$0] }
     }
 
     /// Where a lot with this id belongs: the first position whose lot has a greater or equal id.
     public func insertionIndex(ofLot id: Int64) -> Int {
-        if unordered { return items.firstIndex(where: { $0.id >= id }) ?? items.count }
-        var low = 0, high = items.count
+        if unordered { return firstIndex(where: { $0.id >= id }) ?? count }
+        var low = 0, high = count
         while low < high {
             let middle = (low + high) / 2
-            if items[middle].id < id { low = middle + 1 } else { high = middle }
+            if storage[head + middle].id < id { low = middle + 1 } else { high = middle }
         }
         return low
-    }
-
-    /// Spendable lots (available, points left) by (expiry, id), soonest first: a min-heap with lazy
-    /// deletion. An entry is pushed whenever a lot becomes spendable or its expiry changes; entries
-    /// of lots that were spent, removed or changed are dropped when they reach the top.
-    private var spendOrder: [SpendKey] = []
-
-    struct SpendKey: Sendable, Comparable {
-        var expires: Int64
-        var id: Int64
-        static func < (a: SpendKey, b: SpendKey) -> Bool { (a.expires, a.id) < (b.expires, b.id) }
     }
 
     private static func spendKey(_ lot: Lot) -> SpendKey? {
@@ -224,7 +235,7 @@ public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, Mutabl
     /// (lots that never expire last), then oldest. Nil when nothing can be spent.
     public mutating func soonestSpendable() -> Int? {
         while let top = spendOrder.first {
-            if let position = index(ofLot: top.id), Lots.spendKey(items[position]) == top {
+            if let position = index(ofLot: top.id), Lots.spendKey(self[position]) == top {
                 assert(position == linearSoonestSpendable(), "the spend order disagrees with a scan")
                 return position
             }
@@ -234,10 +245,10 @@ public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, Mutabl
         return nil
     }
 
-    /// The same answer by a scan of every lot (for checking the index).
+    /// The same answer by a scan of every lot (for checking the heap).
     func linearSoonestSpendable() -> Int? {
         var best: (key: SpendKey, position: Int)?
-        for (position, lot) in items.enumerated() {
+        for (position, lot) in enumerated() {
             guard let key = Lots.spendKey(lot) else { continue }
             if best == nil || key < best!.key { best = (key, position) }
         }
@@ -245,7 +256,7 @@ public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, Mutabl
     }
 
     private mutating func pushSpendOrder(_ key: SpendKey) {
-        if spendOrder.count > 64 && spendOrder.count > 3 * items.count { rebuildSpendOrder(); return }
+        if spendOrder.count > 64 && spendOrder.count > 3 * count { rebuildSpendOrder() }
         spendOrder.append(key)
         var child = spendOrder.count - 1
         while child > 0 {
@@ -272,16 +283,16 @@ public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, Mutabl
         }
     }
 
-    /// Drops stale entries: the heap again holds exactly the spendable lots.
+    /// Drops stale entries: the heap again holds exactly the spendable lots (a sorted array is a heap).
     private mutating func rebuildSpendOrder() {
-        spendOrder = items.compactMap(Lots.spendKey).sorted()
+        spendOrder = storage[head...].compactMap(Lots.spendKey).sorted()
     }
 
     /// Notes a lot placed at `position` that breaks the id order.
     private mutating func checkOrder(at position: Int) {
-        guard !unordered, position < items.count else { return }
-        if position > 0, items[position - 1].id >= items[position].id { unordered = true }
-        if position + 1 < items.count, items[position].id >= items[position + 1].id { unordered = true }
+        guard !unordered, position < count else { return }
+        if position > 0, self[position - 1].id >= self[position].id { unordered = true }
+        if position + 1 < count, self[position].id >= self[position + 1].id { unordered = true }
     }
 
     private mutating func count(_ lot: Lot, sign: Int64) {
