@@ -35,8 +35,10 @@ extension Engine {
     /// work that is still valid is scheduled, so the order matches the live schedule's.
     mutating func rebuildSchedule() {
         schedule = Schedule()
+        tierWatch = []
         let clock = state.clock ?? Instant(milliseconds: Int64.min / 2)
         for member in state.members.values {
+            if needsTierWork(member) { tierWatch.insert(member.id) }
             for lot in member.lots {
                 if lot.pending {
                     schedule.push(Due(at: lot.availableAt, kind: .release, member: member.id, lot: lot.id))
@@ -160,6 +162,27 @@ extension Engine {
 
     // MARK: Tiers
 
+    /// Whether the year start or a monthly count could change anything of this member: it has
+    /// qualifying points, a tier above the first, or a level scheduled. A member who has none of
+    /// these keeps the first tier whatever is counted.
+    func needsTierWork(_ member: MemberState) -> Bool {
+        guard let tiers = program.tiers, let first = tiers.levels.first else { return false }
+        // A program whose zero total already earns more than the first tier watches everyone.
+        return !member.qualifying.isEmpty || member.tier != first.id || member.nextTier != nil || tiers.level(for: 0) != 0
+    }
+
+    /// Puts a member on the tier watch list after a change that may need tier work.
+    mutating func watchTier(_ memberID: String) {
+        if program.tiers != nil, !tierWatch.contains(memberID) { tierWatch.insert(memberID) }
+    }
+
+    /// The watched members in id order (the order tier work runs in); drops those that need none.
+    mutating func tierWorkMembers() -> [String] {
+        let idle = tierWatch.filter { id in state.members[id].map { !needsTierWork($0) } ?? true }
+        tierWatch.subtract(idle)
+        return tierWatch.sorted()
+    }
+
     /// Recomputes a calendar-year tier: the better of what this year's and last year's totals earn.
     mutating func updateTier(_ memberID: String, at: Instant) {
         guard let tiers = program.tiers, case .calendarYear = tiers.basis else { return }
@@ -182,6 +205,7 @@ extension Engine {
         guard target != current else { return }
         let level = tiers.levels[target]
         withMember(memberID) { $0.tier = level.id }
+        watchTier(memberID)
         let direction = target > current ? "up" : "down"
         record(memberID, at, .tierChange, 0, reason: "\(direction) to \(level.name): \(reason)", tier: level.id)
         if target > current, let grant = level.reward {
@@ -201,7 +225,7 @@ extension Engine {
         if state.nextYearStart == time {
             state.nextYearStart = program.calendar.startOfNextYear(after: time)
             let year = program.calendar.periodIndex(.year, of: time)
-            for id in state.members.keys.sorted() {
+            for id in tierWorkMembers() {
                 let member = state.members[id]!
                 if member.qualifying.keys.contains(where: { $0 < year - 1 }) {
                     withMember(id) { $0.qualifying = $0.qualifying.filter { $0.key >= year - 1 } }
@@ -216,7 +240,7 @@ extension Engine {
             state.nextCount = program.calendar.next(dayOfMonth: 1, after: time)
             let month = program.calendar.monthIndex(of: time)
             let effective = program.calendar.instant(program.calendar.date(of: time).inYearMonth(day: effectiveDay))
-            for id in state.members.keys.sorted() {
+            for id in tierWorkMembers() {
                 let member = state.members[id]!
                 let count = member.qualifying.filter { $0.key >= month - months && $0.key < month }.reduce(0) { $0 + $1.value }
                 let target = tiers.level(for: count)
@@ -247,7 +271,7 @@ extension Engine {
 
     mutating func applyScheduledLevels(at time: Instant) {
         guard let tiers = program.tiers else { return }
-        for id in state.members.keys.sorted() {
+        for id in tierWorkMembers() {
             let member = state.members[id]!
             guard let next = member.nextTier, let at = member.nextTierAt, at <= time else { continue }
             withMember(id) { member in

@@ -350,6 +350,7 @@ extension Engine {
         if program.tiers != nil {
             let period = qualifyingPeriod(at)
             withMember(memberID) { $0.qualifying[period, default: 0] += points }
+            watchTier(memberID)
             updateTier(memberID, at: at)
         }
         scheduleExpiry(memberID, lot: lotID)

@@ -4,6 +4,10 @@ public struct Engine: Sendable {
     public let program: Program
     public internal(set) var state: ProgramState
     var schedule = Schedule()
+    /// Members the program-wide tier work may change: those with qualifying points, a tier above
+    /// the first or a level scheduled. The others would stay as they are, so a new year or a
+    /// monthly count touches only these. Derived from the state (rebuilt on load, never stored).
+    var tierWatch: Set<String> = []
     /// Entries made since the last `drain()`.
     var journal: [Entry] = []
     var touchedMembers: Set<String> = []

@@ -187,6 +187,7 @@ extension Engine {
         }
         if let period = award.countedIn, program.tiers != nil, fromAvailable > 0 {
             withMember(memberID) { $0.qualifying[period, default: 0] -= fromAvailable }
+            watchTier(memberID)
             updateTier(memberID, at: at)
         }
         return points - absorbedExpired

@@ -262,6 +262,7 @@ extension Engine {
             if program.tiers != nil {
                 let period = qualifyingPeriod(input.at)
                 withMember(input.member) { $0.qualifying[period, default: 0] += points }
+                watchTier(input.member)
                 updateTier(input.member, at: input.at)
             }
             touch(input.member, at: input.at)
