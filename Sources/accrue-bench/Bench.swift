@@ -124,6 +124,7 @@ struct Report {
         let (rawNormalCount, rawNormalCost) = try measure { try rawIngest(runs, path: rawNormal, synchronous: "NORMAL", batch: batch) }
         let database = work.appendingPathComponent("accrue.sqlite").path
         let store = try SQLiteStore(path: database)
+        Memory.returnFreed()
         let residentBefore = Memory.kilobytes("VmRSS") ?? 0
         let ((opened, ingested), ingestCost) = try measure { try ingestLogs(runs, into: store, batch: batch) }
         var ledgers = opened

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What one timed step cost: wall time and the process's peak resident memory during it.
 struct Cost {
@@ -16,6 +19,7 @@ struct Cost {
 
 /// Runs `body` and measures its wall time and peak memory.
 func measure<T>(_ body: () throws -> T) rethrows -> (T, Cost) {
+    Memory.returnFreed()
     let reset = Memory.resetPeak()
     let start = ContinuousClock.now
     let value = try body()
@@ -37,6 +41,16 @@ enum Memory {
         } catch {
             return false
         }
+    }
+
+    /// Gives memory freed by earlier steps back to the system, so that it does not hide what the
+    /// next step adds (glibc keeps freed memory for reuse otherwise).
+    static func returnFreed() {
+        #if canImport(Glibc)
+        // glibc's malloc_trim is not in the Swift module map: look it up (RTLD_DEFAULT is nil).
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(nil, "malloc_trim") { _ = unsafeBitCast(symbol, to: Trim.self)(0) }
+        #endif
     }
 
     /// A `kB` field of /proc/self/status (`VmHWM`, `VmRSS`).
