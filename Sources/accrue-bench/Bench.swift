@@ -68,13 +68,15 @@ struct Report {
     var problems: [String] = []
     var peakWasReset = true
     let started = Date()
+    /// The machine and how busy it was when the run started.
+    let machine = Report.describeMachine()
 
     init(options: WorkloadOptions, batch: Int) {
         self.options = options
         self.batch = batch
     }
 
-    var machine: String {
+    static func describeMachine() -> String {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?
             .trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
