@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "accrue", targets: ["accrue"]),
+        .executable(name: "accrue-bench", targets: ["accrue-bench"]),
         .library(name: "AccrueCore", targets: ["AccrueCore"]),
     ],
     dependencies: [
@@ -62,9 +63,17 @@ let package = Package(
             "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccruePostgres", "AccrueServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The benchmark's workload generator, shared by the benchmark and its test.
+        .target(name: "AccrueBench", dependencies: ["AccrueCore"]),
+        // The benchmark: each step beside a baseline measured in the same run (docs/PERFORMANCE.md).
+        .executableTarget(name: "accrue-bench", dependencies: [
+            "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccrueBench",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "AccrueCoreTests", dependencies: ["AccrueCore", "AccruePrograms"]),
         .testTarget(name: "AccrueIntegrationTests", dependencies: [
-            "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccruePostgres",
+            "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccruePostgres", "AccrueBench",
         ]),
         .testTarget(name: "AccrueServerTests", dependencies: [
             "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccruePostgres", "AccrueServer",

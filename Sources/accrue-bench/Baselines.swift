@@ -1,0 +1,187 @@
+import AccrueCore
+import Foundation
+import GRDB
+
+// The baselines: the least any engine must do for each step, measured on the same data in the
+// same run, so that a ratio says how far Accrue is from the bare cost on this machine today.
+
+/// Parses every line with `JSONReader.parse` and nothing else; returns how many were JSON.
+func parseLogs(_ runs: [ProgramRun]) throws -> Int {
+    var parsed = 0
+    for run in runs {
+        try forEachLine(in: run.file) { line in
+            if (try? JSONReader.parse(line)) != nil { parsed += 1 }
+        }
+    }
+    return parsed
+}
+
+/// The string value of `"key":"` in a line as the workload writes it (compact, no escapes in ids),
+/// found by a byte scan: the raw baseline does no JSON decoding.
+func stringField(_ key: String, in line: [UInt8]) -> String {
+    let pattern = Array("\"\(key)\":\"".utf8)
+    guard line.count > pattern.count else { return "" }
+    var index = 0
+    while index + pattern.count <= line.count {
+        if line[index] == pattern[0], Array(line[index..<index + pattern.count]) == pattern {
+            let start = index + pattern.count
+            var end = start
+            while end < line.count, line[end] != 0x22 { end += 1 }
+            return String(decoding: line[start..<end], as: UTF8.self)
+        }
+        index += 1
+    }
+    return ""
+}
+
+/// The raw GRDB loop: per input one insert into an inputs-like table (unique by program and id),
+/// one ledger entry and one balance upsert, `batch` inputs per transaction, WAL at the given
+/// `synchronous` level. No rules, no state, no decoding. Returns the inputs written.
+func rawIngest(_ runs: [ProgramRun], path: String, synchronous: String, batch: Int) throws -> Int {
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+    let pool = try DatabasePool(path: path, configuration: configuration)
+    try pool.write { db in
+        try db.execute(sql: """
+            CREATE TABLE inputs (
+                position INTEGER PRIMARY KEY AUTOINCREMENT,
+                program TEXT NOT NULL, id TEXT NOT NULL, member TEXT NOT NULL, body TEXT NOT NULL,
+                UNIQUE (program, id)
+            );
+            CREATE TABLE entries (
+                program TEXT NOT NULL, seq INTEGER NOT NULL, member TEXT NOT NULL, points INTEGER NOT NULL,
+                PRIMARY KEY (program, seq)
+            ) WITHOUT ROWID;
+            CREATE TABLE balances (
+                program TEXT NOT NULL, member TEXT NOT NULL, balance INTEGER NOT NULL,
+                PRIMARY KEY (program, member)
+            ) WITHOUT ROWID;
+            """)
+    }
+    var written = 0
+    for run in runs {
+        let program = run.program.id
+        var seq: Int64 = 0
+        var lines: [[UInt8]] = []
+        func flush() throws {
+            guard !lines.isEmpty else { return }
+            try pool.write { db in
+                let insertInput = try db.cachedStatement(sql: "INSERT OR IGNORE INTO inputs (program, id, member, body) VALUES (?, ?, ?, ?)")
+                let insertEntry = try db.cachedStatement(sql: "INSERT INTO entries (program, seq, member, points) VALUES (?, ?, ?, ?)")
+                let upsertBalance = try db.cachedStatement(sql: """
+                    INSERT INTO balances (program, member, balance) VALUES (?, ?, ?)
+                    ON CONFLICT (program, member) DO UPDATE SET balance = balance + excluded.balance
+                    """)
+                for line in lines {
+                    let member = stringField("member", in: line)
+                    seq += 1
+                    try insertInput.execute(arguments: [program, stringField("id", in: line), member, String(decoding: line, as: UTF8.self)])
+                    try insertEntry.execute(arguments: [program, seq, member, 1])
+                    try upsertBalance.execute(arguments: [program, member, 1])
+                }
+            }
+            written += lines.count
+            lines.removeAll(keepingCapacity: true)
+        }
+        try forEachLine(in: run.file) { line in
+            lines.append(line)
+            if lines.count == batch { try flush() }
+        }
+        try flush()
+    }
+    return written
+}
+
+/// Reads every input and entry row of the Accrue database with plain SELECTs and touches each
+/// column `verify` needs; returns the rows read.
+func selectLedger(path: String, programs: [String]) throws -> Int {
+    var configuration = Configuration()
+    configuration.readonly = true
+    let queue = try DatabaseQueue(path: path, configuration: configuration)
+    return try queue.read { db in
+        var rows = 0
+        var checksum = 0
+        for program in programs {
+            let inputs = try Row.fetchCursor(db, sql: "SELECT revision, kind, id, canonical, outcome FROM inputs WHERE program = ? ORDER BY position",
+                                             arguments: [program])
+            while let row = try inputs.next() {
+                let canonical: String = row["canonical"]
+                let outcome: String = row["outcome"]
+                checksum &+= canonical.utf8.count &+ outcome.utf8.count &+ Int(row["revision"] as Int64)
+                rows += 1
+            }
+            let entries = try Row.fetchCursor(db, sql: "SELECT * FROM entries WHERE program = ? ORDER BY seq", arguments: [program])
+            while let row = try entries.next() {
+                let reason: String = row["reason"]
+                checksum &+= Int(row["points"] as Int64) &+ reason.utf8.count
+                rows += 1
+            }
+        }
+        return checksum == Int.min ? 0 : rows
+    }
+}
+
+// MARK: - Scheduled work: the bare arithmetic over the same members and lots
+
+/// Pending points that become available by `time`: how many lots, and their points.
+func duePendingLots(_ state: ProgramState, by time: Instant) -> (lots: Int, points: Int64) {
+    var lots = 0
+    var points: Int64 = 0
+    for member in state.members.values {
+        for lot in member.lots where lot.pending && lot.availableAt <= time {
+            lots += 1
+            points += lot.remaining
+        }
+    }
+    return (lots, points)
+}
+
+/// Available lots that expire by `time`: how many, and the points left in them.
+func expiringLots(_ state: ProgramState, by time: Instant) -> (lots: Int, points: Int64) {
+    var lots = 0
+    var points: Int64 = 0
+    for member in state.members.values {
+        for lot in member.lots where !lot.pending {
+            if let expiresAt = lot.expiresAt, expiresAt <= time {
+                lots += 1
+                points += lot.remaining
+            }
+        }
+    }
+    return (lots, points)
+}
+
+/// Members whose balance expires for inactivity by `time`, and their points.
+func inactiveBalances(_ state: ProgramState, days: Int64, by time: Instant) -> (members: Int, points: Int64) {
+    var members = 0
+    var points: Int64 = 0
+    for member in state.members.values {
+        guard let last = member.lastActivity, last.adding(days: days) <= time else { continue }
+        members += 1
+        for lot in member.lots where !lot.pending { points += lot.remaining }
+    }
+    return (members, points)
+}
+
+/// The level each member's qualifying points over the `months` before `month` reach: how many
+/// members would change level.
+func countLevels(_ state: ProgramState, tiers: Tiers, month: Int64, months: Int64) -> Int {
+    var changes = 0
+    for member in state.members.values {
+        var total: Int64 = 0
+        for (index, points) in member.qualifying where index >= month - months && index < month { total += points }
+        if tiers.levels[tiers.level(for: total)].id != member.tier { changes += 1 }
+    }
+    return changes
+}
+
+/// The tier each member's points of this year and last year give at the start of `year`: how
+/// many members would change tier.
+func yearStartTiers(_ state: ProgramState, tiers: Tiers, year: Int64) -> Int {
+    var changes = 0
+    for member in state.members.values {
+        let target = max(tiers.level(for: member.qualifying[year - 1] ?? 0), tiers.level(for: member.qualifying[year] ?? 0))
+        if tiers.levels[target].id != member.tier { changes += 1 }
+    }
+    return changes
+}

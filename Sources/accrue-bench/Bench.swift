@@ -1,0 +1,246 @@
+import AccrueBench
+import AccrueCore
+import AccrueSQLite
+import AccrueStore
+import ArgumentParser
+import Foundation
+
+/// `accrue-bench`: generates a workload over the four presets and measures each step of Accrue
+/// beside a baseline taken in the same run on the same machine (docs/PERFORMANCE.md).
+@main
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accrue-bench",
+        abstract: "Measure replay, durable ingest, scheduled work and verify beside their baselines.")
+
+    @Option(help: "Members in each program's population (activity is Zipf-skewed over them).")
+    var members = 100_000
+
+    @Option(help: "Inputs over the four programs together.")
+    var inputs = 1_000_000
+
+    @Option(help: "The workload's seed: the same seed gives the same logs.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Inputs per transaction when ingesting (the accrue ingest default).")
+    var batch = 1_000
+
+    @Option(help: "Also write the results as Markdown to this file.")
+    var markdown: String?
+
+    @Option(help: "Work in this folder (logs, databases) instead of a new temporary one.")
+    var folder: String?
+
+    @Flag(help: "Keep the logs and databases afterwards.")
+    var keep = false
+
+    func validate() throws {
+        guard members > 0, inputs > 0, batch > 0 else { throw ValidationError("--members, --inputs and --batch must be positive") }
+    }
+
+    func run() throws {
+        let work = URL(fileURLWithPath: folder ?? NSTemporaryDirectory() + "accrue-bench-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { if !keep { try? FileManager.default.removeItem(at: work) } }
+        var report = Report(options: WorkloadOptions(members: members, inputs: inputs, seed: seed), batch: batch)
+        say(report.header)
+        try report.run(in: work)
+        say("")
+        say(report.table.text)
+        if let notes = report.footnotes { say(notes) }
+        if let markdown {
+            try report.markdown.write(toFile: markdown, atomically: true, encoding: .utf8)
+            say("\nwritten to \(markdown)")
+        }
+        if !report.problems.isEmpty {
+            say("\nPROBLEMS:\n" + report.problems.joined(separator: "\n"))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// One run of every step, its table and what it noticed on the way.
+struct Report {
+    let options: WorkloadOptions
+    let batch: Int
+    var table = ResultTable()
+    var details: [String] = []
+    var problems: [String] = []
+    var peakWasReset = true
+    let started = Date()
+    /// The machine and how busy it was when the run started.
+    let machine = Report.describeMachine()
+
+    init(options: WorkloadOptions, batch: Int) {
+        self.options = options
+        self.batch = batch
+    }
+
+    static func describeMachine() -> String {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?
+            .trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        let load = ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+        let memory = ProcessInfo.processInfo.physicalMemory / 1_073_741_824
+        return "\(model), \(ProcessInfo.processInfo.processorCount) cores, \(memory) GB; load average at start \(load)"
+    }
+
+    var header: String {
+        """
+        accrue-bench: \(Format.count(options.inputs)) inputs, \(Format.count(options.members)) members per program, seed \(options.seed), batch \(batch)
+        \(ISO8601DateFormatter().string(from: started)) on \(machine)
+        """
+    }
+
+    /// Says what happened, now and in the Markdown.
+    mutating func note(_ line: String) {
+        say(line)
+        details.append(line)
+    }
+
+    mutating func row(_ step: String, accrue: String, baseline: String, ratio: String, _ costs: Cost...) {
+        if costs.contains(where: { !$0.peakWasReset }) { peakWasReset = false }
+        table.rows.append(ResultRow(step: step, accrue: accrue, baseline: baseline, ratio: ratio,
+                                    peak: costs.map(\.peakText).joined(separator: " / ")))
+    }
+
+    mutating func run(in work: URL) throws {
+        let (files, generation) = try measure { try Workload.write(options: options, to: work.appendingPathComponent("logs")) }
+        let runs = try zip(Workload.programs, files).map { try ProgramRun($0, file: $1) }
+        let logBytes = files.reduce(Int64(0)) { $0 + databaseBytes($1.path) }
+        note("generated \(Format.megabytes(logBytes)) of logs in \(Format.seconds(generation.seconds)) (\(work.path)/logs)")
+
+        // Replay in memory, beside parsing the same lines.
+        let (replayed, replayCost) = try measure { try replayLogs(runs) }
+        let (parsed, parseCost) = try measure { try parseLogs(runs) }
+        let total = replayed.values.reduce(0) { $0 + $1.inputs }
+        for run in runs { note("  \(run.program.id): \(replayed[run.program.id]!.summary)") }
+        row("replay in memory, 1 core (inputs/s)", accrue: Format.rate(total, replayCost.seconds),
+            baseline: Format.rate(parsed, parseCost.seconds) + " (JSON parse)",
+            ratio: Format.share(Double(total) / replayCost.seconds, of: Double(parsed) / parseCost.seconds), replayCost, parseCost)
+
+        // Durable ingest: the raw loops first, so that their peak memory is their own.
+        let rawFull = work.appendingPathComponent("raw-full.sqlite").path
+        let rawNormal = work.appendingPathComponent("raw-normal.sqlite").path
+        let (rawFullCount, rawFullCost) = try measure { try rawIngest(runs, path: rawFull, synchronous: "FULL", batch: batch) }
+        let (rawNormalCount, rawNormalCost) = try measure { try rawIngest(runs, path: rawNormal, synchronous: "NORMAL", batch: batch) }
+        let database = work.appendingPathComponent("accrue.sqlite").path
+        let store = try SQLiteStore(path: database)
+        Memory.returnFreed()
+        let residentBefore = Memory.kilobytes("VmRSS") ?? 0
+        let ((opened, ingested), ingestCost) = try measure { try ingestLogs(runs, into: store, batch: batch) }
+        var ledgers = opened
+        let ingestRate = Double(total) / ingestCost.seconds
+        row("durable ingest, WAL + synchronous FULL (inputs/s)", accrue: Format.rate(total, ingestCost.seconds),
+            baseline: Format.rate(rawFullCount, rawFullCost.seconds) + " (raw GRDB, FULL)",
+            ratio: Format.share(ingestRate, of: Double(rawFullCount) / rawFullCost.seconds), ingestCost, rawFullCost)
+        row("durable ingest beside synchronous NORMAL", accrue: Format.rate(total, ingestCost.seconds),
+            baseline: Format.rate(rawNormalCount, rawNormalCost.seconds) + " (raw GRDB, NORMAL)",
+            ratio: Format.share(ingestRate, of: Double(rawNormalCount) / rawNormalCost.seconds), ingestCost, rawNormalCost)
+        for run in runs where ingested[run.program.id] != replayed[run.program.id] {
+            problems.append("\(run.program.id): ingest gave \(ingested[run.program.id]!.summary); replay \(replayed[run.program.id]!.summary)")
+        }
+        let perMillion = { (bytes: Int64) in Format.megabytes(bytes * 1_000_000 / Int64(max(1, total))) }
+        row("database size per 1M inputs", accrue: perMillion(databaseBytes(database)),
+            baseline: perMillion(databaseBytes(rawFull)) + " (raw GRDB)",
+            ratio: Format.times(Double(databaseBytes(database)), Double(databaseBytes(rawFull))))
+        let enrolled = ingested.values.reduce(0) { $0 + $1.members }
+        let resident = Memory.kilobytes("VmRSS") ?? 0
+        // What ingesting added to the process at its peak, per member enrolled in any program.
+        row("memory per 1M members (ingest's peak growth)",
+            accrue: ingestCost.peakKilobytes.map { Format.megabytes(Int64($0 - residentBefore) * 1024 * 1_000_000 / Int64(max(1, enrolled))) } ?? "?",
+            baseline: "", ratio: "")
+        note("ingested \(Format.count(total)) inputs into \(Format.count(enrolled)) members over \(runs.count) programs; "
+             + "resident before \(residentBefore / 1024) MB, after with every ledger open \(resident / 1024) MB; outcomes equal the replay's: \(problems.isEmpty ? "yes" : "NO")")
+
+        try scheduledWork(ledgers)
+
+        // Verify over the whole ledger, with no ledger left open.
+        ledgers.removeAll()
+        let ((checked, found), verifyCost) = try measure { try verifyLedgers(runs, store: store) }
+        problems += found
+        let (read, selectCost) = try measure { try selectLedger(path: database, programs: runs.map(\.program.id)) }
+        row("verify (inputs + entries/s)", accrue: Format.rate(checked, verifyCost.seconds) + " in \(Format.seconds(verifyCost.seconds))",
+            baseline: Format.rate(read, selectCost.seconds) + " (GRDB SELECT)",
+            ratio: Format.share(Double(checked) / verifyCost.seconds, of: Double(read) / selectCost.seconds), verifyCost, selectCost)
+        note("verify checked \(Format.count(checked)) inputs and entries: \(found.isEmpty ? "no problems" : "\(found.count) problems")")
+    }
+
+    /// Due work on the ingested state, each through `ProgramLedger.advance` (decided and committed),
+    /// beside a plain loop doing the least arithmetic over the same members or lots.
+    mutating func scheduledWork(_ ledgers: [String: ProgramLedger]) throws {
+        if let jd = ledgers["jd-points"], let clock = jd.engine.state.clock, let tiers = jd.program.tiers {
+            let released = clock.adding(days: 7)
+            try scheduled("pending release (jd-points)", jd, to: released) { state in
+                let due = duePendingLots(state, by: released)
+                return "\(Format.count(due.lots)) lots, \(Format.count(due.points)) points due"
+            }
+            let newYear = Instant(rfc3339: "2027-01-01T00:00:00+08:00")!
+            let year = jd.program.calendar.periodIndex(.year, of: newYear)
+            try scheduled("year start, tiers (jd-points)", jd, to: newYear) { state in
+                "\(Format.count(yearStartTiers(state, tiers: tiers, year: year))) members change tier"
+            }
+            let sweep = Instant(rfc3339: "2027-12-31T00:00:00+08:00")!
+            try scheduled("expiry sweep with notices (jd-points)", jd, to: sweep) { state in
+                let due = expiringLots(state, by: sweep)
+                return "\(Format.count(due.lots)) lots, \(Format.count(due.points)) points expire"
+            }
+        }
+        if let store = ledgers["store-1"], let clock = store.engine.state.clock, case let .inactivity(days, _) = store.program.expiry {
+            let sweep = clock.adding(days: days + 1)
+            try scheduled("inactivity expiry (store-1)", store, to: sweep) { state in
+                let due = inactiveBalances(state, days: days, by: sweep)
+                return "\(Format.count(due.members)) members, \(Format.count(due.points)) points expire"
+            }
+        }
+        if let levels = ledgers["aliexpress-levels"], let count = levels.engine.state.nextCount, let tiers = levels.program.tiers,
+           case let .rollingMonths(months, _) = tiers.basis {
+            let month = levels.program.calendar.monthIndex(of: count)
+            try scheduled("monthly level count (aliexpress-levels)", levels, to: count) { state in
+                "\(Format.count(countLevels(state, tiers: tiers, month: month, months: months))) members change level"
+            }
+        }
+    }
+
+    /// Times `ledger.advance(to:)` and `baseline` over the state before it.
+    mutating func scheduled(_ step: String, _ ledger: ProgramLedger, to time: Instant, baseline: (ProgramState) -> String) throws {
+        // The state is read inside the closure and not kept, so the advance never copies it.
+        let (found, bareCost) = measure { baseline(ledger.engine.state) }
+        let members = ledger.engine.state.members.count
+        let (entries, cost) = try measure { try ledger.advance(to: time) }
+        var kinds: [String: Int] = [:]
+        for entry in entries { kinds[entry.kind.rawValue, default: 0] += 1 }
+        let made = kinds.sorted { $0.key < $1.key }.map { "\($0.key) \(Format.count($0.value))" }.joined(separator: ", ")
+        note("  \(step) to \(time.rfc3339) over \(Format.count(members)) members: \(made.isEmpty ? "no entries" : made); the loop: \(found)")
+        row(step, accrue: "\(Format.seconds(cost.seconds)), \(Format.count(entries.count)) entries", baseline: Format.seconds(bareCost.seconds) + " (plain loop)",
+            ratio: Format.times(cost.seconds, bareCost.seconds), cost, bareCost)
+    }
+
+    var footnotes: String? {
+        var lines = ["ratio: Accrue's rate as a share of the baseline's, or x = how many times the baseline's time (or size) Accrue took."]
+        if !peakWasReset { lines.append("* the kernel refused to reset the peak: the figure is the whole process's peak so far.") }
+        return lines.joined(separator: "\n")
+    }
+
+    var markdown: String {
+        """
+        ### accrue-bench, \(Format.count(options.inputs)) inputs, \(Format.count(options.members)) members
+
+        `accrue-bench --members \(options.members) --inputs \(options.inputs) --seed \(options.seed) --batch \(batch)`, \(ISO8601DateFormatter().string(from: started)),
+        \(machine).
+
+        \(table.markdown)
+        \(footnotes ?? "")
+
+        ```
+        \(details.joined(separator: "\n"))
+        ```
+
+        """
+    }
+}
+
+/// Writes a line to standard output at once, so that progress shows while a long step runs.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
