@@ -20,7 +20,7 @@ extension AccrueService {
         router.post("/v1/programs") { request, _ in try await self.createProgram(request) }
         router.get("/v1/programs/:program") { request, context in try await self.getProgram(request, context) }
         router.put("/v1/programs/:program") { request, context in try await self.changeProgram(request, context) }
-        router.delete("/v1/programs/:program") { request, context in try await self.retireProgram(request, context) }
+        router.post("/v1/programs/:program/retire") { request, context in try await self.retireProgram(request, context) }
 
         router.post("/v1/programs/:program/inputs") { request, context in try await self.postInput(request, context) }
         router.post("/v1/programs/:program/batches") { request, context in try await self.postBatch(request, context) }

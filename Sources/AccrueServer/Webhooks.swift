@@ -15,10 +15,7 @@ extension AccrueService {
         let body = try await Body.read(request, limit: 16_384)
         try body.allow(["url", "events"])
         let url = try body.requiredString("url", maxLength: APILimits.maximumURLLength)
-        // Only the characters RFC 3986 allows in a URI, and an http(s) scheme with a host.
-        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#@!$&'()*+,;=%".unicodeScalars)
-        guard url.unicodeScalars.allSatisfy(allowed.contains), let parsed = URL(string: url),
-              ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), let urlHost = parsed.host, !urlHost.isEmpty else {
+        guard AccrueService.isWebhookURL(url), URL(string: url) != nil else {
             throw Problem(.unprocessableContent, "invalid_field", "'url' must be an http:// or https:// URL")
         }
         let events = try body.strings("events", maxCount: LedgerEvent.types.count) ?? []
@@ -33,6 +30,44 @@ extension AccrueService {
         logger.info("webhook created", metadata: ["program": "\(host.id)", "webhook": "\(endpoint.id)"])
         guard case let .object(fields) = AccrueService.webhookJSON(endpoint) else { return Reply.json(.null) }
         return Reply.json(.object(fields + [("secret", .string(secret))]), status: .created)
+    }
+
+    /// `http(s)://host[:port][/path]`: a host of letters, digits, dots and hyphens, and a path of the
+    /// characters RFC 3986 allows (the pattern the OpenAPI document gives).
+    static func isWebhookURL(_ url: String) -> Bool {
+        let text = Substring(url)
+        let rest: Substring
+        if text.hasPrefix("https://") { rest = text.dropFirst(8) } else if text.hasPrefix("http://") { rest = text.dropFirst(7) } else { return false }
+        let hostEnd = rest.firstIndex(where: { $0 == ":" || $0 == "/" }) ?? rest.endIndex
+        let host = rest[..<hostEnd]
+        guard !host.isEmpty, host.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "." || $0 == "-") }) else {
+            return false
+        }
+        var tail = rest[hostEnd...]
+        if tail.first == ":" {
+            let portEnd = tail.firstIndex(of: "/") ?? tail.endIndex
+            let port = tail[tail.index(after: tail.startIndex)..<portEnd]
+            guard (1...5).contains(port.count), port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber) else { return false }
+            tail = tail[portEnd...]
+        }
+        guard !tail.isEmpty else { return true }
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~:/?#@!$&'()*+,;=-".unicodeScalars)
+        let scalars = Array(tail.unicodeScalars)
+        guard scalars.first == "/" else { return false }
+        var index = 0
+        while index < scalars.count {
+            if scalars[index] == "%" {
+                // A percent sign starts an escape of exactly two hex digits.
+                guard index + 2 < scalars.count, scalars[index + 1].properties.isASCIIHexDigit, scalars[index + 2].properties.isASCIIHexDigit else {
+                    return false
+                }
+                index += 3
+            } else {
+                guard allowed.contains(scalars[index]) else { return false }
+                index += 1
+            }
+        }
+        return true
     }
 
     static func webhookJSON(_ endpoint: WebhookEndpoint) -> JSON {

@@ -202,7 +202,7 @@ final class APITests: XCTestCase {
             XCTAssertEqual(number(changed["version"]), 2)
             XCTAssertEqual(string(changed["name"]), "Store 123 rewards")
 
-            let retired = try await client.call(.delete, "/v1/programs/store-123", bearer: key)
+            let retired = try await client.call(.post, "/v1/programs/store-123/retire", bearer: key)
             XCTAssertEqual(retired["retired"], .bool(true))
             let refused = try await client.call(.post, "/v1/programs/store-123/inputs", bearer: key,
                                                 body: input("s2", "member.signed_in", "ann", "2026-11-02T00:00:00Z"))

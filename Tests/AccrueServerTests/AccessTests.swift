@@ -94,7 +94,7 @@ final class AccessTests: XCTestCase {
                 // A key without the scope a route needs.
                 let needsWrite = route.hasPrefix("POST /v1/programs/{program}/inputs")
                 let needsAdmin = route.contains("webhooks") || route.contains("/v1/keys") || route == "POST /v1/programs"
-                    || route == "PUT /v1/programs/{program}" || route == "DELETE /v1/programs/{program}"
+                    || route == "PUT /v1/programs/{program}" || route == "POST /v1/programs/{program}/retire"
                 if needsWrite || needsAdmin {
                     AccessTests.assertRefused(try await call(readOnly), 403, "\(route) with a read-only key")
                     checked += 1

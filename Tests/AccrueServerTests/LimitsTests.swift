@@ -65,6 +65,14 @@ final class LimitsTests: XCTestCase {
             do { let answer = try await client.call(.post, hooks, bearer: key, body: "{\"url\":\"\(url)\"}"); XCTAssertEqual(answer.status, 201) }
             do { let answer = try await client.call(.post, hooks, bearer: key, body: "{\"url\":\"\(url)a\"}"); XCTAssertEqual(answer.code, "invalid_field") }
 
+            // Webhook URLs as the document's pattern says: http(s), a plain host, RFC 3986 paths.
+            for bad in ["ftp://127.0.0.1/", "https://a.test*", "http://h/%0", "http://h/a b", "http://[::1]/", "https://"] {
+                let answer = try await client.call(.post, hooks, bearer: key, body: JSON.object([("url", .string(bad))]).canonical)
+                XCTAssertEqual(answer.code, "invalid_field", bad)
+            }
+            let good = try await client.call(.post, hooks, bearer: key, body: "{\"url\":\"https://shop.example:8443/hooks/a%20b?x=1\"}")
+            XCTAssertEqual(good.status, 201, good.text)
+
             // Malformed bodies and unknown fields.
             do { let answer = try await client.call(.post, hooks, bearer: key, body: "{\"url\": "); XCTAssertEqual(answer.code, "malformed_body") }
             do { let answer = try await client.call(.post, hooks, bearer: key, body: "[1]"); XCTAssertEqual(answer.code, "malformed_body") }
