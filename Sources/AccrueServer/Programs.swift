@@ -46,6 +46,70 @@ final class ProgramHost: @unchecked Sendable {
         }
     }
 
+    // MARK: Group commit
+
+    /// Inputs waiting for the program's queue, with who waits for their outcomes (under `lock`).
+    private var waiting: [(lines: [[UInt8]], continuation: CheckedContinuation<[(outcome: Outcome, replayed: Bool)], any Error>)] = []
+    private var draining = false
+    /// The most inputs committed in one transaction when requests are grouped.
+    static let maximumGroup = 5_000
+
+    /// Applies inputs durably and answers each once its transaction has committed; a resent input
+    /// gets its first outcome (`replayed`). Requests that arrive while a commit is in progress are
+    /// committed together in the next transaction (one fsync for all of them), each answered with
+    /// its own outcomes only after that commit.
+    func ingest(_ lines: [[UInt8]]) async throws -> [(outcome: Outcome, replayed: Bool)] {
+        try await withCheckedThrowingContinuation { continuation in
+            lock.lock()
+            waiting.append((lines, continuation))
+            let start = !draining
+            draining = true
+            lock.unlock()
+            if start { queue.async { self.drain() } }
+        }
+    }
+
+    /// On the queue: commits what waits, group by group, until nothing does.
+    private func drain() {
+        while true {
+            lock.lock()
+            var group: [(lines: [[UInt8]], continuation: CheckedContinuation<[(outcome: Outcome, replayed: Bool)], any Error>)] = []
+            var size = 0
+            while let next = waiting.first, group.isEmpty || size + next.lines.count <= ProgramHost.maximumGroup {
+                group.append(waiting.removeFirst())
+                size += next.lines.count
+            }
+            if group.isEmpty {
+                draining = false
+                lock.unlock()
+                return
+            }
+            lock.unlock()
+            do {
+                let results = try commit(group.flatMap(\.lines))
+                var offset = 0
+                for item in group {
+                    item.continuation.resume(returning: Array(results[offset..<(offset + item.lines.count)]))
+                    offset += item.lines.count
+                }
+            } catch {
+                // Nothing of the group was stored: every request of it is told, and may resend.
+                for item in group { item.continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    private func commit(_ lines: [[UInt8]]) throws -> [(outcome: Outcome, replayed: Bool)] {
+        let outcomes = try ledger.ingest(lines: lines)
+        ServiceMetrics.shared.commit(inputs: lines.count)
+        let repeated = outcomes.filter { $0.status == .duplicate }.compactMap(\.id)
+        let first = repeated.isEmpty ? [:] : try ledger.store.inputRecords(program: ledger.program.id, ids: repeated)
+        return outcomes.map { outcome in
+            guard outcome.status == .duplicate, let id = outcome.id, let record = first[id] else { return (outcome, false) }
+            return (record.outcome, true)
+        }
+    }
+
     /// Runs `body` after catching up with what other servers on the same database committed.
     func read<T: Sendable>(_ body: @escaping @Sendable (ProgramLedger) throws -> T) async throws -> T {
         try await run { ledger in

@@ -229,15 +229,7 @@ extension AccrueService {
 
     /// Applies inputs durably and answers each: a resent input gets its first outcome again.
     func apply(_ host: ProgramHost, _ lines: [[UInt8]]) async throws -> [(outcome: Outcome, replayed: Bool)] {
-        let results = try await host.run { ledger -> [(outcome: Outcome, replayed: Bool)] in
-            let outcomes = try ledger.ingest(lines: lines)
-            let repeated = outcomes.filter { $0.status == .duplicate }.compactMap(\.id)
-            let first = repeated.isEmpty ? [:] : try ledger.store.inputRecords(program: ledger.program.id, ids: repeated)
-            return outcomes.map { outcome in
-                guard outcome.status == .duplicate, let id = outcome.id, let record = first[id] else { return (outcome, false) }
-                return (record.outcome, true)
-            }
-        }
+        let results = try await host.ingest(lines)
         var counts: [String: Int] = [:]
         for result in results { counts[result.replayed ? "replayed" : result.outcome.status.rawValue, default: 0] += 1 }
         for (status, count) in counts { metrics.inputs(program: host.id, status: status, count: count) }

@@ -177,6 +177,12 @@ final class ServiceMetrics: Sendable {
         registry.makeCounter(name: "accrue_inputs_total", labels: [("program", program), ("status", status)]).increment(by: Int64(count))
     }
 
+    /// One committed transaction of inputs: their count shows how many requests group commit joined.
+    func commit(inputs: Int) {
+        registry.makeCounter(name: "accrue_commits_total", labels: []).increment()
+        registry.makeCounter(name: "accrue_committed_inputs_total", labels: []).increment(by: Int64(inputs))
+    }
+
     func webhook(result: String) {
         registry.makeCounter(name: "accrue_webhook_deliveries_total", labels: [("result", result)]).increment()
     }
