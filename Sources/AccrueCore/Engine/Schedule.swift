@@ -16,39 +16,5 @@ struct Due: Sendable, Comparable {
     }
 }
 
-/// A binary min-heap of due work.
-struct Schedule: Sendable {
-    private var items: [Due] = []
-
-    var count: Int { items.count }
-    var first: Due? { items.first }
-
-    mutating func push(_ item: Due) {
-        items.append(item)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard items[child] < items[parent] else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> Due? {
-        guard !items.isEmpty else { return nil }
-        items.swapAt(0, items.count - 1)
-        let top = items.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var smallest = parent
-            if left < items.count, items[left] < items[smallest] { smallest = left }
-            if right < items.count, items[right] < items[smallest] { smallest = right }
-            if smallest == parent { break }
-            items.swapAt(parent, smallest)
-            parent = smallest
-        }
-        return top
-    }
-}
+/// Due work, soonest first.
+typealias Schedule = MinHeap<Due>

@@ -140,7 +140,7 @@ public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, Mutabl
     /// Spendable lots (available, points left) by (expiry, id), soonest first: a min-heap with lazy
     /// deletion. An entry is pushed whenever a lot becomes spendable or its expiry changes; entries
     /// of lots that were spent, removed or changed are dropped when they reach the top.
-    private var spendOrder: [SpendKey] = []
+    private var spendOrder = MinHeap<SpendKey>()
 
     struct SpendKey: Sendable, Comparable {
         var expires: Int64
@@ -257,35 +257,16 @@ public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, Mutabl
 
     private mutating func pushSpendOrder(_ key: SpendKey) {
         if spendOrder.count > 64 && spendOrder.count > 3 * count { rebuildSpendOrder() }
-        spendOrder.append(key)
-        var child = spendOrder.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard spendOrder[child] < spendOrder[parent] else { break }
-            spendOrder.swapAt(child, parent)
-            child = parent
-        }
+        spendOrder.push(key)
     }
 
     private mutating func popSpendOrder() {
-        let last = spendOrder.removeLast()
-        guard !spendOrder.isEmpty else { return }
-        spendOrder[0] = last
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var smallest = parent
-            if left < spendOrder.count && spendOrder[left] < spendOrder[smallest] { smallest = left }
-            if right < spendOrder.count && spendOrder[right] < spendOrder[smallest] { smallest = right }
-            guard smallest != parent else { return }
-            spendOrder.swapAt(parent, smallest)
-            parent = smallest
-        }
+        spendOrder.pop()
     }
 
-    /// Drops stale entries: the heap again holds exactly the spendable lots (a sorted array is a heap).
+    /// Drops stale entries: the heap again holds exactly the spendable lots.
     private mutating func rebuildSpendOrder() {
-        spendOrder = storage[head...].compactMap(Lots.spendKey).sorted()
+        spendOrder = MinHeap(sorting: storage[head...].compactMap(Lots.spendKey))
     }
 
     /// Notes a lot placed at `position` that breaks the id order.
