@@ -137,6 +137,14 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
         }
     }
 
+    public func revision(program: String) throws -> Int64 {
+        var binds = Binds()
+        binds.add(program)
+        return try pool.with(retryIfLost: true) { connection in
+            try connection.run("SELECT revision FROM programs WHERE id = $1", binds.values).rows.first?.get("revision", as: Int64.self) ?? 0
+        }
+    }
+
     public func tail(program: String, after revision: Int64) throws -> LogTail {
         try snapshot { try PostgresStore.tail($0, program: program, after: revision) }
     }

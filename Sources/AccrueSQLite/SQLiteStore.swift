@@ -256,6 +256,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
+    public func revision(program: String) throws -> Int64 {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT revision FROM programs WHERE id = ?", arguments: [program]) ?? 0 }
+    }
+
     public func tail(program: String, after revision: Int64) throws -> LogTail {
         try pool.read { db in try SQLiteStore.tail(db, program: program, after: revision) }
     }

@@ -153,6 +153,9 @@ public protocol LedgerStore: AnyObject, Sendable {
     func load(program: String) throws -> Checkpoint?
     /// The log records committed after `revision`, and the current revision.
     func tail(program: String, after revision: Int64) throws -> LogTail
+    /// The program's current log revision (0 before any commit or for an unknown program): one
+    /// cheap read, so that a reader only fetches the log when something was committed.
+    func revision(program: String) throws -> Int64
     /// Runs `body` in one transaction holding the program's write lock; durable when it returns.
     func write<T>(program: String, _ body: (any LedgerWriteTransaction) throws -> T) throws -> T
     /// What the store remembers of these input ids.
@@ -169,6 +172,10 @@ public protocol LedgerStore: AnyObject, Sendable {
 }
 
 extension LedgerStore {
+    public func revision(program: String) throws -> Int64 {
+        try tail(program: program, after: Int64.max).revision
+    }
+
     /// A store without report columns has nothing to disagree.
     public func summaryMismatches(program: String) throws -> [String] { [] }
 

@@ -134,6 +134,8 @@ public final class ProgramLedger {
     /// taking the write lock: readers call it before answering from the state.
     public func refresh() throws {
         if needsReload { try reload(); return }
+        // One small read when nothing was committed elsewhere; the log only when something was.
+        guard try store.revision(program: program.id) != revision else { return }
         try catchUp(try store.tail(program: program.id, after: revision))
     }
 

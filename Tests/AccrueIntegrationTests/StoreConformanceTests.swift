@@ -41,6 +41,8 @@ enum StoreConformance {
         let last = try ledger.ingest(lines: Array(log[650...]))
         let lastStored = last.filter { $0.status != .duplicate && $0.code != .conflict && $0.id != nil }.count
         XCTAssertEqual(try store.tail(program: program.id, after: 0).revision, 3, file: file, line: line)
+        XCTAssertEqual(try store.revision(program: program.id), 3, "the revision alone", file: file, line: line)
+        XCTAssertEqual(try store.revision(program: "no-such-program"), 0, file: file, line: line)
         XCTAssertEqual(try store.tail(program: program.id, after: 2).records.count, lastStored, "the records of the last commit", file: file, line: line)
         XCTAssertTrue(try currentState(program, in: store) == ledger.engine.state, "the log replays to the state", file: file, line: line)
         try ledger.checkpoint()
