@@ -139,8 +139,12 @@ final class ProgramDirectory: @unchecked Sendable {
     private var hosts: [String: ProgramHost] = [:]
     private var retired: Set<String> = []
 
-    init(store: any LedgerStore & ServiceStore) {
+    /// Inputs between automatic checkpoints of each program's state.
+    let checkpointInterval: Int
+
+    init(store: any LedgerStore & ServiceStore, checkpointInterval: Int = 20_000) {
         self.store = store
+        self.checkpointInterval = checkpointInterval
     }
 
     /// Loads every stored program (replaying its log from the last checkpoint).
@@ -149,7 +153,7 @@ final class ProgramDirectory: @unchecked Sendable {
         let retiredNow = try store.retiredPrograms()
         var loaded: [String: ProgramHost] = [:]
         for program in stored {
-            loaded[program.id] = try ProgramDirectory.host(for: program, store: store)
+            loaded[program.id] = try makeHost(for: program)
         }
         lock.lock()
         hosts = loaded
@@ -162,16 +166,17 @@ final class ProgramDirectory: @unchecked Sendable {
         return stored.id == program.id ? program : program.instance(id: stored.id)
     }
 
-    static func ledger(for stored: StoredProgram, store: any LedgerStore) throws -> ProgramLedger {
-        let program = try parse(stored)
-        return try ProgramLedger(program: program, store: store, programVersion: stored.version, programAt: { version in
+    func makeLedger(for stored: StoredProgram) throws -> ProgramLedger {
+        let program = try ProgramDirectory.parse(stored)
+        let store = self.store
+        return try ProgramLedger(program: program, store: store, checkpointInterval: checkpointInterval, programVersion: stored.version, programAt: { version in
             guard let other = try store.program(stored.id, version: version) else { return program }
-            return try parse(other)
+            return try ProgramDirectory.parse(other)
         })
     }
 
-    static func host(for stored: StoredProgram, store: any LedgerStore) throws -> ProgramHost {
-        ProgramHost(ledger: try ledger(for: stored, store: store), version: stored.version)
+    func makeHost(for stored: StoredProgram) throws -> ProgramHost {
+        ProgramHost(ledger: try makeLedger(for: stored), version: stored.version)
     }
 
     var all: [ProgramHost] {
@@ -211,10 +216,10 @@ final class ProgramDirectory: @unchecked Sendable {
         for program in stored {
             if let host = host(program.id) {
                 if program.version > host.version {
-                    try await host.replace(with: try ProgramDirectory.ledger(for: program, store: store), version: program.version)
+                    try await host.replace(with: try makeLedger(for: program), version: program.version)
                 }
             } else {
-                add(try ProgramDirectory.host(for: program, store: store))
+                add(try makeHost(for: program))
             }
         }
         replaceRetired(retiredNow)

@@ -187,7 +187,7 @@ extension AccrueService {
         guard try store.program(id) == nil else { throw Problem(.conflict, "program_exists", "a program \(id) exists; change it with PUT") }
         try store.register(StoredProgram(id: id, base: base, version: program.version, source: source!))
         guard let stored = try store.program(id) else { throw Problem(.conflict, "program_exists", "a program \(id) exists") }
-        let host = try ProgramDirectory.host(for: stored, store: store)
+        let host = try directory.makeHost(for: stored)
         directory.add(host)
         logger.info("program created", metadata: ["program": "\(id)", "base": "\(base)"])
         return Reply.json(try summary(host, source: true), status: .created)
@@ -203,7 +203,7 @@ extension AccrueService {
         try store.register(StoredProgram(id: host.id, base: before.base, version: program.version, source: source))
         guard let stored = try store.program(host.id) else { throw Problem.notFound("program_not_found", "there is no program \(host.id)") }
         if stored.version != host.version {
-            try await host.replace(with: try ProgramDirectory.ledger(for: stored, store: store), version: stored.version)
+            try await host.replace(with: try directory.makeLedger(for: stored), version: stored.version)
             logger.info("program changed", metadata: ["program": "\(host.id)", "version": "\(stored.version)"])
         }
         return Reply.json(try summary(host, source: true))

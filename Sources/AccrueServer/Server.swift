@@ -22,10 +22,13 @@ public struct ServerConfiguration: Sendable {
     public var webhookRetrySeconds: Double
     /// A name for this process in webhook leases (several servers may share a database).
     public var instance: String
+    /// Inputs between automatic checkpoints of a program's state (a restart replays at most these).
+    public var checkpointInterval: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8080, now: @escaping @Sendable () -> Instant = { Instant.wallClock() },
                 tickSeconds: Double = 5, webhookPollSeconds: Double = 1, webhookRetrySeconds: Double = 2,
-                instance: String? = nil) {
+                instance: String? = nil, checkpointInterval: Int = 20_000) {
+        self.checkpointInterval = checkpointInterval
         self.host = host
         self.port = port
         self.now = now
@@ -59,7 +62,7 @@ public final class AccrueService: Sendable {
         self.store = store
         self.configuration = configuration
         self.logger = logger
-        directory = ProgramDirectory(store: store)
+        directory = ProgramDirectory(store: store, checkpointInterval: configuration.checkpointInterval)
         credentials = try Credentials(store: store)
         metrics = ServiceMetrics.shared
         try directory.loadAll()
