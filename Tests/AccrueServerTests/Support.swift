@@ -6,6 +6,7 @@ import AccrueStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import XCTest
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -52,9 +53,12 @@ struct Harness {
         store = try given ?? SQLiteStore(path: folder.appendingPathComponent("accrue.sqlite").path)
         let clock = TestClock(start)
         self.clock = clock
+        // Warnings and errors only: the tests send thousands of inputs, each logged at info.
+        var logger = Logger(label: "accrue-test")
+        logger.logLevel = .warning
         service = try AccrueService(store: store, configuration: ServerConfiguration(
             host: "127.0.0.1", port: 0, now: { clock.now }, tickSeconds: 0.1, webhookPollSeconds: 0.05,
-            webhookRetrySeconds: webhookRetrySeconds))
+            webhookRetrySeconds: webhookRetrySeconds), logger: logger)
         try service.registerPresets(["jd-points", "aliexpress-store", "aliexpress-levels", "cj-rewards"])
         key = try XCTUnwrap(try service.bootstrapKey())
     }
