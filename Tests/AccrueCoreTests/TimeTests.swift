@@ -59,3 +59,16 @@ final class TimeTests: XCTestCase {
         XCTAssertEqual(Money.format(minorUnits: 7_212_016), "72120.16", "data fields keep the plain decimal")
     }
 }
+
+/// Zones whose offset changed within the accepted years are not treated as fixed.
+final class ZoneOffsetTests: XCTestCase {
+    func testOffsetsFollowTheZonesHistory() {
+        let moscow = LocalCalendar(identifier: "Europe/Moscow")!
+        // +04:00 from 2011 to 2014, +03:00 since.
+        XCTAssertEqual(moscow.offsetMilliseconds(at: Instant(rfc3339: "2013-01-15T00:00:00Z")!), 4 * 3_600_000)
+        XCTAssertEqual(moscow.offsetMilliseconds(at: Instant(rfc3339: "2020-01-15T00:00:00Z")!), 3 * 3_600_000)
+        let shanghai = LocalCalendar(identifier: "Asia/Shanghai")!
+        XCTAssertEqual(shanghai.offsetMilliseconds(at: Instant(rfc3339: "2001-07-01T00:00:00Z")!), 8 * 3_600_000)
+        XCTAssertEqual(shanghai.offsetMilliseconds(at: Instant(rfc3339: "2026-07-01T00:00:00Z")!), 8 * 3_600_000)
+    }
+}

@@ -226,16 +226,16 @@ public struct LocalCalendar: Sendable {
         guard let zone = TimeZone(identifier: identifier) else { return nil }
         self.identifier = identifier
         self.zone = zone
-        // A zone whose offset has been constant for the last decades and has no scheduled change is
-        // treated as fixed, which keeps the hot path free of tz lookups.
-        let now = Date(timeIntervalSince1970: 1_790_000_000)
-        let past = Date(timeIntervalSince1970: 946_684_800)
-        if zone.nextDaylightSavingTimeTransition(after: past) == nil
-            || (zone.nextDaylightSavingTimeTransition(after: now) == nil && zone.secondsFromGMT(for: past) == zone.secondsFromGMT(for: now)) {
-            fixedOffsetSeconds = Int64(zone.secondsFromGMT(for: now))
-        } else {
-            fixedOffsetSeconds = nil
+        // A zone with one offset over the whole range of times Accrue accepts is treated as fixed,
+        // which keeps the hot path free of tz lookups. The offset is sampled four times a year,
+        // so daylight saving time and permanent changes (Moscow 2011-2014) both show.
+        let first = Limits.earliestTime.milliseconds / 1000, last = Limits.latestTime.milliseconds / 1000
+        let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(first)))
+        let quarter: Int64 = 7_889_400  // a quarter of a Julian year, in seconds
+        let constant = stride(from: first, through: last, by: Int(quarter)).allSatisfy { second in
+            zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(second))) == offset
         }
+        fixedOffsetSeconds = constant ? Int64(offset) : nil
     }
 
     public static let utc = LocalCalendar(identifier: "UTC")!
