@@ -101,13 +101,23 @@ extension Engine {
             record(due.member, due.at, .expiryNotice, remaining, reason: "\(formatPoints(remaining)) \(pointsName) expire at \(local(expiresAt)) unless spent",
                    lot: due.lot, expiresAt: expiresAt)
         case .inactivity:
-            guard case let .inactivity(days, _) = program.expiry, let last = member.lastActivity, last.adding(days: days) == due.at else { return }
+            guard case let .inactivity(days, _) = program.expiry, let last = member.lastActivity else { return }
+            // Activity since the item was queued moved the deadline: the item moves with it.
+            if last.adding(days: days) > due.at {
+                schedule.push(Due(at: last.adding(days: days), kind: .inactivity, member: due.member, lot: 0))
+                return
+            }
+            guard last.adding(days: days) == due.at else { return }
             for lot in member.lots where !lot.pending && lot.remaining > 0 {
                 expireLot(due.member, lot: lot.id, at: due.at, reason: "\(formatPoints(lot.remaining)) \(pointsName) expired after \(days) days without activity")
             }
         case .inactivityNotice:
-            guard case let .inactivity(days, noticeDays?) = program.expiry, let last = member.lastActivity,
-                  last.adding(days: days - noticeDays) == due.at, member.inactivityNoticeFor != last.adding(days: days),
+            guard case let .inactivity(days, noticeDays?) = program.expiry, let last = member.lastActivity else { return }
+            if last.adding(days: days - noticeDays) > due.at {
+                schedule.push(Due(at: last.adding(days: days - noticeDays), kind: .inactivityNotice, member: due.member, lot: 0))
+                return
+            }
+            guard last.adding(days: days - noticeDays) == due.at, member.inactivityNoticeFor != last.adding(days: days),
                   member.balance > 0 else { return }
             let expiresAt = last.adding(days: days)
             withMember(due.member) { $0.inactivityNoticeFor = expiresAt }

@@ -380,10 +380,17 @@ extension Engine {
     /// Marks activity (earning, spending, an adjustment) for inactivity expiry.
     mutating func touch(_ memberID: String, at: Instant) {
         guard case let .inactivity(days, noticeDays) = program.expiry else { return }
-        let last = max(member(memberID).lastActivity ?? at, at)
+        let previous = member(memberID).lastActivity
+        let last = max(previous ?? at, at)
         withMember(memberID) { $0.lastActivity = last }
-        schedule.push(Due(at: last.adding(days: days), kind: .inactivity, member: memberID, lot: 0))
-        if let noticeDays {
+        // One item of each kind per member: while the item for an earlier deadline still waits, it
+        // moves itself to the current one when it comes due (see `run`), so activity does not pile
+        // up items. A new item is needed only when the last one has run.
+        let now = state.clock ?? at
+        if previous.map({ $0.adding(days: days) <= now }) ?? true {
+            schedule.push(Due(at: last.adding(days: days), kind: .inactivity, member: memberID, lot: 0))
+        }
+        if let noticeDays, previous.map({ $0.adding(days: days - noticeDays) <= now }) ?? true {
             schedule.push(Due(at: last.adding(days: days - noticeDays), kind: .inactivityNotice, member: memberID, lot: 0))
         }
     }
