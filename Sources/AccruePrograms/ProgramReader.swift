@@ -279,7 +279,10 @@ extension Reader {
         guard let map = fields(node, path, allowed: ["id", "name", "cost", "unit", "airports", "airport_rule"]) else { return nil }
         guard let id = identifier(map, "id", path), let name = string(map, "name", path, required: true),
               let cost = integer(map, "cost", path, required: true, minimum: 1) else { return nil }
-        let unit = string(map, "unit", path, pattern: { ["nights", "meals", "days"].contains($0) }, expected: "nights, meals or days")
+        // What the service is counted in (nights, meals, days...): the program names it; a booking
+        // gives the count under that name. "service", "airport" and "date" are a booking's own fields.
+        let unit = string(map, "unit", path, pattern: { Reader.isIdentifier($0) && !["service", "airport", "date"].contains($0) },
+                          expected: "an id of lower-case letters, digits, '-' and '_' (not service, airport or date)")
         return Service(id: id, name: name, cost: cost, unit: unit, airports: strings(map, "airports", path),
                        airportRule: string(map, "airport_rule", path))
     }

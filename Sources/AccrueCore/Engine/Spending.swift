@@ -140,7 +140,7 @@ extension Engine {
                 }
             }
             for key in request.counts.keys.sorted() where key != service.unit {
-                return .failure(Reason(.unknownField, "\(service.name) is not counted in \(key)"))
+                return .failure(Reason(.unknownField, "\(service.name) is not counted in \(truncated(key))"))
             }
             let count = service.unit.flatMap { request.counts[$0] } ?? 1
             total += service.cost * count

@@ -259,19 +259,19 @@ extension Input {
                         return .failure(Reason(.invalidField, "\"\(key)\" of service \(i + 1) must be a string"))
                     }
                     if key == "service" { request.service = text } else if key == "airport" { request.airport = text } else { request.date = text }
-                case "nights", "meals", "days":
+                default:
+                    // Any other field is a count in a unit a service of the program may use
+                    // (nights, meals, days...); the quote refuses units the service is not counted in.
                     guard case let .number(text) = value, let count = Int64(text) else {
-                        return .failure(Reason(.invalidField, "\"\(key)\" of service \(i + 1) must be a whole number"))
+                        return .failure(Reason(.invalidField, "\"\(truncated(key))\" of service \(i + 1) must be a whole number"))
                     }
                     guard count > 0 else {
-                        return .failure(Reason(.invalidField, "\"\(key)\" of service \(i + 1) must be at least 1"))
+                        return .failure(Reason(.invalidField, "\"\(truncated(key))\" of service \(i + 1) must be at least 1"))
                     }
                     guard count <= Limits.maximumServiceCount else {
-                        return .failure(Reason(.limitExceeded, "\"\(key)\" of service \(i + 1) must be at most \(Limits.maximumServiceCount)"))
+                        return .failure(Reason(.limitExceeded, "\"\(truncated(key))\" of service \(i + 1) must be at most \(Limits.maximumServiceCount)"))
                     }
                     request.counts[key] = count
-                default:
-                    return .failure(Reason(.unknownField, "service \(i + 1) has an unknown field \"\(truncated(key))\""))
                 }
             }
             guard !request.service.isEmpty else { return .failure(Reason(.missingField, "service \(i + 1) needs \"service\"")) }
