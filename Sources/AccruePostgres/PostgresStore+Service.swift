@@ -53,8 +53,7 @@ extension PostgresStore {
     }
 
     public func revokeKey(id: String, at: Instant) throws -> Bool {
-        // A key revoked twice keeps its first revocation time.
-        try run("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1") { $0.add(id); $0.add(at.milliseconds) }.changed > 0
+        try run("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL") { $0.add(id); $0.add(at.milliseconds) }.changed > 0
     }
 
     static func key(_ row: PostgresRandomAccessRow) throws -> APIKeyRecord {

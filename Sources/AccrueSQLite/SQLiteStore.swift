@@ -172,21 +172,6 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         return migrator
     }
 
-    static let encoder: JSONEncoder = {
-        // Stored state is read back by machines only: no sorted keys, instants as milliseconds.
-        let encoder = JSONEncoder()
-        encoder.userInfo[Instant.compactCoding] = true
-        return encoder
-    }()
-
-    static func json<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
-    }
-
     public func register(_ program: StoredProgram) throws {
         try pool.write { db in
             let existing = try Row.fetchOne(db, sql: "SELECT source, version FROM programs WHERE id = ?", arguments: [program.id])
@@ -239,17 +224,17 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             let revision: Int64 = row["checkpoint_revision"]
             let version: Int? = row["checkpoint_version"]
             guard let header: String = row["header"] else { return Checkpoint(state: ProgramState(), revision: revision, programVersion: version) }
-            var state = try SQLiteStore.decode(ProgramState.self, header)
+            var state = try StoredJSON.decode(ProgramState.self, header)
             for text in try String.fetchAll(db, sql: "SELECT state FROM members WHERE program = ?", arguments: [program]) {
-                let member = try SQLiteStore.decode(MemberState.self, text)
+                let member = try StoredJSON.decode(MemberState.self, text)
                 state.members[member.id] = member
             }
             for text in try String.fetchAll(db, sql: "SELECT state FROM orders WHERE program = ?", arguments: [program]) {
-                let order = try SQLiteStore.decode(OrderRecord.self, text)
+                let order = try StoredJSON.decode(OrderRecord.self, text)
                 state.orders[order.id] = order
             }
             for text in try String.fetchAll(db, sql: "SELECT state FROM bookings WHERE program = ?", arguments: [program]) {
-                let booking = try SQLiteStore.decode(Booking.self, text)
+                let booking = try StoredJSON.decode(Booking.self, text)
                 state.bookings[booking.id] = booking
             }
             return Checkpoint(state: state, revision: revision, programVersion: version)
@@ -284,7 +269,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 }
                 record = .advance(to: time)
             default:
-                record = .input(id: row["id"], record: InputRecord(canonical: row["canonical"], outcome: try decode(Outcome.self, row["outcome"])))
+                record = .input(id: row["id"], record: InputRecord(canonical: row["canonical"], outcome: try StoredJSON.decode(Outcome.self, row["outcome"])))
             }
             return (row["revision"], record)
         }
@@ -304,7 +289,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             let rows = try Row.fetchAll(db, sql: "SELECT id, canonical, outcome FROM inputs WHERE program = ? AND kind = 'input' AND id IN (\(marks))",
                                         arguments: StatementArguments([program] + slice))
             for row in rows {
-                result[row["id"]] = InputRecord(canonical: row["canonical"], outcome: try decode(Outcome.self, row["outcome"]))
+                result[row["id"]] = InputRecord(canonical: row["canonical"], outcome: try StoredJSON.decode(Outcome.self, row["outcome"]))
             }
         }
         return result
@@ -354,7 +339,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 """)
             for (id, record) in batch.inputs {
                 try insertInput.execute(arguments: [program, next, id, record.outcome.member, record.outcome.seq, record.outcome.status.rawValue,
-                                                    record.outcome.points, record.canonical, try SQLiteStore.json(record.outcome)])
+                                                    record.outcome.points, record.canonical, try StoredJSON.encode(record.outcome)])
             }
             if let time = batch.advancedTo {
                 // A clock step is part of the log; its id starts with a control character, which
@@ -386,7 +371,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 throw StoreError.staleRevision(program: program, expected: checkpoint.revision)
             }
             try db.execute(sql: "UPDATE programs SET header = ?, checkpoint_revision = ?, checkpoint_version = ? WHERE id = ?",
-                           arguments: [try SQLiteStore.json(checkpoint.state), checkpoint.revision, checkpoint.programVersion, program])
+                           arguments: [try StoredJSON.encode(checkpoint.state), checkpoint.revision, checkpoint.programVersion, program])
             let upsertMember = try db.cachedStatement(sql: """
                 INSERT INTO members (program, member, balance, pending, held, tier, state) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (program, member) DO UPDATE SET balance = excluded.balance, pending = excluded.pending,
@@ -394,21 +379,21 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 """)
             for member in members {
                 try upsertMember.execute(arguments: [program, member.id, member.balance, member.pending, member.held, member.tier,
-                                                     try SQLiteStore.json(member)])
+                                                     try StoredJSON.encode(member)])
             }
             let upsertOrder = try db.cachedStatement(sql: """
                 INSERT INTO orders (program, order_id, member, state) VALUES (?, ?, ?, ?)
                 ON CONFLICT (program, order_id) DO UPDATE SET state = excluded.state
                 """)
             for order in orders {
-                try upsertOrder.execute(arguments: [program, order.id, order.member, try SQLiteStore.json(order)])
+                try upsertOrder.execute(arguments: [program, order.id, order.member, try StoredJSON.encode(order)])
             }
             let upsertBooking = try db.cachedStatement(sql: """
                 INSERT INTO bookings (program, booking, member, status, state) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (program, booking) DO UPDATE SET status = excluded.status, state = excluded.state
                 """)
             for booking in bookings {
-                try upsertBooking.execute(arguments: [program, booking.id, booking.member, booking.status.rawValue, try SQLiteStore.json(booking)])
+                try upsertBooking.execute(arguments: [program, booking.id, booking.member, booking.status.rawValue, try StoredJSON.encode(booking)])
             }
         }
     }
@@ -419,7 +404,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT member, balance, pending, held, tier, state FROM members WHERE program = ? ORDER BY member",
                              arguments: [program]).compactMap { row -> String? in
-                let member = try SQLiteStore.decode(MemberState.self, row["state"])
+                let member = try StoredJSON.decode(MemberState.self, row["state"])
                 let columns: (Int64, Int64, Int64, String?) = (row["balance"], row["pending"], row["held"], row["tier"])
                 guard columns != (member.balance, member.pending, member.held, member.tier) else { return nil }
                 return "\(program)/\(member.id): the report columns say balance \(columns.0), pending \(columns.1), held \(columns.2), tier \(columns.3 ?? "none"); the stored state says \(member.balance), \(member.pending), \(member.held), \(member.tier ?? "none")"
@@ -458,7 +443,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 ORDER BY seq DESC LIMIT ?
                 """, arguments: [program, member, before, limit])
             let log = try inputRows.map { row in
-                LogRecord.input(id: row["id"], record: InputRecord(canonical: row["canonical"], outcome: try SQLiteStore.decode(Outcome.self, row["outcome"])))
+                LogRecord.input(id: row["id"], record: InputRecord(canonical: row["canonical"], outcome: try StoredJSON.decode(Outcome.self, row["outcome"])))
             }
             var entries = try Row.fetchAll(db, sql: """
                 SELECT * FROM entries WHERE program = ? AND member = ? AND input IS NULL AND seq < ? ORDER BY seq DESC LIMIT ?

@@ -3,7 +3,7 @@ import Foundation
 
 /// A store kept in memory: for tests and for trying things out. It honours the same contract as
 /// the durable stores (one writer at a time, atomic transactions, the log in order, checkpoints),
-/// minus durability.
+/// minus durability. It keeps no webhook outbox: it is not a `ServiceStore`.
 public final class InMemoryStore: LedgerStore, @unchecked Sendable {
     struct ProgramData {
         var stored: StoredProgram
@@ -14,7 +14,6 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
         var log: [(revision: Int64, record: LogRecord)] = []
         var inputs: [String: InputRecord] = [:]
         var entries: [Entry] = []
-        var events: [LedgerEvent] = []
     }
 
     private let lock = NSRecursiveLock()
@@ -50,8 +49,7 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
 
     public func load(program: String) throws -> Checkpoint? { locked { data[program]?.checkpoint } }
 
-    /// The webhook outbox of a program: the events its commits wrote, in order.
-    public func events(program: String) -> [LedgerEvent] { locked { data[program]?.events ?? [] } }
+    public func revision(program: String) throws -> Int64 { locked { data[program]?.revision ?? 0 } }
 
     public func tail(program: String, after revision: Int64) throws -> LogTail {
         locked {
@@ -104,7 +102,6 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
                 }
                 if let time = batch.advancedTo { current.log.append((current.revision, .advance(to: time))) }
                 current.entries += batch.entries
-                current.events += batch.events
                 store.data[program] = current
                 return current.revision
             }

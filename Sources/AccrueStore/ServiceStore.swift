@@ -102,7 +102,8 @@ public protocol ServiceStore: AnyObject, Sendable {
     func insertKey(_ key: APIKeyRecord) throws
     func key(hash: String) throws -> APIKeyRecord?
     func keys() throws -> [APIKeyRecord]
-    /// Marks a key revoked; false when there is no such key.
+    /// Marks a key revoked; false when there is no such key or it was revoked already (it keeps
+    /// its first revocation time).
     func revokeKey(id: String, at: Instant) throws -> Bool
 
     func insertWebhook(_ endpoint: WebhookEndpoint) throws

@@ -41,6 +41,8 @@ enum ServiceStoreConformance {
 
         XCTAssertTrue(try store.revokeKey(id: "key-1", at: Instant(milliseconds: 5_000)), file: file, line: line)
         XCTAssertEqual(try store.key(hash: shop.hash)?.revokedAt, Instant(milliseconds: 5_000), "a revoked key is still found, marked", file: file, line: line)
+        XCTAssertFalse(try store.revokeKey(id: "key-1", at: Instant(milliseconds: 9_000)), "already revoked", file: file, line: line)
+        XCTAssertEqual(try store.key(hash: shop.hash)?.revokedAt, Instant(milliseconds: 5_000), "the first revocation stands", file: file, line: line)
         XCTAssertFalse(try store.revokeKey(id: "key-9", at: Instant(milliseconds: 5_000)), file: file, line: line)
         XCTAssertNil(try store.key(hash: admin.hash)?.revokedAt, file: file, line: line)
     }
