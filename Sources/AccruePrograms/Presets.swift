@@ -26,13 +26,18 @@ public enum Presets {
         return nil
     }
 
-    /// Loads a program by path or preset name.
-    public static func load(_ nameOrPath: String) throws -> Program {
-        guard let path = path(of: nameOrPath) else {
+    /// A program file by path or preset name: its text, read once, and the program it describes.
+    public static func read(_ nameOrPath: String) throws -> (program: Program, source: String) {
+        guard let path = path(of: nameOrPath), let source = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ProgramFileError(problems: [ProgramFileProblem(file: nameOrPath, line: 0, column: 0, field: "",
                 message: "no such program file, and no preset of that name in \(folders.joined(separator: ", "))")])
         }
-        return try ProgramFile.load(path: path)
+        return (try ProgramFile.parse(source, file: path), source)
+    }
+
+    /// Loads a program by path or preset name.
+    public static func load(_ nameOrPath: String) throws -> Program {
+        try read(nameOrPath).program
     }
 
     /// The names of the presets in the first preset folder that exists.

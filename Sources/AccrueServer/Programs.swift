@@ -161,18 +161,9 @@ final class ProgramDirectory: @unchecked Sendable {
         lock.unlock()
     }
 
-    static func parse(_ stored: StoredProgram) throws -> Program {
-        let program = try ProgramFile.parse(stored.source, file: "\(stored.id) (version \(stored.version))")
-        return stored.id == program.id ? program : program.instance(id: stored.id)
-    }
-
     func makeLedger(for stored: StoredProgram) throws -> ProgramLedger {
-        let program = try ProgramDirectory.parse(stored)
-        let store = self.store
-        return try ProgramLedger(program: program, store: store, checkpointInterval: checkpointInterval, programVersion: stored.version, programAt: { version in
-            guard let other = try store.program(stored.id, version: version) else { return program }
-            return try ProgramDirectory.parse(other)
-        })
+        try StoredPrograms.openLedger(try StoredPrograms.parse(stored), version: stored.version, store: store,
+                                      checkpointInterval: checkpointInterval)
     }
 
     func makeHost(for stored: StoredProgram) throws -> ProgramHost {

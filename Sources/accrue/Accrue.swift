@@ -19,18 +19,24 @@ func warn(_ text: String) {
 
 /// Loads a program by name or path, optionally as another instance (`--as store-123`).
 func loadProgram(_ nameOrPath: String, as instance: String?) throws -> Program {
+    try readProgram(nameOrPath, as: instance).program
+}
+
+/// Reads a program file once: the program (as `instance` when given), the file's own id and its text.
+func readProgram(_ nameOrPath: String, as instance: String?) throws -> (program: Program, base: String, source: String) {
+    let file: (program: Program, source: String)
     do {
-        let program = try Presets.load(nameOrPath)
-        guard let instance else { return program }
-        guard !instance.isEmpty, instance.count <= 64,
-              instance.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }) else {
-            throw ValidationError("--as must be an id of lower-case letters, digits, '-' and '_'")
-        }
-        return program.instance(id: instance)
+        file = try Presets.read(nameOrPath)
     } catch let error as ProgramFileError {
         warn(error.description)
         throw ExitCode(2)
     }
+    guard let instance else { return (file.program, file.program.id, file.source) }
+    guard !instance.isEmpty, instance.count <= 64,
+          instance.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }) else {
+        throw ValidationError("--as must be an id of lower-case letters, digits, '-' and '_'")
+    }
+    return (file.program.instance(id: instance), file.program.id, file.source)
 }
 
 func readFile(_ path: String) throws -> [UInt8] {
@@ -53,10 +59,16 @@ func parseTime(_ text: String?) throws -> Instant? {
     return instant
 }
 
-func jsonText<T: Encodable>(_ value: T) -> String {
+/// JSON for people and scripts: keys sorted, so that output can be compared. One encoder for
+/// every line (`ingest --outcomes` writes one per input).
+private let outputEncoder: JSONEncoder = {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try! encoder.encode(value), as: UTF8.self)
+    return encoder
+}()
+
+func jsonText<T: Encodable>(_ value: T) -> String {
+    String(decoding: try! outputEncoder.encode(value), as: UTF8.self)
 }
 
 struct Replay: ParsableCommand {

@@ -1,5 +1,6 @@
 import AccrueCore
 import AccruePrograms
+import AccrueServer
 import AccrueSQLite
 import AccrueStore
 import ArgumentParser
@@ -48,20 +49,13 @@ struct StoredProgramOptions: ParsableArguments {
 /// A program's ledger in a store, able to replay log written under earlier versions of its file.
 /// `version` is the stored version `program` was read from.
 func openLedger(_ program: Program, version: Int, in store: Database) throws -> ProgramLedger {
-    try ProgramLedger(program: program, store: store, programVersion: version, programAt: { version in
-        guard let stored = try store.program(program.id, version: version) else { return program }
-        return try parseStored(stored)
-    })
+    try StoredPrograms.openLedger(program, version: version, store: store)
 }
 
 /// Loads a program by name or path and records it in the store (a new version when its file
 /// changed). Returns the program and the stored version of its text.
 func registerProgram(_ nameOrPath: String, as instance: String?, in store: Database) throws -> (Program, Int) {
-    let program = try loadProgram(nameOrPath, as: instance)
-    guard let path = Presets.path(of: nameOrPath), let source = try? String(contentsOfFile: path, encoding: .utf8) else {
-        throw ExitCode(2)
-    }
-    let base = instance == nil ? program.id : (try? ProgramFile.parse(source, file: path).id) ?? program.id
+    let (program, base, source) = try readProgram(nameOrPath, as: instance)
     // Another process may register another text of the same program between the two steps: the
     // version read back must be this text's, or this ledger would log its decisions under another.
     for _ in 0..<5 {
@@ -87,10 +81,10 @@ func storedProgramAndVersion(_ id: String, in store: Database) throws -> (Progra
     return (try parseStored(stored), stored.version)
 }
 
+/// A stored program parsed; a file that no longer reads is a clear message and exit status 2.
 func parseStored(_ stored: StoredProgram) throws -> Program {
     do {
-        let program = try ProgramFile.parse(stored.source, file: "\(stored.id) (stored version \(stored.version))")
-        return stored.id == program.id ? program : program.instance(id: stored.id)
+        return try StoredPrograms.parse(stored)
     } catch let error as ProgramFileError {
         warn(error.description)
         throw ExitCode(2)

@@ -1,4 +1,5 @@
 import AccrueCore
+import AccrueServer
 import AccrueSQLite
 import AccrueStore
 import ArgumentParser
@@ -23,10 +24,7 @@ struct Verify: ParsableCommand {
         let programs = try program.map { [try storedProgram($0, in: store)] } ?? store.programs().map(parseStored)
         var failed = false
         for program in programs {
-            var report = try verify(program, store: store) { version in
-                guard let stored = try store.program(program.id, version: version) else { return program }
-                return try parseStored(stored)
-            }
+            var report = try verify(program, store: store, programAt: StoredPrograms.versions(of: program, in: store))
             report.problems += (try? store.summaryMismatches(program: program.id)) ?? ["\(program.id): the report columns cannot be read"]
             if report.problems.isEmpty {
                 print("\(program.id): ok: \(report.members) members, \(report.inputs) inputs, \(report.entries) entries; the ledger, the state and a replay agree")
