@@ -26,7 +26,6 @@ public enum APILimits {
 /// valid UTF-8) and fields taken from it with precise refusals.
 struct Body {
     let json: JSON
-    let bytes: [UInt8]
 
     static func read(_ request: Request, limit: Int = APILimits.maximumBodyBytes) async throws -> Body {
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
@@ -42,7 +41,7 @@ struct Body {
         do {
             let json = try JSONReader.parse(bytes)
             guard case .object = json else { throw Problem.badRequest("malformed_body", "the body must be a JSON object") }
-            return Body(json: json, bytes: bytes)
+            return Body(json: json)
         } catch let error as JSONError {
             throw Problem.badRequest("malformed_body", "the body is not valid JSON: \(error)")
         }

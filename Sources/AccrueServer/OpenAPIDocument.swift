@@ -23,9 +23,8 @@ public enum OpenAPIDocument {
         var result: Set<String> = []
         for (path, item) in paths {
             guard let item = item as? [String: Any] else { continue }
-            let routerPath = path
             for method in ["get", "put", "post", "delete", "patch"] where item[method] != nil {
-                result.insert(method.uppercased() + " " + routerPath)
+                result.insert(method.uppercased() + " " + path)
             }
         }
         return result

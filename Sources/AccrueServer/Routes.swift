@@ -161,31 +161,34 @@ extension AccrueService {
             throw Problem(.unprocessableContent, "invalid_field", "the program id must be lower-case letters, digits, '-' and '_'")
         }
         let preset = try body.string("preset", required: false, maxLength: 64)
-        var source = try body.string("source", required: false, maxLength: APILimits.maximumBodyBytes)
-        guard (preset == nil) != (source == nil) else {
+        let given = try body.string("source", required: false, maxLength: APILimits.maximumBodyBytes)
+        guard (preset == nil) != (given == nil) else {
             throw Problem(.unprocessableContent, "invalid_field", "give either 'preset' (a preset's name) or 'source' (a program file's text)")
         }
+        var text: String
         if let preset {
-            guard !preset.contains("/"), let path = Presets.path(of: preset), let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            guard !preset.contains("/"), let path = Presets.path(of: preset), let presetText = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw Problem(.unprocessableContent, "unknown_preset", "there is no preset \(preset); presets: \(Presets.names().joined(separator: ", "))")
             }
-            source = text
+            text = presetText
+        } else {
+            text = given!
         }
-        let name = try body.string("name", required: false, maxLength: 100)
-        let parsed = try parseProgram(source!, as: nil)
-        let base = parsed.id
-        var text = source!
-        if let name {
-            // The instance's own name is part of its stored file, so every server and replay sees it.
-            guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first(where: { $0.hasPrefix("name:") }) else {
+        if let name = try body.string("name", required: false, maxLength: 100) {
+            // The instance's own name is part of its stored file, so every server and replay sees
+            // it: the one top-level `name:` line is replaced, nothing else.
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            guard let index = lines.firstIndex(where: { $0.hasPrefix("name:") }) else {
                 throw Problem(.unprocessableContent, "invalid_field", "the program file has no top-level 'name:' line to replace")
             }
-            text = text.replacingOccurrences(of: String(line), with: "name: " + JSON.string(name).canonical)
+            lines[index] = "name: " + JSON.string(name).canonical
+            text = lines.joined(separator: "\n")
         }
-        source = text
-        let program = try parseProgram(text, as: id)
+        let parsed = try parseProgram(text, as: nil)
+        let base = parsed.id
+        let program = base == id ? parsed : parsed.instance(id: id)
         guard try store.program(id) == nil else { throw Problem(.conflict, "program_exists", "a program \(id) exists; change it with PUT") }
-        try store.register(StoredProgram(id: id, base: base, version: program.version, source: source!))
+        try store.register(StoredProgram(id: id, base: base, version: program.version, source: text))
         guard let stored = try store.program(id) else { throw Problem(.conflict, "program_exists", "a program \(id) exists") }
         let host = try directory.makeHost(for: stored)
         directory.add(host)
@@ -233,17 +236,41 @@ extension AccrueService {
         var counts: [String: Int] = [:]
         for result in results { counts[result.replayed ? "replayed" : result.outcome.status.rawValue, default: 0] += 1 }
         for (status, count) in counts { metrics.inputs(program: host.id, status: status, count: count) }
-        for result in results {
-            logger.info("input", metadata: ["program": "\(host.id)", "input": "\(result.outcome.id ?? "-")",
-                                            "status": "\(result.replayed ? "replayed" : result.outcome.status.rawValue)",
-                                            "points": "\(result.outcome.points)", "code": "\(result.outcome.code?.rawValue ?? "-")"])
+        // One line per request at info (with the input id when it holds one input); every input at debug.
+        logger.info("inputs", metadata: ["program": "\(host.id)", "count": "\(results.count)",
+                                         "input": "\(results.count == 1 ? results[0].outcome.id ?? "-" : "-")",
+                                         "statuses": "\(counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"])
+        if logger.logLevel <= .debug {
+            for result in results {
+                logger.debug("input", metadata: ["program": "\(host.id)", "input": "\(result.outcome.id ?? "-")",
+                                                 "status": "\(result.replayed ? "replayed" : result.outcome.status.rawValue)",
+                                                 "points": "\(result.outcome.points)", "code": "\(result.outcome.code?.rawValue ?? "-")"])
+            }
         }
         return results
     }
 
-    static func outcomeJSON(_ result: (outcome: Outcome, replayed: Bool)) -> JSON {
-        guard case let .object(fields) = Reply.tree(result.outcome) else { return .null }
-        return .object(fields + [("replayed", .bool(result.replayed))])
+    /// An outcome as answered: its fields and whether it is the first outcome of an input sent again.
+    struct OutcomeAnswer: Encodable {
+        var outcome: Outcome
+        var replayed: Bool
+
+        init(_ result: (outcome: Outcome, replayed: Bool)) {
+            outcome = result.outcome
+            replayed = result.replayed
+        }
+
+        enum Key: String, CodingKey { case replayed }
+
+        func encode(to encoder: any Encoder) throws {
+            try outcome.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(replayed, forKey: .replayed)
+        }
+    }
+
+    struct BatchAnswer: Encodable {
+        var outcomes: [OutcomeAnswer]
     }
 
     func postInput(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -258,11 +285,11 @@ extension AccrueService {
             throw Problem(.contentTooLarge, "body_too_large", "an input is at most \(Limits.maximumInputBytes) bytes")
         }
         let result = try await apply(host, [Array(buffer.readableBytesView)])[0]
-        let document = AccrueService.outcomeJSON(result)
-        guard result.outcome.status == .refused else { return Reply.json(document) }
+        guard result.outcome.status == .refused else { return try Reply.json(OutcomeAnswer(result)) }
         let code = result.outcome.code ?? .malformedInput
         let status: HTTPResponse.Status = code == .malformedInput ? .badRequest : code == .conflict ? .conflict : .unprocessableContent
-        throw Problem(status, code.rawValue, result.outcome.reason ?? "the input was refused", extensions: [("outcome", document)])
+        throw Problem(status, code.rawValue, result.outcome.reason ?? "the input was refused",
+                      extensions: [("outcome", Reply.tree(OutcomeAnswer(result)))])
     }
 
     func postBatch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -277,7 +304,7 @@ extension AccrueService {
             throw Problem(.unprocessableContent, "batch_too_large", "a batch holds at most \(APILimits.maximumBatchInputs) inputs; this one has \(items.count)")
         }
         let results = try await apply(host, items.map { Array($0.canonical.utf8) })
-        return Reply.json(.object([("outcomes", .array(results.map(AccrueService.outcomeJSON)))]))
+        return try Reply.json(BatchAnswer(outcomes: results.map(OutcomeAnswer.init)))
     }
 
     func why(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -396,7 +423,7 @@ extension AccrueService {
         let envelope = JSON.object([("id", .string("quote")), ("type", .string(InputType.bookingRequested.rawValue)), ("member", .string("quote")),
                                     ("at", .string(configuration.now().rfc3339)),
                                     ("data", .object([("booking", .string("quote")), ("services", services)]))])
-        let decoded = Input.decode(Array(envelope.canonical.utf8))
+        let decoded = Input.decode(envelope)
         guard let input = decoded.input else {
             let reason = decoded.refusal ?? Reason(.invalidField, "the services cannot be read")
             throw Problem(.unprocessableContent, reason.code.rawValue, reason.message)

@@ -201,7 +201,9 @@ struct WebhookService: ServiceLifecycle.Service {
     func deliverDue(_ client: HTTPClient) async throws -> Bool {
         let store = service.store
         let owner = service.configuration.instance
-        let now = Instant.wallClock()
+        // Leases and retries run on the service's clock (the wall clock in production), so a test
+        // moves them by hand; only the signature's timestamp is the real time.
+        let now = service.configuration.now()
         let endpoints = try store.claimWebhooks(now: now, owner: owner, leaseUntil: Instant(milliseconds: now.milliseconds + 60_000), limit: 20)
         var worked = false
         for endpoint in endpoints {
@@ -227,7 +229,7 @@ struct WebhookService: ServiceLifecycle.Service {
                 service.metrics.webhook(result: "failed")
                 state.attempts += 1
                 let delay = min(3_600_000, Int64(service.configuration.webhookRetrySeconds * 1000) << min(state.attempts - 1, 20))
-                state.nextAttemptAt = Instant(milliseconds: Instant.wallClock().milliseconds + delay)
+                state.nextAttemptAt = Instant(milliseconds: now.milliseconds + delay)
                 service.logger.warning("webhook delivery failed", metadata: ["webhook": "\(endpoint.id)", "attempts": "\(state.attempts)",
                                                                              "error": "\(failure)"])
             } else {
