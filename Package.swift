@@ -71,7 +71,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "AccrueCoreTests", dependencies: ["AccrueCore", "AccruePrograms"]),
+        .testTarget(name: "AccrueCoreTests", dependencies: ["AccrueCore", "AccruePrograms", "AccrueBench"]),
         .testTarget(name: "AccrueIntegrationTests", dependencies: [
             "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccruePostgres", "AccrueBench",
         ]),

@@ -1,4 +1,5 @@
 @testable import AccrueCore
+import AccrueBench
 import Foundation
 import XCTest
 
@@ -17,7 +18,7 @@ final class LotsTests: XCTestCase {
     }
 
     func testTotalsAndLookUpsFollowEveryChange() throws {
-        var random = SystemRandomNumberGenerator()
+        var random = SplitMix64(seed: 20_261_123)
         var lots = Lots()
         var nextID: Int64 = 1
         for _ in 0..<800 {

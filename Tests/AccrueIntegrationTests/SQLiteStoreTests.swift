@@ -125,7 +125,7 @@ final class SQLiteStoreTests: XCTestCase {
     func testAChangedProgramFileIsReplayedUnderTheVersionOfEachRecord() throws {
         let path = repositoryRoot.appendingPathComponent("programs/jd-points.yaml").path
         let first = try String(contentsOfFile: path, encoding: .utf8)
-        let second = first.replacingOccurrences(of: "earn: {points: 5}", with: "earn: {points: 7}")
+        let second = signInsWorthSeven(first)
         XCTAssertNotEqual(first, second)
         let v1 = try ProgramFile.parse(first, file: "v1"), v2 = try ProgramFile.parse(second, file: "v2")
         let folder = temporaryFolder()

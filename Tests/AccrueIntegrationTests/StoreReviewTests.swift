@@ -157,7 +157,7 @@ final class StoreReviewTests: XCTestCase {
     /// a later load replays what follows under the version it was decided under.
     func testACheckpointByALedgerOnAnOlderFileKeepsTheLogsVersion() throws {
         let text = try String(contentsOfFile: repositoryRoot.appendingPathComponent("programs/jd-points.yaml").path, encoding: .utf8)
-        let newer = text.replacingOccurrences(of: "earn: {points: 5}", with: "earn: {points: 7}")
+        let newer = signInsWorthSeven(text)
         XCTAssertNotEqual(text, newer)
         let v1 = try ProgramFile.parse(text, file: "v1"), v2 = try ProgramFile.parse(newer, file: "v2")
         let versions = [1: v1, 2: v2]
@@ -185,7 +185,7 @@ final class StoreReviewTests: XCTestCase {
     /// each part under its own version.
     func testVersionSwitchesBeforeAndAfterCheckpoints() throws {
         let text = try String(contentsOfFile: repositoryRoot.appendingPathComponent("programs/jd-points.yaml").path, encoding: .utf8)
-        let newer = text.replacingOccurrences(of: "earn: {points: 5}", with: "earn: {points: 7}")
+        let newer = signInsWorthSeven(text)
         let v1 = try ProgramFile.parse(text, file: "v1"), v2 = try ProgramFile.parse(newer, file: "v2")
         let versions = [1: v1, 2: v2, 3: v1]
         let store = InMemoryStore()
@@ -221,7 +221,7 @@ final class StoreReviewTests: XCTestCase {
     /// process's version, and a later load replays them under the wrong file.
     func testALedgerLogsTheVersionOfItsOwnFile() throws {
         let text = try String(contentsOfFile: repositoryRoot.appendingPathComponent("programs/jd-points.yaml").path, encoding: .utf8)
-        let newer = text.replacingOccurrences(of: "earn: {points: 5}", with: "earn: {points: 7}")
+        let newer = signInsWorthSeven(text)
         let v1 = try ProgramFile.parse(text, file: "v1"), v2 = try ProgramFile.parse(newer, file: "v2")
         let versions = [1: v1, 2: v2]
         let store = InMemoryStore()
@@ -464,7 +464,7 @@ final class StoreReviewTests: XCTestCase {
     /// problem, like any other damage, rather than stopping verify.
     func testVerifyReportsACheckpointUnderTheWrongVersionOrUnreadable() throws {
         let text = try String(contentsOfFile: repositoryRoot.appendingPathComponent("programs/jd-points.yaml").path, encoding: .utf8)
-        let newer = text.replacingOccurrences(of: "earn: {points: 5}", with: "earn: {points: 7}")
+        let newer = signInsWorthSeven(text)
         let v1 = try ProgramFile.parse(text, file: "v1"), v2 = try ProgramFile.parse(newer, file: "v2")
         let versions = [1: v1, 2: v2]
         for tamper in ["db.execute(\"UPDATE programs SET checkpoint_version = 1\")",

@@ -1,3 +1,4 @@
+import AccrueBench
 import AccrueCore
 import AccruePrograms
 import AccrueStore
@@ -24,18 +25,8 @@ func temporaryFolder() -> URL {
     return url
 }
 
-/// A small deterministic random generator (SplitMix64), so a failing seed can be replayed.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The seeded generator the benchmark uses, so a failing seed can be replayed.
+typealias SeededRandom = SplitMix64
 
 /// Generates random but plausible input logs for a program: orders with refunds and disputes,
 /// reviews, sign-ins, posts, shares, referrals, campaigns, redemptions, rewards, bookings,
@@ -159,4 +150,13 @@ struct LogGenerator {
 /// A program's state now in a store: its latest checkpoint plus the log after it.
 func currentState(_ program: Program, in store: any LedgerStore) throws -> ProgramState {
     try ProgramLedger(program: program, store: store).engine.state
+}
+
+/// The JD Points file with sign-ins worth 7 points instead of 5: a second version of one program.
+/// Stops the test run when the preset no longer has the line, rather than letting two equal
+/// "versions" pass tests of version changes.
+func signInsWorthSeven(_ text: String) -> String {
+    let changed = text.replacingOccurrences(of: "earn: {points: 5}", with: "earn: {points: 7}")
+    precondition(changed != text, "programs/jd-points.yaml no longer gives sign-ins 5 points: update signInsWorthSeven")
+    return changed
 }

@@ -144,12 +144,16 @@ final class APITests: XCTestCase {
             let key = harness.key
             let catalogue = try await client.call(.get, "/v1/programs/cj-rewards/catalogue", bearer: key)
             XCTAssertEqual(catalogue.status, 200, catalogue.text)
-            guard case let .array(services)? = catalogue["services"], let first = services.first, let service = string(first["id"]) else {
-                return XCTFail(catalogue.text)
-            }
-            let body = "{\"services\":[{\"service\":\"\(service)\"\(first["airports"] != nil ? ",\"airport\":\"SZX\"" : "")}]}"
-            let quote = try await client.call(.post, "/v1/programs/cj-rewards/bookings/quote", bearer: key, body: body)
-            XCTAssertTrue(quote.status == 200 || quote.status == 422, quote.text)
+            guard case let .array(services)? = catalogue["services"] else { return XCTFail(catalogue.text) }
+            XCTAssertEqual(services.compactMap { string($0["id"]) }, ["airport-pickup", "hotel", "food", "translation", "tour"])
+            // cj-rewards: a pickup costs 2, a hotel night 3.
+            let quote = try await client.call(.post, "/v1/programs/cj-rewards/bookings/quote", bearer: key,
+                                              body: #"{"services":[{"service":"airport-pickup","airport":"HGH"},{"service":"hotel","nights":2}]}"#)
+            XCTAssertEqual(quote.status, 200, quote.text)
+            XCTAssertEqual(number(quote["points"]), 8)
+            let farAirport = try await client.call(.post, "/v1/programs/cj-rewards/bookings/quote", bearer: key,
+                                                   body: #"{"services":[{"service":"airport-pickup","airport":"SZX"}]}"#)
+            XCTAssertEqual(farAirport.code, "airport_not_allowed")
             let unknown = try await client.call(.post, "/v1/programs/cj-rewards/bookings/quote", bearer: key, body: "{\"services\":[{\"service\":\"moon\"}]}")
             XCTAssertEqual(unknown.status, 422)
             XCTAssertEqual(unknown.code, "unknown_service")

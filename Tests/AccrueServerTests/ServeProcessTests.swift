@@ -65,6 +65,8 @@ final class ServeProcessTests: XCTestCase {
         let port = freePort()
         let base = "http://127.0.0.1:\(port)"
         let (process, printed) = try serve(extra, port: port, output: folder.appendingPathComponent("out-1.log"))
+        // Whatever fails below, no server is left running after the test.
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
         guard let range = printed.range(of: #"ak_[0-9a-f]+"#, options: .regularExpression) else {
             process.terminate()
             return XCTFail("no first key printed: \(printed)")

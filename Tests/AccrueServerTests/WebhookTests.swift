@@ -83,10 +83,10 @@ final class WebhookTests: XCTestCase {
             harness.clock.set("2026-11-09T00:00:00Z")
             await harness.service.runDueWork()
 
-            let deadline = Date().addingTimeInterval(30)
-            while receiver.deliveries.count < 4 && Date() < deadline {
+            // Each round a minute later on the service's clock: every retry is due, nothing sleeps.
+            for _ in 0..<20 where receiver.deliveries.count < 4 {
+                harness.clock.advance(minutes: 1)
                 try await harness.service.deliverDueWebhooks()
-                try await Task.sleep(for: .milliseconds(50))
             }
             let deliveries = receiver.deliveries
             XCTAssertEqual(deliveries.map(\.type), ["points.adjusted", "points.earned", "points.pending_released", "tier.changed"])
@@ -114,10 +114,9 @@ final class WebhookTests: XCTestCase {
             await harness.service.runDueWork()
             harness.clock.set("2027-11-10T00:00:00Z")
             await harness.service.runDueWork()
-            let later = Date().addingTimeInterval(30)
-            while !receiver.deliveries.map(\.type).contains("points.expired") && Date() < later {
+            for _ in 0..<20 where !receiver.deliveries.map(\.type).contains("points.expired") {
+                harness.clock.advance(minutes: 1)
                 try await harness.service.deliverDueWebhooks()
-                try await Task.sleep(for: .milliseconds(50))
             }
             let types = receiver.deliveries.dropFirst(4).map(\.type)
             XCTAssertEqual(types.filter { $0 == "points.expiring" }.count, 2, "\(types)")
