@@ -175,14 +175,15 @@ extension PostgresStore {
     // MARK: Reports and retired programs
 
     public func entryTotals(program: String, from: Instant, to: Instant) throws -> [EntryTotal] {
-        try run("SELECT at, kind, points FROM entries WHERE program = $1 AND at >= $2 AND at < $3 ORDER BY at, seq") {
+        try run("SELECT at, kind, points, rule FROM entries WHERE program = $1 AND at >= $2 AND at < $3 ORDER BY at, seq") {
             $0.add(program)
             $0.add(from.milliseconds)
             $0.add(to.milliseconds)
         }.rows.map { row in
             let kind: String = try row.get("kind")
             guard let entryKind = EntryKind(rawValue: kind) else { throw PostgresStoreError.corrupt("an entry of the unknown kind \(kind)") }
-            return EntryTotal(at: Instant(milliseconds: try row.get("at")), kind: entryKind, points: try row.get("points"))
+            return EntryTotal(at: Instant(milliseconds: try row.get("at")), kind: entryKind, points: try row.get("points"),
+                              rule: try row.get("rule", as: String?.self))
         }
     }
 

@@ -67,7 +67,7 @@ final class Credentials: @unchecked Sendable {
         return .key(record)
     }
 
-    private func lookup(hash: String, now: Instant) throws -> APIKeyRecord? {
+    func lookup(hash: String, now: Instant) throws -> APIKeyRecord? {
         lock.lock()
         if let cached = cache[hash], cached.until > now {
             lock.unlock()
@@ -86,6 +86,51 @@ final class Credentials: @unchecked Sendable {
         lock.lock()
         cache = cache.filter { $0.value.record?.id != keyID }
         lock.unlock()
+    }
+
+    // MARK: Page sessions and CSRF tokens
+
+    /// A MAC of `text` under this database's secret.
+    func mac(_ text: String) -> String {
+        Credentials.base64url(Array(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: tokenKey)))
+    }
+
+    /// The token a page's forms carry for a session: a form posted from another site cannot know it.
+    func csrfToken(session: String) -> String { String(mac("csrf|" + session).prefix(32)) }
+
+    func checkCSRF(_ given: String?, session: String) -> Bool {
+        guard let given else { return false }
+        let expected = Array(csrfToken(session: session).utf8)
+        let actual = Array(given.utf8)
+        guard expected.count == actual.count else { return false }
+        // Compared in constant time.
+        return zip(expected, actual).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// An operator console session: the key's hash and an expiry, signed. The key itself is never
+    /// kept in the cookie, and a revoked key ends its sessions (checked on every request).
+    func consoleSession(keyHash: String, expires: Instant) -> String {
+        let payload = "\(expires.milliseconds).\(keyHash)"
+        return "cs_" + payload + "." + mac("console|" + payload)
+    }
+
+    func consoleKey(session: String, now: Instant) throws -> APIKeyRecord? {
+        guard session.hasPrefix("cs_"), session.count < 300 else { return nil }
+        let parts = session.dropFirst(3).split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let expires = Int64(parts[0]), now.milliseconds < expires else { return nil }
+        let payload = "\(parts[0]).\(parts[1])"
+        let expected = Array(mac("console|" + payload).utf8)
+        let given = Array(parts[2].utf8)
+        guard expected.count == given.count, zip(expected, given).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
+        guard let record = try lookup(hash: String(parts[1]), now: now), record.revokedAt == nil else { return nil }
+        return record
+    }
+
+    /// The active key with this text, for the console's sign-in.
+    func key(text: String, now: Instant) throws -> APIKeyRecord? {
+        guard text.hasPrefix("ak_"), text.count < 100, let record = try lookup(hash: Credentials.sha256(text), now: now),
+              record.revokedAt == nil else { return nil }
+        return record
     }
 
     // MARK: Member tokens: "mt_" + base64url(payload) + "." + base64url(HMAC-SHA256(payload)).

@@ -9,17 +9,7 @@ extension AccrueService {
     func liability(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .readMembers)
         let now = configuration.now()
-        struct Totals: Sendable { var members = 0, available: Int64 = 0, pending: Int64 = 0, held: Int64 = 0, debt: Int64 = 0 }
-        let totals = try await host.read { ledger -> Totals in
-            var totals = Totals()
-            for member in ledger.engine.state.members.values {
-                totals.members += 1
-                if member.balance >= 0 { totals.available += member.balance } else { totals.debt -= member.balance }
-                totals.pending += member.pending
-                totals.held += member.held
-            }
-            return totals
-        }
+        let totals = try await host.read { ledger in LiabilityTotals(ledger.engine.state) }
         let points = host.program.points
         let money = { (value: Int64) -> JSON in
             points.valueMinorUnits > 0 ? .string(Money.format(minorUnits: points.moneyValue(of: value))) : .null
@@ -34,9 +24,9 @@ extension AccrueService {
             ("pending", .number(String(totals.pending))),
             ("held", .number(String(totals.held))),
             ("debt", .number(String(totals.debt))),
-            ("outstanding", .number(String(totals.available + totals.pending + totals.held))),
+            ("outstanding", .number(String(totals.outstanding))),
             ("available_value", money(totals.available)),
-            ("outstanding_value", money(totals.available + totals.pending + totals.held)),
+            ("outstanding_value", money(totals.outstanding)),
             ("valuation", .string(points.valueMinorUnits > 0
                 ? "\(points.valuePoints) \(points.name) = \(Money.format(minorUnits: points.valueMinorUnits)) \(host.program.moneyCurrency), the checkout rate"
                 : "\(points.name) have no money value in this program")),
@@ -58,14 +48,28 @@ extension AccrueService {
         guard to.daysSinceEpoch - from.daysSinceEpoch < APILimits.maximumReportDays else {
             throw Problem.badRequest("invalid_query", "a report covers at most \(APILimits.maximumReportDays) days")
         }
+        let (days, _) = try await dayTotals(host, from: from, to: to)
+        let lines: [JSON] = days.map { day, line in
+            .object([("day", .string(day.description)),
+                     ("earned", .number(String(line.earned))), ("earned_pending", .number(String(line.pending))),
+                     ("released", .number(String(line.released))), ("spent", .number(String(line.spent))),
+                     ("expired", .number(String(line.expired))), ("reversed", .number(String(line.reversed))),
+                     ("adjusted", .number(String(line.adjusted)))])
+        }
+        return Reply.json(.object([("program", .string(host.id)), ("time_zone", .string(calendar.identifier)), ("days", .array(lines))]))
+    }
+
+    /// Each local day's totals from `from` to `to` (inclusive), and the points each rule awarded.
+    func dayTotals(_ host: ProgramHost, from: CivilDate, to: CivilDate) async throws -> (days: [(CivilDate, DayTotals)], rules: [String: Int64]) {
+        let calendar = host.program.calendar
         let start = calendar.instant(from)
         let end = calendar.instant(CivilDate(daysSinceEpoch: to.daysSinceEpoch + 1))
         let totals = try await host.run { ledger in try self.store.entryTotals(program: ledger.program.id, from: start, to: end) }
-        struct Day { var earned: Int64 = 0, pending: Int64 = 0, released: Int64 = 0, spent: Int64 = 0, expired: Int64 = 0, reversed: Int64 = 0, adjusted: Int64 = 0 }
-        var days: [Int64: Day] = [:]
+        var days: [Int64: DayTotals] = [:]
+        var rules: [String: Int64] = [:]
         for total in totals {
             let key = calendar.date(of: total.at).daysSinceEpoch
-            var line = days[key] ?? Day()
+            var line = days[key] ?? DayTotals()
             switch total.kind {
             case .earn: line.earned += total.points
             case .earnPending: line.pending += total.points
@@ -77,16 +81,15 @@ extension AccrueService {
             case .adjust: line.adjusted += total.points
             default: break
             }
+            if total.kind == .earn || total.kind == .earnPending, let rule = total.rule { rules[rule, default: 0] += total.points }
             days[key] = line
         }
-        let lines: [JSON] = (from.daysSinceEpoch...to.daysSinceEpoch).map { key in
-            let line = days[key] ?? Day()
-            return .object([("day", .string(CivilDate(daysSinceEpoch: key).description)),
-                            ("earned", .number(String(line.earned))), ("earned_pending", .number(String(line.pending))),
-                            ("released", .number(String(line.released))), ("spent", .number(String(line.spent))),
-                            ("expired", .number(String(line.expired))), ("reversed", .number(String(line.reversed))),
-                            ("adjusted", .number(String(line.adjusted)))])
-        }
-        return Reply.json(.object([("program", .string(host.id)), ("time_zone", .string(calendar.identifier)), ("days", .array(lines))]))
+        return ((from.daysSinceEpoch...to.daysSinceEpoch).map { (CivilDate(daysSinceEpoch: $0), days[$0] ?? DayTotals()) }, rules)
     }
+}
+
+/// One local day of a program's ledger: points earned (available at once, or pending), released
+/// from pending, spent (checkout and captured holds), expired, reversed and adjusted.
+struct DayTotals: Sendable {
+    var earned: Int64 = 0, pending: Int64 = 0, released: Int64 = 0, spent: Int64 = 0, expired: Int64 = 0, reversed: Int64 = 0, adjusted: Int64 = 0
 }

@@ -57,6 +57,9 @@ extension AccrueService {
         router.delete("/v1/programs/:program/webhooks/:webhook") { request, context in try await self.deleteWebhook(request, context) }
 
         router.post("/v1/keys") { request, _ in try await self.createKey(request) }
+        // Pages for people (not in the API document): the member page and the operator console.
+        addMemberPage(to: router)
+        addConsole(to: router)
         router.get("/v1/keys") { request, _ in try await self.listKeys(request) }
         router.delete("/v1/keys/:key") { request, context in try await self.revokeKey(request, context) }
     }
@@ -201,6 +204,13 @@ extension AccrueService {
         let body = try await Body.read(request)
         try body.allow(["source"])
         let source = try body.requiredString("source", maxLength: APILimits.maximumBodyBytes)
+        try await publish(host, source: source)
+        return Reply.json(try summary(host, source: true))
+    }
+
+    /// Stores a program file's text as the program's next version (nothing when the text is the
+    /// current one) and serves it from now on.
+    func publish(_ host: ProgramHost, source: String) async throws {
         let program = try parseProgram(source, as: host.id)
         guard let before = try store.program(host.id) else { throw Problem.notFound("program_not_found", "there is no program \(host.id)") }
         try store.register(StoredProgram(id: host.id, base: before.base, version: program.version, source: source))
@@ -209,7 +219,6 @@ extension AccrueService {
             try await host.replace(with: try directory.makeLedger(for: stored), version: stored.version)
             logger.info("program changed", metadata: ["program": "\(host.id)", "version": "\(stored.version)"])
         }
-        return Reply.json(try summary(host, source: true))
     }
 
     func retireProgram(_ request: Request, _ context: BasicRequestContext) async throws -> Response {

@@ -83,11 +83,14 @@ public struct EntryTotal: Sendable, Equatable {
     public var at: Instant
     public var kind: EntryKind
     public var points: Int64
+    /// The rule of an award, for "top rules by points awarded".
+    public var rule: String?
 
-    public init(at: Instant, kind: EntryKind, points: Int64) {
+    public init(at: Instant, kind: EntryKind, points: Int64, rule: String? = nil) {
         self.at = at
         self.kind = kind
         self.points = points
+        self.rule = rule
     }
 }
 

@@ -220,7 +220,9 @@ final class APITests: XCTestCase {
     func testTheDocumentListsExactlyTheRoutesServed() throws {
         let harness = try Harness()
         defer { harness.remove() }
-        let served = Set(harness.service.router().routes.map { "\($0.method) \($0.path)" })
+        // The pages for people (/me, /console, /assets) are HTML, documented in docs/API.md.
+        let served = Set(harness.service.router().routes.map { "\($0.method) \($0.path)" }
+            .filter { !["/me", "/console", "/assets"].contains(where: $0.split(separator: " ")[1].hasPrefix) })
         XCTAssertFalse(served.isEmpty)
         XCTAssertEqual(served, OpenAPIDocument.operations, "openapi.yaml and the router must list the same routes")
         let json = try JSONReader.parse(OpenAPIDocument.json)

@@ -205,9 +205,13 @@ extension Engine {
         default:
             let rejected = input.type == .bookingRejected
             state.bookings[bookingID]!.status = rejected ? .rejected : .cancelled
-            releaseHold(input.member, hold, at: input.at, input: input.id,
-                        reason: "booking \(truncated(bookingID)) \(rejected ? "rejected" : "cancelled"): \(formatPoints(hold.points)) \(pointsName) returned")
-            return Engine.applied(hold.points)
+            // The operator's reason for a rejection is what the member reads in the history.
+            let why = rejected ? input.string("reason").map { " (\($0))" } ?? "" : ""
+            let sentence = "booking \(truncated(bookingID)) \(rejected ? "rejected" : "cancelled")\(why): \(formatPoints(hold.points)) \(pointsName) returned"
+            releaseHold(input.member, hold, at: input.at, input: input.id, reason: sentence)
+            var outcome = Engine.applied(hold.points)
+            if rejected { outcome.reason = sentence }
+            return outcome
         }
     }
 
