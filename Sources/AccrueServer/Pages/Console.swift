@@ -517,7 +517,8 @@ enum Chart {
                 let x = x0 + Double(position) * bar
                 svg += "<rect x=\"\(String(format: "%.1f", x))\" y=\"\(top + plotHeight - h)\" width=\"\(String(format: "%.1f", bar))\" height=\"\(h)\" fill=\"\(color)\" data-series=\"\(name)\" data-day=\"\(date)\"><title>\(date) \(name): \(formatPoints(amount))</title></rect>"
             }
-            if index % 7 == 0 || index == days.count - 1 {
+            // A label every 7 days, counted back from the last day (which always has one).
+            if (days.count - 1 - index) % 7 == 0 {
                 svg += "<text x=\"\(String(format: "%.1f", x0))\" y=\"\(height - 8)\" font-size=\"11\" fill=\"#5b6475\">\(String(date.description.dropFirst(5)))</text>"
             }
         }

@@ -90,7 +90,9 @@ struct MemberSections {
         guard let view = snapshot.view else { return "" }
         let calendar = snapshot.calendar
         var html = "<section class=\"card expiring\" aria-labelledby=\"expiring-title\"><h2 id=\"expiring-title\">\(HTML.escape(t.expiringSoon))</h2>"
-        if view.expiringSoon.isEmpty {
+        if case .none = program.expiry {
+            html += "<p>\(HTML.escape(t.neverExpire(pointsName)))</p>"
+        } else if view.expiringSoon.isEmpty {
             html += "<p>\(HTML.escape(t.nothingExpiring))</p>"
         } else {
             var byDate: [(String, Int64)] = []

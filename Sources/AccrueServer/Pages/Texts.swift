@@ -54,6 +54,7 @@ struct Texts: Sendable {
     var holdLine: @Sendable (String, String) -> String
     var expiringSoon: String
     var nothingExpiring: String
+    var neverExpire: @Sendable (String) -> String
     var expireOn: @Sendable (String) -> String
     var allExpiry: String
     var level: String
@@ -122,6 +123,7 @@ extension Texts {
         holdLine: { "\($1) held by \($0)" },
         expiringSoon: "Expiring soon",
         nothingExpiring: "Nothing expires in the coming weeks.",
+        neverExpire: { "\($0.prefix(1).uppercased() + $0.dropFirst()) do not expire in this program." },
         expireOn: { "expire on \($0)" },
         allExpiry: "When all my points expire",
         level: "Level",
@@ -213,6 +215,7 @@ extension Texts {
         holdLine: { "\($0) 冻结 \($1)" },
         expiringSoon: "即将过期",
         nothingExpiring: "未来几周内没有积分过期。",
+        neverExpire: { _ in "本计划的积分永不过期。" },
         expireOn: { "将于 \($0) 过期" },
         allExpiry: "查看全部积分的过期时间",
         level: "等级",
