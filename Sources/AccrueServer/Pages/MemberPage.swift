@@ -11,6 +11,13 @@ import Hummingbird
 extension AccrueService {
     static let memberCookie = "accrue_member"
 
+    /// Whether a route path is one of the pages for people (HTML with cookie sessions) rather than
+    /// the JSON API the OpenAPI document describes.
+    public static func isPage(_ path: String) -> Bool {
+        let first = path.split(separator: "/").first ?? ""
+        return first == "me" || first == "console" || first == "assets"
+    }
+
     func addMemberPage(to router: Router<BasicRequestContext>) {
         router.get("/me") { request, _ in await self.page(request) { language in try await self.memberPage(request, language) } }
         router.post("/me/claim") { request, _ in await self.page(request) { language in try await self.memberClaim(request, language) } }
@@ -184,7 +191,12 @@ extension AccrueService {
     /// The live quote the page's script asks for as the choice changes (the same form fields).
     func memberQuote(_ request: Request) async throws -> Response {
         let language = Language.of(request)
-        let (host, _, _) = try memberSession(request, language)
+        let host: ProgramHost
+        do {
+            host = try memberSession(request, language).host
+        } catch let refusal as PageRefusal {
+            throw Problem(refusal.status, "unauthenticated", refusal.detail)
+        }
         let form = try await Form.read(request)
         let text = await quoteText(host, services: AccrueService.services(from: form, program: host.program), language: language)
         return Reply.json(.object([("quote", .string(text))]))
