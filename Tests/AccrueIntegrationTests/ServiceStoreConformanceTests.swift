@@ -172,7 +172,7 @@ enum ServiceStoreConformance {
         // Report totals: the entries from the second input's time (included) to the third's
         // (excluded), with their time, kind and points.
         let from = Instant(rfc3339: "2026-04-02T10:00:00Z")!, to = Instant(rfc3339: "2026-04-03T10:00:00Z")!
-        let expected = entries.filter { $0.input == "e-2" }.map { EntryTotal(at: $0.at, kind: $0.kind, points: $0.points) }
+        let expected = entries.filter { $0.input == "e-2" }.map { EntryTotal(at: $0.at, kind: $0.kind, points: $0.points, rule: $0.rule) }
         XCTAssertFalse(expected.isEmpty, "the second order earns", file: file, line: line)
         XCTAssertEqual(try store.entryTotals(program: program.id, from: from, to: to), expected, file: file, line: line)
         XCTAssertEqual(try store.entryTotals(program: program.id, from: to, to: to), [], "an empty span", file: file, line: line)
