@@ -19,8 +19,13 @@ final class Credentials: @unchecked Sendable {
     private var cache: [String: (record: APIKeyRecord?, until: Instant)] = [:]
     static let cacheSeconds: Int64 = 5
 
-    init(store: any ServiceStore) throws {
+    /// Failed credentials allowed per client address and minute (`--auth-failures-per-minute`).
+    let failureLimit: Int
+    private var failures: [String: (minute: Int64, count: Int)] = [:]
+
+    init(store: any ServiceStore, failureLimit: Int = 20) throws {
         self.store = store
+        self.failureLimit = failureLimit
         let secret = try store.initializeSetting("member_token_key", to: Credentials.randomHex(bytes: 32))
         tokenKey = SymmetricKey(data: Credentials.bytes(fromHex: secret))
     }
@@ -52,19 +57,49 @@ final class Credentials: @unchecked Sendable {
         return (text, record)
     }
 
-    /// The principal a bearer credential names, or a 401 problem.
+    /// The principal a bearer credential names, or a 401 problem. A client address that sent too
+    /// many invalid credentials in the current minute gets 429 without its credential being checked.
     func authenticate(_ request: Request, now: Instant) throws -> Principal {
         guard let header = request.headers[.authorization] else { throw Problem.unauthenticated() }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw Problem.unauthenticated() }
+        try checkAttempts(now: now)
         let credential = String(parts[1])
         if credential.hasPrefix("mt_") {
-            guard let (program, member) = verifyToken(credential, now: now) else { throw Problem.invalidCredential() }
+            guard let (program, member) = verifyToken(credential, now: now) else { throw failed(now: now) }
             return .member(program: program, member: member)
         }
         guard credential.hasPrefix("ak_"), credential.count < 100, let record = try lookup(hash: Credentials.sha256(credential), now: now),
-              record.revokedAt == nil else { throw Problem.invalidCredential() }
+              record.revokedAt == nil else { throw failed(now: now) }
         return .key(record)
+    }
+
+    // MARK: Guessing credentials
+
+    /// Refuses (429) when the client's address has used up its failed attempts this minute.
+    func checkAttempts(now: Instant) throws {
+        let address = ClientAddress.current
+        let minute = now.milliseconds / 60_000
+        lock.lock()
+        let entry = failures[address]
+        lock.unlock()
+        guard let entry, entry.minute == minute, entry.count >= failureLimit else { return }
+        let seconds = Int(60 - (now.milliseconds / 1000) % 60)
+        throw Problem(.tooManyRequests, "too_many_attempts",
+                      "too many invalid keys or tokens from this address; try again in \(seconds) s", retryAfter: seconds)
+    }
+
+    /// Counts a failed attempt of the client's address, and returns the 401 to answer with.
+    @discardableResult
+    func failed(now: Instant) -> Problem {
+        let address = ClientAddress.current
+        let minute = now.milliseconds / 60_000
+        lock.lock()
+        if failures.count > 100_000 { failures = failures.filter { $0.value.minute == minute } }
+        let entry = failures[address]
+        failures[address] = (minute, entry?.minute == minute ? entry!.count + 1 : 1)
+        lock.unlock()
+        return Problem.invalidCredential()
     }
 
     func lookup(hash: String, now: Instant) throws -> APIKeyRecord? {
@@ -115,6 +150,15 @@ final class Credentials: @unchecked Sendable {
     }
 
     func consoleKey(session: String, now: Instant) throws -> APIKeyRecord? {
+        try checkAttempts(now: now)
+        guard let record = try verifiedConsoleKey(session: session, now: now) else {
+            failed(now: now)
+            return nil
+        }
+        return record
+    }
+
+    private func verifiedConsoleKey(session: String, now: Instant) throws -> APIKeyRecord? {
         guard session.hasPrefix("cs_"), session.count < 300 else { return nil }
         let parts = session.dropFirst(3).split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let expires = Int64(parts[0]), now.milliseconds < expires else { return nil }
@@ -128,8 +172,12 @@ final class Credentials: @unchecked Sendable {
 
     /// The active key with this text, for the console's sign-in.
     func key(text: String, now: Instant) throws -> APIKeyRecord? {
+        try checkAttempts(now: now)
         guard text.hasPrefix("ak_"), text.count < 100, let record = try lookup(hash: Credentials.sha256(text), now: now),
-              record.revokedAt == nil else { return nil }
+              record.revokedAt == nil else {
+            failed(now: now)
+            return nil
+        }
         return record
     }
 

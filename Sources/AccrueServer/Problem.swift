@@ -11,13 +11,16 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public var title: String
     public var detail: String
     public var extensions: [(String, JSON)]
+    /// Seconds to wait, sent as `Retry-After` (for 429).
+    public var retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ detail: String, extensions: [(String, JSON)] = []) {
+    public init(_ status: HTTPResponse.Status, _ code: String, _ detail: String, extensions: [(String, JSON)] = [], retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.title = status.reasonPhrase
         self.detail = detail
         self.extensions = extensions
+        self.retryAfter = retryAfter
     }
 
     public var document: JSON {
@@ -34,6 +37,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: document.canonical)))
     }
 

@@ -6,7 +6,7 @@ import Hummingbird
 /// Reports for finance and operators: the outstanding points (the liability to book) and what was
 /// earned, spent and expired each day. They read the ledger's state and entries, never a cache.
 extension AccrueService {
-    func liability(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func liability(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .readMembers)
         let now = configuration.now()
         let totals = try await host.read { ledger in LiabilityTotals(ledger.engine.state) }
@@ -33,7 +33,7 @@ extension AccrueService {
         ]))
     }
 
-    func daily(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func daily(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .readMembers)
         let calendar = host.program.calendar
         let today = calendar.date(of: configuration.now())

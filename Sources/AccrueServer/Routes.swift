@@ -8,7 +8,7 @@ import Logging
 /// The HTTP API. `openapi.yaml` documents every route here; a test checks that the two list the
 /// same routes, and schemathesis checks the answers against the document.
 extension AccrueService {
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<AccrueRequestContext>) {
         router.get("/health") { _, _ in Reply.json(.object([("status", .string("ok"))])) }
         router.get("/ready") { _, _ in try await self.ready() }
         router.get("/metrics") { _, _ in
@@ -72,7 +72,7 @@ extension AccrueService {
 
     /// The program a route names, after checking that the caller may use it with `scope` (nil:
     /// any operator key of the program, or a member token of the program).
-    func program(_ request: Request, _ context: BasicRequestContext, scope: Scope?) throws -> (ProgramHost, Principal) {
+    func program(_ request: Request, _ context: AccrueRequestContext, scope: Scope?) throws -> (ProgramHost, Principal) {
         let principal = try principal(request)
         let id = try context.parameters.id("program")
         if let scope { _ = try principal.requireKey(scope, program: id) } else { try principal.mayRead(program: id) }
@@ -80,7 +80,7 @@ extension AccrueService {
         return (host, principal)
     }
 
-    func memberAccess(_ request: Request, _ context: BasicRequestContext) async throws -> (ProgramHost, String) {
+    func memberAccess(_ request: Request, _ context: AccrueRequestContext) async throws -> (ProgramHost, String) {
         let principal = try principal(request)
         let id = try context.parameters.id("program")
         let member = try context.parameters.id("member")
@@ -134,7 +134,7 @@ extension AccrueService {
         return Reply.json(.object([("programs", .array(try hosts.map { try summary($0) }))]))
     }
 
-    func getProgram(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func getProgram(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, principal) = try program(request, context, scope: nil)
         guard case .key = principal else { throw Problem.forbidden("reading a program needs an operator key") }
         return Reply.json(try summary(host, source: true))
@@ -199,7 +199,7 @@ extension AccrueService {
         return Reply.json(try summary(host, source: true), status: .created)
     }
 
-    func changeProgram(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func changeProgram(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .administer)
         let body = try await Body.read(request)
         try body.allow(["source"])
@@ -221,7 +221,7 @@ extension AccrueService {
         }
     }
 
-    func retireProgram(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func retireProgram(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .administer)
         try store.setRetired(program: host.id, true)
         directory.setRetired(host.id, true)
@@ -231,7 +231,7 @@ extension AccrueService {
 
     // MARK: Inputs
 
-    func writable(_ request: Request, _ context: BasicRequestContext) throws -> ProgramHost {
+    func writable(_ request: Request, _ context: AccrueRequestContext) throws -> ProgramHost {
         let (host, _) = try program(request, context, scope: .writeInputs)
         guard !directory.isRetired(host.id) else {
             throw Problem(.conflict, "program_retired", "\(host.id) is retired: it takes no more inputs; its members can still be read")
@@ -282,7 +282,7 @@ extension AccrueService {
         var outcomes: [OutcomeAnswer]
     }
 
-    func postInput(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func postInput(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let host = try writable(request, context)
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             throw Problem(.unsupportedMediaType, "unsupported_media_type", "send the input as application/json")
@@ -301,7 +301,7 @@ extension AccrueService {
                       extensions: [("outcome", Reply.tree(OutcomeAnswer(result)))])
     }
 
-    func postBatch(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func postBatch(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let host = try writable(request, context)
         let body = try await Body.read(request)
         try body.allow(["inputs"])
@@ -316,7 +316,7 @@ extension AccrueService {
         return try Reply.json(BatchAnswer(outcomes: results.map(OutcomeAnswer.init)))
     }
 
-    func why(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func why(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .readMembers)
         let input = try context.parameters.id("input")
         let answer = try await host.read { ledger -> JSON? in
@@ -366,7 +366,7 @@ extension AccrueService {
         return value
     }
 
-    func mintToken(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func mintToken(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .readMembers)
         let member = try context.parameters.id("member")
         var seconds = APILimits.defaultTokenSeconds
@@ -383,7 +383,7 @@ extension AccrueService {
 
     // MARK: Checkout and bookings
 
-    func checkoutQuote(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func checkoutQuote(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, principal) = try program(request, context, scope: nil)
         let body = try await Body.read(request, limit: 4_096)
         try body.allow(["member", "order_amount", "order"])
@@ -402,7 +402,7 @@ extension AccrueService {
         return try Reply.json(quote)
     }
 
-    func catalogue(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func catalogue(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: nil)
         let program = host.program
         let stock = try await host.read { ledger in ledger.engine.state.issued }
@@ -424,7 +424,7 @@ extension AccrueService {
         return Reply.json(.object([("program", .string(host.id)), ("rewards", .array(rewards)), ("services", .array(services))]))
     }
 
-    func bookingQuote(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func bookingQuote(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: nil)
         let body = try await Body.read(request, limit: 16_384)
         try body.allow(["services"])
@@ -449,7 +449,7 @@ extension AccrueService {
         }
     }
 
-    func bookings(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func bookings(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .readMembers)
         let status = request.uri.queryParameters.get("status").map { String($0) }
         if let status, Booking.Status(rawValue: status) == nil {

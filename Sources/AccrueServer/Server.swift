@@ -24,11 +24,15 @@ public struct ServerConfiguration: Sendable {
     public var instance: String
     /// Inputs between automatic checkpoints of a program's state (a restart replays at most these).
     public var checkpointInterval: Int
+    /// Invalid keys, tokens or sessions one client address may send per minute; past that, every
+    /// credential it sends is refused with 429 until the minute is over (guessing keys is slowed).
+    public var authFailuresPerMinute: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8080, now: @escaping @Sendable () -> Instant = { Instant.wallClock() },
                 tickSeconds: Double = 5, webhookPollSeconds: Double = 1, webhookRetrySeconds: Double = 2,
-                instance: String? = nil, checkpointInterval: Int = 20_000) {
+                instance: String? = nil, checkpointInterval: Int = 20_000, authFailuresPerMinute: Int = 20) {
         self.checkpointInterval = checkpointInterval
+        self.authFailuresPerMinute = authFailuresPerMinute
         self.host = host
         self.port = port
         self.now = now
@@ -63,7 +67,7 @@ public final class AccrueService: Sendable {
         self.configuration = configuration
         self.logger = logger
         directory = ProgramDirectory(store: store, checkpointInterval: configuration.checkpointInterval)
-        credentials = try Credentials(store: store)
+        credentials = try Credentials(store: store, failureLimit: configuration.authFailuresPerMinute)
         metrics = ServiceMetrics.shared
         try directory.loadAll()
     }
@@ -94,9 +98,10 @@ public final class AccrueService: Sendable {
     }
 
     /// The router with every route; tests drive it in process, `run` serves it on a socket.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func router() -> Router<AccrueRequestContext> {
+        let router = Router(context: AccrueRequestContext.self)
         let table = RouteTable()
+        router.middlewares.add(ClientAddressMiddleware())
         router.middlewares.add(ProblemMiddleware(routes: table))
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(LogRequestsMiddleware(.debug))

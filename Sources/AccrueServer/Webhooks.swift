@@ -10,7 +10,7 @@ import ServiceLifecycle
 
 /// Webhook endpoints and keys: the administration routes.
 extension AccrueService {
-    func createWebhook(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func createWebhook(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .administer)
         let body = try await Body.read(request, limit: 16_384)
         try body.allow(["url", "events"])
@@ -85,12 +85,12 @@ extension AccrueService {
         ])
     }
 
-    func listWebhooks(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func listWebhooks(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .administer)
         return Reply.json(.object([("webhooks", .array(try store.webhooks(program: host.id).map(AccrueService.webhookJSON)))]))
     }
 
-    func deleteWebhook(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func deleteWebhook(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .administer)
         let id = try context.parameters.id("webhook")
         guard let endpoint = try store.webhook(id: id), endpoint.program == host.id, try store.deleteWebhook(id: id) else {
@@ -144,7 +144,7 @@ extension AccrueService {
         return Reply.json(.object([("keys", .array(keys.map(AccrueService.keyJSON)))]))
     }
 
-    func revokeKey(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func revokeKey(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let principal = try principal(request)
         let creator = try principal.requireAdministrator()
         let id = try context.parameters.id("key")

@@ -30,6 +30,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Inputs between checkpoints of a program's state: a start replays at most this much log.")
     var checkpointEvery = 20_000
 
+    @Option(name: .long, help: "Invalid keys, tokens or sessions one client address may send per minute before all its credentials are refused (429) until the minute ends.")
+    var authFailuresPerMinute = 20
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
@@ -37,6 +40,7 @@ struct Serve: AsyncParsableCommand {
         guard (1...65_535).contains(port) else { throw ValidationError("--port must be from 1 to 65535") }
         guard tick >= 0.05, tick <= 3_600 else { throw ValidationError("--tick must be from 0.05 to 3600 seconds") }
         guard (100...10_000_000).contains(checkpointEvery) else { throw ValidationError("--checkpoint-every must be from 100 to 10000000") }
+        guard (1...1_000_000).contains(authFailuresPerMinute) else { throw ValidationError("--auth-failures-per-minute must be from 1 to 1000000") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be trace, debug, info, notice, warning or error") }
     }
 
@@ -45,7 +49,8 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let store = try openServiceStore(database: database, data: data)
         let service = try AccrueService(store: store, configuration: ServerConfiguration(host: host, port: port, tickSeconds: tick,
-                                                                                    checkpointInterval: checkpointEvery),
+                                                                                    checkpointInterval: checkpointEvery,
+                                                                                    authFailuresPerMinute: authFailuresPerMinute),
                                         logger: logger)
         let registered = try service.registerPresets(Presets.names())
         if !registered.isEmpty { print("accrue: loaded the presets \(registered.joined(separator: ", "))") }

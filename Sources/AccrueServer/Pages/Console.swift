@@ -12,7 +12,7 @@ extension AccrueService {
     static let consoleCookie = "accrue_console"
     static let consoleSessionSeconds: Int64 = 12 * 3600
 
-    func addConsole(to router: Router<BasicRequestContext>) {
+    func addConsole(to router: Router<AccrueRequestContext>) {
         router.get("/console") { request, _ in await self.console(request) { session in try await self.consoleHome(session) } }
         router.get("/console/login") { request, _ in await self.page(request) { _ in self.loginPage(message: nil) } }
         router.post("/console/login") { request, _ in await self.page(request) { _ in try await self.login(request) } }
@@ -135,7 +135,7 @@ extension AccrueService {
         return HTML.redirect("/console", cookies: [cookie])
     }
 
-    func consoleProgram(_ session: ConsoleSession, _ context: BasicRequestContext, scope: Scope = .readMembers) throws -> ProgramHost {
+    func consoleProgram(_ session: ConsoleSession, _ context: AccrueRequestContext, scope: Scope = .readMembers) throws -> ProgramHost {
         let id = try context.parameters.id("program")
         try session.require(scope, program: id)
         guard let host = directory.host(id) else { throw PageRefusal(.notFound, "No such program", "There is no program \(id).") }
@@ -162,7 +162,7 @@ extension AccrueService {
 
     // MARK: Overview
 
-    func dashboard(_ session: ConsoleSession, _ context: BasicRequestContext) async throws -> Response {
+    func dashboard(_ session: ConsoleSession, _ context: AccrueRequestContext) async throws -> Response {
         let host = try consoleProgram(session, context)
         let program = host.program
         let totals = try await host.read { ledger in LiabilityTotals(ledger.engine.state) }
@@ -199,7 +199,7 @@ extension AccrueService {
 
     // MARK: Members
 
-    func memberLookup(_ session: ConsoleSession, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func memberLookup(_ session: ConsoleSession, _ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let host = try consoleProgram(session, context)
         let base = "/console/programs/\(HTML.component(host.id))"
         var main = "<h1>Members</h1><section class=\"card\"><form method=\"get\" action=\"\(base)/members\">"
@@ -240,7 +240,7 @@ extension AccrueService {
         _ = try await apply(host, [Array(envelope.canonical.utf8)])
     }
 
-    func adjust(_ session: ConsoleSession, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func adjust(_ session: ConsoleSession, _ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let host = try consoleProgram(session, context, scope: .writeInputs)
         let member = try context.parameters.id("member")
         let form = try await session.form(request)
@@ -256,7 +256,7 @@ extension AccrueService {
 
     // MARK: Bookings
 
-    func bookingQueue(_ session: ConsoleSession, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func bookingQueue(_ session: ConsoleSession, _ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let host = try consoleProgram(session, context)
         let done = request.query("done").flatMap { FormID.valid($0) ? $0 : nil }
         let (held, outcome) = try await host.read { ledger -> ([Booking], Outcome?) in
@@ -294,7 +294,7 @@ extension AccrueService {
         return consoleDocument(session, title: "Bookings", program: host, main: main)
     }
 
-    func decideBooking(_ session: ConsoleSession, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func decideBooking(_ session: ConsoleSession, _ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let host = try consoleProgram(session, context, scope: .writeInputs)
         let bookingID = try context.parameters.id("booking")
         let decision = try context.parameters.id("decision")
@@ -316,7 +316,7 @@ extension AccrueService {
 
     // MARK: Campaigns
 
-    func campaignCalendar(_ session: ConsoleSession, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func campaignCalendar(_ session: ConsoleSession, _ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let host = try consoleProgram(session, context)
         let program = host.program
         let today = program.calendar.date(of: configuration.now())
@@ -370,7 +370,7 @@ extension AccrueService {
 
     // MARK: Program file
 
-    func programFile(_ session: ConsoleSession, _ request: Request, _ context: BasicRequestContext, form: Form?) async throws -> Response {
+    func programFile(_ session: ConsoleSession, _ request: Request, _ context: AccrueRequestContext, form: Form?) async throws -> Response {
         let host = try consoleProgram(session, context)
         guard let stored = try store.program(host.id) else { throw PageRefusal(.notFound, "No such program", "") }
         let source = form?["source"] ?? stored.source

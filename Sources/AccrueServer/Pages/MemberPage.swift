@@ -18,7 +18,7 @@ extension AccrueService {
         return first == "me" || first == "console" || first == "assets"
     }
 
-    func addMemberPage(to router: Router<BasicRequestContext>) {
+    func addMemberPage(to router: Router<AccrueRequestContext>) {
         router.get("/me") { request, _ in await self.page(request) { language in try await self.memberPage(request, language) } }
         router.post("/me/claim") { request, _ in await self.page(request) { language in try await self.memberClaim(request, language) } }
         router.post("/me/bookings") { request, _ in await self.page(request) { language in try await self.memberBooking(request, language) } }
@@ -61,7 +61,10 @@ extension AccrueService {
         guard let session = request.cookie(AccrueService.memberCookie) else {
             throw PageRefusal(.unauthorized, texts.linkInvalid, texts.sessionExpired)
         }
-        guard let (program, member) = credentials.verifyToken(session, now: configuration.now()) else {
+        let now = configuration.now()
+        try credentials.checkAttempts(now: now)
+        guard let (program, member) = credentials.verifyToken(session, now: now) else {
+            credentials.failed(now: now)
             throw PageRefusal(.unauthorized, texts.linkInvalid, texts.sessionExpired, cookies: [Cookie.clear(AccrueService.memberCookie, path: "/me")])
         }
         guard let host = directory.host(program) else { throw PageRefusal(.notFound, texts.notFound, "") }
@@ -72,9 +75,11 @@ extension AccrueService {
         let texts = language.texts
         if let token = request.query("token") {
             let now = configuration.now()
+            try credentials.checkAttempts(now: now)
             guard token.hasPrefix("mt_"), credentials.verifyToken(token, now: now) != nil,
                   let payload = token.dropFirst(3).split(separator: ".").first.flatMap({ Credentials.unbase64url(String($0)) }),
                   case let .number(exp)? = (try? JSONReader.parse(payload))?["exp"], let expires = Int64(exp) else {
+                credentials.failed(now: now)
                 throw PageRefusal(.unauthorized, texts.linkInvalid, texts.linkInvalidDetail)
             }
             let cookie = Cookie.set(AccrueService.memberCookie, token, path: "/me", maxAge: (expires - now.milliseconds) / 1000, sameSite: "Lax")
@@ -202,7 +207,7 @@ extension AccrueService {
         return Reply.json(.object([("quote", .string(text))]))
     }
 
-    func memberCancel(_ request: Request, _ context: BasicRequestContext, _ language: Language) async throws -> Response {
+    func memberCancel(_ request: Request, _ context: AccrueRequestContext, _ language: Language) async throws -> Response {
         let (host, member, _, input) = try await memberForm(request, language)
         let booking = try context.parameters.id("booking")
         return try await sendFromPage(host, member: member, input: input, type: .bookingCancelled, data: [("booking", .string(booking))])
