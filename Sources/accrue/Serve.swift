@@ -62,9 +62,11 @@ struct Serve: AsyncParsableCommand {
 
                 """)
         }
-        print("accrue: serving on http://\(host):\(port) (the API is described at /openapi.json); stop with Ctrl-C")
-        fflush(nil)
-        try await service.application().runService()
+        // Said once the socket listens, so that whoever waits for this line can connect at once.
+        try await service.application(onServerRunning: { _ in
+            print("accrue: serving on http://\(host):\(port) (the API is described at /openapi.json); stop with Ctrl-C")
+            fflush(nil)
+        }).runService()
     }
 }
 
