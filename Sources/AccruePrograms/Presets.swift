@@ -28,9 +28,22 @@ public enum Presets {
 
     /// A program file by path or preset name: its text, read once, and the program it describes.
     public static func read(_ nameOrPath: String) throws -> (program: Program, source: String) {
-        guard let path = path(of: nameOrPath), let source = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard let path = path(of: nameOrPath) else {
             throw ProgramFileError(problems: [ProgramFileProblem(file: nameOrPath, line: 0, column: 0, field: "",
                 message: "no such program file, and no preset of that name in \(folders.joined(separator: ", "))")])
+        }
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw ProgramFileError(problems: [ProgramFileProblem(file: path, line: 0, column: 0, field: "", message: "the file cannot be read")])
+        }
+        guard let source = String(validating: bytes, as: UTF8.self) else {
+            // The line of the first byte that is not UTF-8, so the editor can find it.
+            var parser = Unicode.UTF8.ForwardParser()
+            var iterator = bytes.makeIterator()
+            var valid = 0
+            scan: while case let .valid(scalar) = parser.parseScalar(from: &iterator) { valid += scalar.count; continue scan }
+            let line = bytes.prefix(valid).filter { $0 == 0x0A }.count + 1
+            throw ProgramFileError(problems: [ProgramFileProblem(file: path, line: line, column: 0, field: "",
+                                                                 message: "the file is not valid UTF-8 (byte \(valid + 1))")])
         }
         return (try ProgramFile.parse(source, file: path), source)
     }
