@@ -4,7 +4,7 @@ import Yams
 /// The sections of a program file, read into the core's `Program`.
 extension Reader {
     func program(_ root: Node) -> Program? {
-        let keys = ["program", "name", "version", "description", "time_zone", "currency", "points", "guests_earn", "excluded_sellers",
+        let keys = ["program", "name", "version", "description", "time_zone", "currency", "points", "guests_earn", "excluded_sellers", "participating_sellers",
                     "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday"]
         guard let map = fields(root, "", allowed: keys) else { return nil }
         let id = identifier(map, "program", "")
@@ -32,6 +32,14 @@ extension Reader {
         let rewards = (list(map, "rewards", "", maximum: ProgramFileLimits.maximumRewards) ?? []).compactMap { reward($0.0, $0.1) }
         let services = (list(map, "services", "", maximum: ProgramFileLimits.maximumServices) ?? []).compactMap { service($0.0, $0.1) }
         let birthday = map["birthday"].flatMap { coupon($0, "birthday") }
+        let excluded = strings(map, "excluded_sellers", "") ?? []
+        let participating = strings(map, "participating_sellers", "")
+        if let participating {
+            if participating.isEmpty { problem(map["participating_sellers"], "participating_sellers", "lists no seller: leave it out when every seller takes part") }
+            for seller in participating where excluded.contains(seller) {
+                problem(map["participating_sellers"], "participating_sellers", "\"\(seller)\" is also an excluded seller")
+            }
+        }
         checkUnique(rules.map(\.id), map["rules"], "rules", what: "rule")
         checkUnique(campaigns.map(\.id), map["campaigns"], "campaigns", what: "campaign")
         checkUnique(rewards.map(\.id), map["rewards"], "rewards", what: "reward")
@@ -56,9 +64,9 @@ extension Reader {
         guard problems.isEmpty, let id, let name, let calendar, let currency, let points else { return nil }
         return Program(id: id, name: name, version: version, calendar: calendar, moneyCurrency: currency, points: points,
                        guestsEarn: bool(map, "guests_earn", "") ?? false,
-                       excludedSellers: strings(map, "excluded_sellers", "") ?? [], rules: rules, campaigns: campaigns,
+                       excludedSellers: excluded, rules: rules, campaigns: campaigns,
                        campaignPolicy: policy, expiry: expiry, checkout: checkout, tiers: tiers, rewards: rewards,
-                       services: services, birthday: birthday)
+                       services: services, birthday: birthday, participatingSellers: participating)
     }
 
     func checkUnique(_ ids: [String], _ node: Node?, _ path: String, what: String) {

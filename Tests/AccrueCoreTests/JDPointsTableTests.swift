@@ -242,6 +242,34 @@ final class JDPointsTableTests: XCTestCase {
 
     func testWhatEarnsNothing() { runTable(program, Self.nothing) }
 
+    // MARK: Participating sellers (a program where not every store takes part)
+
+    static let participating: [Step] = [
+        .ok(order("o-1", "pia", "2026-04-01T00:00:00Z", "p-1", "100.00", #", "seller": "s-1""#), 100),
+        .ok(order("o-2", "pia", "2026-04-01T00:00:01Z", "p-2", "100.00", #", "seller": "s-3""#), 0, .sellerNotParticipating,
+            says: "seller s-3 does not take part in JD Points: its orders earn no points"),
+        .ok(order("o-3", "pia", "2026-04-01T00:00:02Z", "p-3", "100.00"), 0, .sellerNotParticipating, says: "this order names no seller"),
+        // An excluded seller is refused as excluded, whatever the list of participants says.
+        .ok(order("o-4", "pia", "2026-04-01T00:00:03Z", "p-4", "100.00", #", "seller": "s-outlet""#), 0, .excludedSeller),
+        // What is not an order (a sign-in) earns as before.
+        .ok(signIn("s-1", "pia", "2026-04-01T00:00:04Z"), 5),
+        .member("pia", balance: 5, pending: 100),
+    ]
+
+    func testOnlyParticipatingSellersOrdersEarn() throws {
+        let program = try derivedPreset("jd-points", replacing: "excluded_sellers: [s-outlet]",
+                                        with: "excluded_sellers: [s-outlet]\nparticipating_sellers: [s-1, s-2]")
+        XCTAssertEqual(program.participatingSellers, ["s-1", "s-2"])
+        runTable(program, Self.participating)
+        for (list, says) in [("[]", "lists no seller"), ("[s-1, s-outlet]", "\"s-outlet\" is also an excluded seller")] {
+            XCTAssertThrowsError(try derivedPreset("jd-points", replacing: "excluded_sellers: [s-outlet]",
+                                                   with: "excluded_sellers: [s-outlet]\nparticipating_sellers: \(list)")) { error in
+                let problems = (error as? ProgramFileError)?.problems ?? []
+                XCTAssertTrue(problems.contains { $0.field == "participating_sellers" && $0.message.contains(says) }, "\(problems)")
+            }
+        }
+    }
+
     // MARK: Refunds
 
     static let refunds: [Step] = [

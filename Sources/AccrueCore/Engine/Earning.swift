@@ -184,6 +184,14 @@ extension Engine {
         if let seller = input.string("seller"), program.excludedSellers.contains(seller) {
             return Reason(.excludedSeller, "orders from seller \(truncated(seller)) earn no \(pointsName)")
         }
+        if let participating = program.participatingSellers, rule.on == .orderCompleted {
+            guard let seller = input.string("seller") else {
+                return Reason(.sellerNotParticipating, "only orders from sellers taking part in \(program.name) earn \(pointsName), and this order names no seller")
+            }
+            if !participating.contains(seller) {
+                return Reason(.sellerNotParticipating, "seller \(truncated(seller)) does not take part in \(program.name): its orders earn no \(pointsName)")
+            }
+        }
         let conditions = rule.conditions
         if let wanted = conditions.international, (input.bool("international") ?? false) != wanted {
             return Reason(.international, wanted ? "only international orders earn \(rule.title)" : "international orders earn no \(pointsName)")

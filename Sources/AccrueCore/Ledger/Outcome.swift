@@ -41,6 +41,7 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case noRule = "no_rule"
     case guest = "guest"
     case excludedSeller = "excluded_seller"
+    case sellerNotParticipating = "seller_not_participating"
     case international = "international"
     case category = "category"
     case minimumAmount = "minimum_amount"

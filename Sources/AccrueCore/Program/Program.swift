@@ -15,6 +15,8 @@ public struct Program: Sendable {
     public var guestsEarn: Bool
     /// Sellers whose orders earn nothing.
     public var excludedSellers: [String]
+    /// When set, only orders from these sellers earn (not every store takes part); nil: all do.
+    public var participatingSellers: [String]?
     public var rules: [Rule]
     public var campaigns: [Campaign]
     public var campaignPolicy: CampaignPolicy
@@ -29,7 +31,7 @@ public struct Program: Sendable {
                 points: PointsCurrency, guestsEarn: Bool = false, excludedSellers: [String] = [], rules: [Rule],
                 campaigns: [Campaign] = [], campaignPolicy: CampaignPolicy = .highest, expiry: Expiry = .none,
                 checkout: CheckoutPolicy? = nil, tiers: Tiers? = nil, rewards: [Reward] = [], services: [Service] = [],
-                birthday: CouponGrant? = nil) {
+                birthday: CouponGrant? = nil, participatingSellers: [String]? = nil) {
         self.id = id
         self.name = name
         self.version = version
@@ -38,6 +40,7 @@ public struct Program: Sendable {
         self.points = points
         self.guestsEarn = guestsEarn
         self.excludedSellers = excludedSellers
+        self.participatingSellers = participatingSellers
         self.rules = rules
         self.campaigns = campaigns
         self.campaignPolicy = campaignPolicy
