@@ -5,7 +5,7 @@ import Yams
 extension Reader {
     func program(_ root: Node) -> Program? {
         let keys = ["program", "name", "version", "description", "time_zone", "currency", "points", "guests_earn", "excluded_sellers", "participating_sellers",
-                    "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday"]
+                    "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday", "anniversary"]
         guard let map = fields(root, "", allowed: keys) else { return nil }
         let id = identifier(map, "program", "")
         let name = string(map, "name", "", required: true)
@@ -32,6 +32,7 @@ extension Reader {
         let rewards = (list(map, "rewards", "", maximum: ProgramFileLimits.maximumRewards) ?? []).compactMap { reward($0.0, $0.1) }
         let services = (list(map, "services", "", maximum: ProgramFileLimits.maximumServices) ?? []).compactMap { service($0.0, $0.1) }
         let birthday = map["birthday"].flatMap { coupon($0, "birthday") }
+        let anniversary = map["anniversary"].flatMap { self.anniversary($0, tiers: tiers) }
         let excluded = strings(map, "excluded_sellers", "") ?? []
         let participating = strings(map, "participating_sellers", "")
         if let participating {
@@ -66,7 +67,7 @@ extension Reader {
                        guestsEarn: bool(map, "guests_earn", "") ?? false,
                        excludedSellers: excluded, rules: rules, campaigns: campaigns,
                        campaignPolicy: policy, expiry: expiry, checkout: checkout, tiers: tiers, rewards: rewards,
-                       services: services, birthday: birthday, participatingSellers: participating)
+                       services: services, birthday: birthday, participatingSellers: participating, anniversary: anniversary)
     }
 
     func checkUnique(_ ids: [String], _ node: Node?, _ path: String, what: String) {
@@ -130,6 +131,27 @@ extension Reader {
         guard let id = identifier(map, "id", path), let name = string(map, "name", path, required: true),
               let value = money(map, "value", path, required: true) else { return nil }
         return CouponGrant(id: id, name: name, valueMinorUnits: value)
+    }
+
+    /// `anniversary: {id, name, value}` or `{id, name, by_level: {gold: "2.00", ...}}`.
+    func anniversary(_ node: Node, tiers: Tiers?) -> AnniversaryGrant? {
+        let path = "anniversary"
+        guard let map = fields(node, path, allowed: ["id", "name", "value", "by_level"]) else { return nil }
+        guard let id = identifier(map, "id", path), let name = string(map, "name", path, required: true) else { return nil }
+        let value = money(map, "value", path)
+        var byLevel: [(level: String, valueMinorUnits: Int64)] = []
+        if let levels = map["by_level"] {
+            guard let pairs = fields(levels, "anniversary.by_level", allowed: tiers?.levels.map(\.id) ?? []) else { return nil }
+            for level in tiers?.levels ?? [] where pairs[level.id] != nil {
+                if let amount = money(pairs, level.id, "anniversary.by_level", required: true) { byLevel.append((level.id, amount)) }
+            }
+            if tiers == nil { problem(levels, "anniversary.by_level", "the program has no tiers to size the coupon by") }
+        }
+        guard (value == nil) != (map["by_level"] == nil) else {
+            problem(node, path, "give either value (one coupon for everyone) or by_level (a value per level)")
+            return nil
+        }
+        return AnniversaryGrant(id: id, name: name, valueMinorUnits: value, byLevel: byLevel)
     }
 
     func tiers(_ node: Node) -> Tiers? {

@@ -239,7 +239,17 @@ final class AliExpressLevelsTableTests: XCTestCase {
         },
     ]
 
-    func testLevels() { runTable(program, Self.levels) }
+    /// The preset without its anniversary coupons, for tables about something else that run for years.
+    static let anniversaryBlock = """
+    # A coupon on each anniversary of joining (00:00 on the date the member joined), by level.
+    anniversary:
+      id: anniversary-coupon
+      name: Anniversary coupon
+      by_level: {silver: "1.00", gold: "2.00", platinum: "3.00", diamond: "4.00", elite: "5.00"}
+
+    """
+
+    func testLevels() throws { runTable(try derivedPreset("aliexpress-levels", replacing: Self.anniversaryBlock, with: ""), Self.levels) }
 
     // MARK: Birthday coupon: 00:00 on the birthday, 29 Feb -> 28 Feb, once a calendar year
 
@@ -259,16 +269,71 @@ final class AliExpressLevelsTableTests: XCTestCase {
         .member("cid", coupons: []),
         .at("2027-02-28T00:00:00Z"),
         .member("cid", coupons: ["birthday-coupon"]),
+        // (Both joined on 2026-03-01: their first anniversary coupon comes on 2027-03-01.)
         .at("2027-05-18T00:00:00Z"),
-        .member("bea", coupons: ["birthday-coupon", "birthday-coupon"]),
+        .member("bea", coupons: ["birthday-coupon", "anniversary-coupon", "birthday-coupon"]),
         .at("2028-02-28T00:00:00Z"),
-        .member("cid", coupons: ["birthday-coupon"]),
+        .member("cid", coupons: ["birthday-coupon", "anniversary-coupon"]),
         .at("2028-02-29T00:00:00Z"),
-        .member("cid", balance: 0, coupons: ["birthday-coupon", "birthday-coupon"]),
+        .member("cid", balance: 0, coupons: ["birthday-coupon", "anniversary-coupon", "birthday-coupon"]),
         .check { replay in
-            XCTAssertEqual(replay.engine.state.members["cid"]!.coupons.map(\.valueMinorUnits), [300, 300], "3.00 USD each")
+            XCTAssertEqual(replay.engine.state.members["cid"]!.coupons.map(\.valueMinorUnits), [300, 100, 300],
+                           "3.00 USD each birthday, 1.00 for a Silver anniversary")
         },
     ]
 
     func testBirthdayCoupons() { runTable(program, Self.birthdays) }
+
+    // MARK: Anniversary coupon: 00:00 on the date of joining, each year, sized by the level then
+
+    static let anniversaries: [Step] = [
+        // ann first appears on 2026-03-15 (UTC): her anniversaries are on 15 March.
+        .ok(order("o-1", "ann", "2026-03-15T18:00:00Z", "a-1", "10.00"), 6),
+        // leo joined the shop on 29 February 2024, before the program ran here.
+        .ok(input("j-1", "member.joined", "leo", "2026-03-16T00:00:00Z", #"{"since": "2024-02-29"}"#), 0, .noRule),
+        .refused(input("j-2", "member.joined", "max", "2026-03-16T00:00:01Z", #"{"since": "2024-02-30"}"#), .invalidField,
+                 says: "\"since\" must be a date"),
+        // ann reaches Gold (101 level points counted on 1 April, effective on the 8th).
+        .ok(order("o-2", "ann", "2026-03-20T00:00:00Z", "a-2", "2.00"), 2),
+        .ok(input("a-1", "points.adjusted", "ann", "2026-03-21T00:00:00Z", #"{"points": 100, "reason": "migration"}"#), 100),
+        .at("2026-04-08T00:00:00Z"),
+        .member("ann", tier: "gold", coupons: ["level-up-gold"]),
+        // leo's next anniversary: 28 February 2027 (no 29th), a Silver coupon.
+        .at("2027-02-27T23:59:59.999Z"),
+        .member("leo", coupons: []),
+        .at("2027-02-28T00:00:00Z"),
+        .member("leo", coupons: ["anniversary-coupon"]),
+        .at("2027-03-14T23:59:59.999Z"),
+        .member("ann", coupons: ["level-up-gold"]),
+        .at("2027-03-15T00:00:00Z"),
+        .check { replay in
+            let ann = replay.engine.state.members["ann"]!
+            XCTAssertEqual(ann.coupons.last?.reward, "anniversary-coupon")
+            XCTAssertEqual(ann.coupons.last?.name, "Anniversary coupon (1 year, Gold)")
+            XCTAssertEqual(ann.coupons.last?.valueMinorUnits, 200, "2.00 USD at Gold")
+            XCTAssertEqual(replay.engine.state.members["leo"]!.coupons.map(\.valueMinorUnits), [100], "1.00 USD at Silver")
+            XCTAssertEqual(replay.engine.state.members["leo"]!.coupons.first?.name, "Anniversary coupon (3 years, Silver)")
+        },
+        // One a year: a leap year gives leo his own date back.
+        .at("2028-02-29T00:00:00Z"),
+        .member("leo", coupons: ["anniversary-coupon", "anniversary-coupon"]),
+    ]
+
+    func testAnniversaryCoupons() { runTable(program, Self.anniversaries) }
+
+    func testAnniversaryCouponsAreConfigured() throws {
+        let byLevel = #"by_level: {silver: "1.00", gold: "2.00", platinum: "3.00", diamond: "4.00", elite: "5.00"}"#
+        let bad = [
+            ("", "give either value"),
+            (#"value: "1.00""# + "\n  " + byLevel, "give either value"),
+            (#"by_level: {bronze: "1.00"}"#, "bronze"),
+            (#"by_level: {silver: "-1"}"#, "must be an amount"),
+        ]
+        for (line, says) in bad {
+            XCTAssertThrowsError(try derivedPreset("aliexpress-levels", replacing: byLevel, with: line), line) { error in
+                let problems = (error as? ProgramFileError)?.problems ?? []
+                XCTAssertTrue(problems.contains { $0.message.contains(says) || $0.field.contains(says) }, "\(line): \(problems)")
+            }
+        }
+    }
 }

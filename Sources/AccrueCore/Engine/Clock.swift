@@ -58,6 +58,9 @@ extension Engine {
             if member.birthday != nil, program.birthday != nil {
                 scheduleBirthdayIn(&schedule, member: member, after: clock)
             }
+            if program.anniversary != nil {
+                scheduleAnniversaryIn(&schedule, member: member, after: clock)
+            }
             for at in Set(member.holds.compactMap(\.expiresAt)) {
                 schedule.push(Due(at: at, kind: .holdTimeout, member: member.id, lot: 0))
             }
@@ -134,6 +137,20 @@ extension Engine {
             let code = voucherCode(prefix: grant.id.uppercased(), salt: "\(due.member)|\(year)")
             issueCoupon(due.member, reward: grant.id, name: grant.name, code: code, value: grant.valueMinorUnits, at: due.at, input: nil)
             scheduleBirthday(due.member, after: due.at)
+        case .anniversary:
+            guard let grant = program.anniversary else { return }
+            let joined = program.calendar.date(of: member.joinedAt)
+            let year = program.calendar.date(of: due.at).year
+            guard year > joined.year, program.calendar.instant(joined.inYear(year)) == due.at, member.anniversaryYear != year else { return }
+            withMember(due.member) { $0.anniversaryYear = year }
+            let years = year - joined.year
+            if let value = grant.value(for: member.tier) {
+                let level = member.tier.flatMap { tier in program.tiers?.levels.first { $0.id == tier }?.name }
+                let code = voucherCode(prefix: grant.id.uppercased(), salt: "\(due.member)|\(year)|anniversary")
+                issueCoupon(due.member, reward: grant.id, name: "\(grant.name) (\(years) year\(years == 1 ? "" : "s")\(level.map { ", " + $0 } ?? ""))",
+                            code: code, value: value, at: due.at, input: nil)
+            }
+            scheduleAnniversary(due.member, after: due.at)
         }
     }
 
@@ -148,6 +165,26 @@ extension Engine {
             touchedOrders.insert(orderID)
         }
         record(memberID, at, .expire, -remaining, reason: reason ?? "\(formatPoints(remaining)) \(pointsName) expired", lot: lotID)
+    }
+
+    mutating func scheduleAnniversary(_ memberID: String, after time: Instant) {
+        guard program.anniversary != nil, let member = state.members[memberID] else { return }
+        scheduleAnniversaryIn(&schedule, member: member, after: time)
+    }
+
+    /// Schedules the member's next anniversary of joining: 00:00 local on the date it joined
+    /// (29 Feb -> 28 Feb), in a year after the joining year that has had none, at or after `time`.
+    func scheduleAnniversaryIn(_ schedule: inout Schedule, member: MemberState, after time: Instant) {
+        let joined = program.calendar.date(of: member.joinedAt)
+        var year = max(joined.year + 1, program.calendar.date(of: time).year)
+        for _ in 0..<3 {
+            let at = program.calendar.instant(joined.inYear(year))
+            if at >= time, member.anniversaryYear != year {
+                schedule.push(Due(at: at, kind: .anniversary, member: member.id, lot: 0))
+                return
+            }
+            year += 1
+        }
     }
 
     mutating func scheduleBirthday(_ memberID: String, after time: Instant) {

@@ -117,6 +117,7 @@ public struct Engine: Sendable {
         record.tier = program.tiers?.levels.first?.id
         state.members[member] = record
         touchedMembers.insert(member)
+        if program.anniversary != nil { scheduleAnniversaryIn(&schedule, member: record, after: at) }
     }
 
     /// Applies a decoded, enrolled input. Refusals return before anything changes.
@@ -175,11 +176,16 @@ public struct Engine: Sendable {
 
     mutating func joined(_ input: Input) -> Outcome {
         let birthday = input.string("birthday").flatMap(CivilDate.init)
+        // A member who joined the shop before its first input here (a program moved onto Accrue)
+        // keeps its own joining date, for anniversaries.
+        let since = input.string("since").flatMap(CivilDate.init).map { program.calendar.instant($0) }
         withMember(input.member) { member in
             if let guest = input.bool("guest") { member.guest = guest }
             if let birthday { member.birthday = birthday }
+            if let since, since < member.joinedAt { member.joinedAt = since }
         }
         if birthday != nil { scheduleBirthday(input.member, after: input.at) }
+        if since != nil { scheduleAnniversary(input.member, after: input.at) }
         return earn(input, amount: nil, order: nil)
     }
 

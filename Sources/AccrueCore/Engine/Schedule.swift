@@ -2,7 +2,7 @@
 /// The order is total and depends only on the item, so a schedule rebuilt from the state runs due
 /// work in exactly the order the live one would.
 struct Due: Sendable, Comparable {
-    enum Kind: Int, Sendable { case release = 0, expire = 1, inactivity = 2, notice = 3, inactivityNotice = 4, birthday = 5, holdTimeout = 6 }
+    enum Kind: Int, Sendable { case release = 0, expire = 1, inactivity = 2, notice = 3, inactivityNotice = 4, birthday = 5, holdTimeout = 6, anniversary = 7 }
     var at: Instant
     var kind: Kind
     var member: String

@@ -52,7 +52,7 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
     /// The data fields this type accepts, and which of them are required.
     var fields: [(name: String, required: Bool)] {
         switch self {
-        case .memberJoined: return [("birthday", false), ("guest", false)]
+        case .memberJoined: return [("birthday", false), ("guest", false), ("since", false)]
         case .orderCompleted:
             return [("order", true), ("amount", true), ("currency", true), ("seller", false), ("category", false),
                     ("international", false), ("guest", false)]
@@ -219,9 +219,9 @@ extension Input {
                 guard items.count <= Limits.maximumServicesPerBooking else {
                     return refuse(.limitExceeded, "a booking can hold at most \(Limits.maximumServicesPerBooking) services")
                 }
-            case "birthday":
+            case "birthday", "since":
                 guard case let .string(text) = value, CivilDate(text) != nil else {
-                    return refuse(.invalidField, "\"birthday\" must be a date such as \"1990-05-17\"")
+                    return refuse(.invalidField, "\"\(key)\" must be a date such as \"1990-05-17\"")
                 }
             default:
                 guard case let .string(text) = value else {

@@ -105,6 +105,8 @@ public struct MemberState: Sendable, Codable, Equatable {
     public var inactivityNoticeFor: Instant?
     /// The last local year a birthday coupon was issued.
     public var birthdayYear: Int64?
+    /// The last local year an anniversary of joining was celebrated.
+    public var anniversaryYear: Int64?
 
     public init(id: String, joinedAt: Instant) {
         self.id = id

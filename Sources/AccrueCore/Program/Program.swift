@@ -26,12 +26,14 @@ public struct Program: Sendable {
     public var rewards: [Reward]
     public var services: [Service]
     public var birthday: CouponGrant?
+    /// A coupon on each anniversary of the member's joining, sized by level.
+    public var anniversary: AnniversaryGrant?
 
     public init(id: String, name: String, version: Int = 1, calendar: LocalCalendar, moneyCurrency: String,
                 points: PointsCurrency, guestsEarn: Bool = false, excludedSellers: [String] = [], rules: [Rule],
                 campaigns: [Campaign] = [], campaignPolicy: CampaignPolicy = .highest, expiry: Expiry = .none,
                 checkout: CheckoutPolicy? = nil, tiers: Tiers? = nil, rewards: [Reward] = [], services: [Service] = [],
-                birthday: CouponGrant? = nil, participatingSellers: [String]? = nil) {
+                birthday: CouponGrant? = nil, participatingSellers: [String]? = nil, anniversary: AnniversaryGrant? = nil) {
         self.id = id
         self.name = name
         self.version = version
@@ -50,6 +52,7 @@ public struct Program: Sendable {
         self.rewards = rewards
         self.services = services
         self.birthday = birthday
+        self.anniversary = anniversary
     }
 
     /// The program with another id: one preset run once per store (`store-123` from `aliexpress-store`).
@@ -255,6 +258,28 @@ public struct CouponGrant: Sendable {
         self.id = id
         self.name = name
         self.valueMinorUnits = valueMinorUnits
+    }
+}
+
+/// The coupon each anniversary of joining brings: one value, or a value per level (a level not
+/// listed gets none).
+public struct AnniversaryGrant: Sendable {
+    public var id: String
+    public var name: String
+    public var valueMinorUnits: Int64?
+    public var byLevel: [(level: String, valueMinorUnits: Int64)]
+
+    public init(id: String, name: String, valueMinorUnits: Int64? = nil, byLevel: [(level: String, valueMinorUnits: Int64)] = []) {
+        self.id = id
+        self.name = name
+        self.valueMinorUnits = valueMinorUnits
+        self.byLevel = byLevel
+    }
+
+    /// The coupon's value for a member at `level`, or nil when that level gets none.
+    public func value(for level: String?) -> Int64? {
+        if let valueMinorUnits { return valueMinorUnits }
+        return byLevel.first { $0.level == level }?.valueMinorUnits
     }
 }
 
