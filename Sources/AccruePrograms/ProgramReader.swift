@@ -209,7 +209,7 @@ extension Reader {
                                             .sharePosted, .referralCompleted, .campaignJoined]
 
     func rule(_ node: Node, _ path: String) -> Rule? {
-        let keys = ["id", "on", "label", "title", "earn", "when", "multipliers", "pending_days", "caps", "once_per"]
+        let keys = ["id", "on", "label", "title", "earn", "when", "multipliers", "pending_days", "pending", "caps", "once_per"]
         guard let map = fields(node, path, allowed: keys) else { return nil }
         let id = identifier(map, "id", path)
         var type: InputType?
@@ -277,11 +277,30 @@ extension Reader {
         }
         let oncePer = strings(map, "once_per", path, maximum: 4) ?? []
         let pendingDays = integer(map, "pending_days", path, minimum: 0, maximum: 3_650)
+        var pendingUntil: PendingRelease?
+        if let node = map["pending"] {
+            let pendingPath = path + ".pending"
+            if let pending = fields(node, pendingPath, allowed: ["until", "days"]) {
+                switch string(pending, "until", pendingPath, required: true) {
+                case "return_window_closed"?:
+                    pendingUntil = .returnWindowClosed
+                    if pending["days"] != nil { problem(pending["days"], pendingPath + ".days", "goes with until: delivered only") }
+                case "delivered"?:
+                    pendingUntil = .delivered(days: integer(pending, "days", pendingPath, minimum: 0, maximum: 3_650) ?? 0)
+                case let other?:
+                    problem(pending["until"], pendingPath + ".until", "\"\(other)\" is not an order state (return_window_closed, delivered)")
+                case nil:
+                    break
+                }
+            }
+            if pendingDays != nil { problem(node, pendingPath, "give pending_days or pending, not both") }
+            if let type, type != .orderCompleted { problem(node, pendingPath, "only points of orders (on: order.completed) can wait for an order's state") }
+        }
         guard let id, let type, let earn else { return nil }
         let label = string(map, "label", path) ?? type.plural
         return Rule(id: id, on: type, label: label, title: string(map, "title", path) ?? id, earn: earn, conditions: conditions,
                     tierMultiplier: tierMultiplier, campaignMultiplier: campaignMultiplier, pendingDays: pendingDays,
-                    caps: caps, oncePer: oncePer)
+                    pendingUntil: pendingUntil, caps: caps, oncePer: oncePer)
     }
 
     func reward(_ node: Node, _ path: String) -> Reward? {

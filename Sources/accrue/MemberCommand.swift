@@ -89,7 +89,7 @@ func render(_ view: MemberView, program: Program, history: [HistoryLine], now: I
     if !view.lots.isEmpty, view.lots.contains(where: { $0.pending || $0.expiresAt != nil }) {
         out.append("  lots")
         for lot in view.lots {
-            let state = lot.pending ? "pending until \(day(lot.availableAt))" : "available, expires \(day(lot.expiresAt))"
+            let state = lot.pending ? "pending until \(lot.availableAt.map { day($0) } ?? lot.waiting ?? "-")" : "available, expires \(day(lot.expiresAt))"
             out.append("    \(formatPoints(lot.points).padding(toLength: 10, withPad: " ", startingAt: 0)) \(state)")
         }
     }

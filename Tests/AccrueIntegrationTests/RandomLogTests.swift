@@ -1,4 +1,5 @@
 import AccrueCore
+import AccruePrograms
 import AccrueSQLite
 import AccrueStore
 import Foundation
@@ -11,11 +12,18 @@ final class RandomLogTests: XCTestCase {
     static let seeds: [UInt64] = [1, 2, 3]
     static let length = 400
 
+    /// The presets, and JD Points with order points pending until the order's state (the return
+    /// window's close, or delivery plus 3 days) instead of 7 days.
     func programs() throws -> [AccrueCore.Program] {
-        try RandomLogTests.presets.map { name in
+        let presets = try RandomLogTests.presets.map { name in
             let program = try preset(name)
             return name == "aliexpress-store" ? program.instance(id: "store-7") : program
         }
+        let jd = try String(contentsOfFile: repositoryRoot.appendingPathComponent("programs/jd-points.yaml").path, encoding: .utf8)
+        let states = try ["pending: {until: return_window_closed}", "pending: {until: delivered, days: 3}"].enumerated().map { index, line in
+            try ProgramFile.parse(jd.replacingOccurrences(of: "pending_days: 7", with: line), file: "jd-state-\(index)").instance(id: "jd-state-\(index)")
+        }
+        return presets + states
     }
 
     func testLedgerAgreesWithStateAfterEveryInput() throws {

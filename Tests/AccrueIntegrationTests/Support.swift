@@ -84,9 +84,11 @@ struct LogGenerator {
             data = "{\"order\":\"\(order.id)\",\"amount\":\"\(amount(60))\"}"
             return envelope(id, type, chance(85) ? order.member : member, stamp, data)
         case 4:
+            // Disputes, and the order states that release points waiting for them.
             guard let order = orders.isEmpty ? nil : pick(orders) else { break }
-            type = "order.disputed"
-            data = "{\"order\":\"\(order.id)\"}"
+            type = pick(["order.disputed", "order.disputed", "order.delivered", "order.return_window_closed", "order.dispute_resolved"])
+            data = type == "order.dispute_resolved" && chance(50)
+                ? "{\"order\":\"\(order.id)\",\"refund\":\"\(amount(80))\"}" : "{\"order\":\"\(order.id)\"}"
             return envelope(id, type, order.member, stamp, data)
         case 5:
             type = "review.posted"

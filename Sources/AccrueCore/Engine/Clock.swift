@@ -41,7 +41,8 @@ extension Engine {
             if needsTierWork(member) { tierWatch.insert(member.id) }
             for lot in member.lots {
                 if lot.pending {
-                    schedule.push(Due(at: lot.availableAt, kind: .release, member: member.id, lot: lot.id))
+                    // Points waiting for an order's state have no time to wait for yet.
+                    if lot.waitsFor == nil { schedule.push(Due(at: lot.availableAt, kind: .release, member: member.id, lot: lot.id)) }
                 } else if let expiresAt = lot.expiresAt {
                     schedule.push(Due(at: expiresAt, kind: .expire, member: member.id, lot: lot.id))
                     if case let .monthsAfterAvailable(_, noticeDays?) = program.expiry, !lot.noticed {
@@ -73,22 +74,9 @@ extension Engine {
         guard let member = state.members[due.member] else { return }
         switch due.kind {
         case .release:
-            guard let index = member.lots.index(ofLot: due.lot), member.lots[index].pending,
+            guard let index = member.lots.index(ofLot: due.lot), member.lots[index].pending, member.lots[index].waitsFor == nil,
                   member.lots[index].availableAt == due.at else { return }
-            let lot = member.lots[index]
-            let expiresAt = lotExpiry(availableAt: due.at)
-            withMember(due.member) { member in
-                member.lots[index].pending = false
-                member.lots[index].expiresAt = expiresAt
-            }
-            let until = expiresAt.map { "; they expire at \(local($0))" } ?? ""
-            record(due.member, due.at, .release, lot.remaining, reason: "\(formatPoints(lot.remaining)) pending \(pointsName) are now available\(until)",
-                   lot: lot.id, rule: lot.rule, expiresAt: expiresAt, availableAt: due.at)
-            if let orderID = lot.order, let awardIndex = state.orders[orderID]?.awards.firstIndex(where: { $0.lot == lot.id }) {
-                state.orders[orderID]!.awards[awardIndex].countedIn = program.tiers == nil ? nil : qualifyingPeriod(due.at)
-                touchedOrders.insert(orderID)
-            }
-            becameAvailable(due.member, lot: lot.id, points: lot.remaining, at: due.at)
+            release(due.member, lotAt: index, at: due.at)
         case .expire:
             guard let lot = member.lots.lot(due.lot), !lot.pending, lot.expiresAt == due.at else { return }
             expireLot(due.member, lot: lot.id, at: due.at)
@@ -152,6 +140,27 @@ extension Engine {
             }
             scheduleAnniversary(due.member, after: due.at)
         }
+    }
+
+    /// Makes a pending lot available at `at`: its expiry starts, it counts toward the tier.
+    mutating func release(_ memberID: String, lotAt index: Int, at: Instant, why: String? = nil) {
+        let lot = member(memberID).lots[index]
+        let expiresAt = lotExpiry(availableAt: at)
+        withMember(memberID) { member in
+            member.lots[index].pending = false
+            member.lots[index].waitsFor = nil
+            member.lots[index].availableAt = at
+            member.lots[index].expiresAt = expiresAt
+        }
+        let until = expiresAt.map { "; they expire at \(local($0))" } ?? ""
+        record(memberID, at, .release, lot.remaining,
+               reason: "\(why.map { $0 + ": " } ?? "")\(formatPoints(lot.remaining)) pending \(pointsName) are now available\(until)",
+               lot: lot.id, rule: lot.rule, expiresAt: expiresAt, availableAt: at)
+        if let orderID = lot.order, let awardIndex = state.orders[orderID]?.awards.firstIndex(where: { $0.lot == lot.id }) {
+            state.orders[orderID]!.awards[awardIndex].countedIn = program.tiers == nil ? nil : qualifyingPeriod(at)
+            touchedOrders.insert(orderID)
+        }
+        becameAvailable(memberID, lot: lot.id, points: lot.remaining, at: at)
     }
 
     mutating func expireLot(_ memberID: String, lot lotID: Int64, at: Instant, reason: String? = nil) {

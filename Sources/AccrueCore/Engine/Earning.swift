@@ -273,9 +273,11 @@ extension Engine {
         }
         if opened { pruneCounters(input.member) }
         let lot = grant(input.member, points: evaluation.points, at: input.at, pendingDays: evaluation.rule.pendingDays,
-                        input: input.id, rule: evaluation.rule.id, order: order, explanation: evaluation.explanation)
+                        input: input.id, rule: evaluation.rule.id, order: order, explanation: evaluation.explanation,
+                        until: order == nil ? nil : evaluation.rule.pendingUntil)
         if let order {
-            let counted: Int64? = evaluation.rule.pendingDays == nil && program.tiers != nil ? qualifyingPeriod(input.at) : nil
+            let pending = evaluation.rule.pendingDays != nil || evaluation.rule.pendingUntil != nil
+            let counted: Int64? = !pending && program.tiers != nil ? qualifyingPeriod(input.at) : nil
             let record = OrderRecord.Award(rule: evaluation.rule.id, points: evaluation.points, lot: lot,
                                            multiplier: evaluation.multiplier, countedIn: counted)
             state.orders[order]?.awards.append(record)
@@ -316,10 +318,18 @@ extension Engine {
     /// Creates a lot of `points` for a member, pending or available, and returns its id.
     @discardableResult
     mutating func grant(_ memberID: String, points: Int64, at: Instant, pendingDays: Int64?, input: String?, rule: String?,
-                        order: String?, explanation: String, kind: EntryKind = .earn) -> Int64 {
+                        order: String?, explanation: String, kind: EntryKind = .earn, until: PendingRelease? = nil) -> Int64 {
         let id = state.nextLot
         state.nextLot += 1
-        if let days = pendingDays, days > 0 {
+        if let until, let order {
+            // Pending until the shop reports the order's state: no time is known yet.
+            let waitsFor = until == .returnWindowClosed ? "return_window" : "delivery"
+            let lot = Lot(id: id, remaining: points, pending: true, availableAt: .never, expiresAt: nil, order: order, rule: rule,
+                          waitsFor: waitsFor)
+            withMember(memberID) { $0.lots.append(lot) }
+            record(memberID, at, .earnPending, points, reason: "\(explanation); pending \(Engine.waiting(until, order: order))",
+                   lot: id, input: input, rule: rule)
+        } else if let days = pendingDays, days > 0 {
             let availableAt = at.adding(days: days)
             let lot = Lot(id: id, remaining: points, pending: true, availableAt: availableAt, expiresAt: nil, order: order, rule: rule)
             withMember(memberID) { $0.lots.append(lot) }
@@ -335,6 +345,15 @@ extension Engine {
         }
         touch(memberID, at: at)
         return id
+    }
+
+    /// "until the return window of order o-1 closes", "until 15 days after order o-1 is delivered".
+    static func waiting(_ until: PendingRelease, order: String) -> String {
+        switch until {
+        case .returnWindowClosed: return "until the return window of order \(truncated(order)) closes"
+        case let .delivered(days) where days == 0: return "until order \(truncated(order)) is delivered"
+        case let .delivered(days): return "until \(days) day\(days == 1 ? "" : "s") after order \(truncated(order)) is delivered"
+        }
     }
 
     /// When a lot that became available at `availableAt` expires, under the program's expiry model.

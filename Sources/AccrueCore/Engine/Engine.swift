@@ -127,6 +127,9 @@ public struct Engine: Sendable {
         case .orderCompleted: return orderCompleted(input)
         case .orderRefunded: return orderRefunded(input)
         case .orderDisputed: return orderDisputed(input)
+        case .orderDelivered: return orderDelivered(input)
+        case .orderReturnWindowClosed: return returnWindowClosed(input)
+        case .orderDisputeResolved: return disputeResolved(input)
         case .reviewPosted, .memberSignedIn, .postPublished, .sharePosted, .referralCompleted, .campaignJoined:
             return earn(input, amount: nil, order: nil)
         case .pointsRedeemed: return redeem(input)

@@ -19,6 +19,97 @@ extension Engine {
 
     /// Finds an order for a refund or dispute, refusing what is unknown, another member's or disputed.
     func orderFor(_ input: Input) -> Result<OrderRecord, Reason> {
+        stateOrder(input).flatMap { order in
+            order.disputeOpen
+                ? .failure(Reason(.orderDisputed, "order \(truncated(order.id)) is under dispute until order.dispute_resolved; its \(pointsName) wait for it"))
+                : .success(order)
+        }
+    }
+
+    // MARK: Pending points released by the order's state
+
+    /// The pending lots of an order's awards, with where they are in the member's lots.
+    func pendingLots(of order: OrderRecord) -> [(index: Int, lot: Lot)] {
+        let lots = member(order.member).lots
+        return order.awards.compactMap { award in
+            guard let id = award.lot, let index = lots.index(ofLot: id), lots[index].pending else { return nil }
+            return (index, lots[index])
+        }
+    }
+
+    /// Starts the wait of an order's pending lots that wait for `what`, now that it happened.
+    mutating func releaseWaiting(_ order: OrderRecord, for what: String, at: Instant, why: String) -> Int64 {
+        var released: Int64 = 0
+        for (_, lot) in pendingLots(of: order) where lot.waitsFor == what {
+            guard let rule = program.rules.first(where: { $0.id == lot.rule }), let until = rule.pendingUntil else { continue }
+            released += startRelease(order.member, lot: lot.id, until: until, order: order, at: at, why: why)
+        }
+        return released
+    }
+
+    /// Releases a lot now, or schedules it for delivery plus the rule's days. Returns the points
+    /// released now.
+    mutating func startRelease(_ memberID: String, lot lotID: Int64, until: PendingRelease, order: OrderRecord, at: Instant, why: String) -> Int64 {
+        guard let index = member(memberID).lots.index(ofLot: lotID) else { return 0 }
+        var availableAt = at
+        if case let .delivered(days) = until, let delivered = order.deliveredAt { availableAt = max(at, delivered.adding(days: days)) }
+        if availableAt <= at {
+            let points = member(memberID).lots[index].remaining
+            release(memberID, lotAt: index, at: at, why: why)
+            return points
+        }
+        withMember(memberID) { member in
+            member.lots[index].waitsFor = nil
+            member.lots[index].availableAt = availableAt
+        }
+        schedule.push(Due(at: availableAt, kind: .release, member: memberID, lot: lotID))
+        return 0
+    }
+
+    mutating func orderDelivered(_ input: Input) -> Outcome {
+        reportState(input, \.deliveredAt, waitsFor: "delivery", happened: "order \(truncated(input.string("order")!)) is delivered",
+                    repeated: "was already reported delivered")
+    }
+
+    mutating func returnWindowClosed(_ input: Input) -> Outcome {
+        reportState(input, \.returnWindowClosedAt, waitsFor: "return_window",
+                    happened: "the return window of order \(truncated(input.string("order")!)) is closed", repeated: "had its return window reported closed already")
+    }
+
+    /// Records a state of an order (once), and starts the release of its points that waited for
+    /// it, unless a dispute holds them.
+    mutating func reportState(_ input: Input, _ field: WritableKeyPath<OrderRecord, Instant?>, waitsFor: String, happened: String,
+                              repeated: String) -> Outcome {
+        let order: OrderRecord
+        switch stateOrder(input) {
+        case let .success(value): order = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        guard order[keyPath: field] == nil else {
+            return Engine.refused(Reason(.orderStateRepeated, "order \(truncated(order.id)) \(repeated)"))
+        }
+        state.orders[order.id]![keyPath: field] = input.at
+        touchedOrders.insert(order.id)
+        let waiting = pendingLots(of: order).filter { $0.lot.waitsFor == waitsFor }
+        guard !waiting.isEmpty, !order.disputeOpen else {
+            return Engine.applied(0, Reason(.nothingToRecompute, order.disputeOpen
+                ? "\(happened); its \(pointsName) wait for the dispute's resolution"
+                : "\(happened); it has no \(pointsName) waiting for this"))
+        }
+        let released = releaseWaiting(state.orders[order.id]!, for: waitsFor, at: input.at, why: happened)
+        let later = member(order.member).lots.filter { lot in waiting.contains { $0.lot.id == lot.id } && lot.pending }
+        if let first = later.first {
+            let points = later.reduce(0) { $0 + $1.remaining }
+            return Engine.applied(0, Reason(.nothingToRecompute,
+                "\(happened): \(formatPoints(points)) pending \(pointsName) become available at \(local(first.availableAt))"))
+        }
+        var outcome = Engine.applied(0)
+        outcome.reason = "\(happened): \(formatPoints(released)) pending \(pointsName) are now available"
+        return outcome
+    }
+
+    /// An order an order-state input names: known, the member's own, not disputed for good.
+    func stateOrder(_ input: Input) -> Result<OrderRecord, Reason> {
         let orderID = input.string("order")!
         guard let order = state.orders[orderID] else {
             return .failure(Reason(.unknownOrder, "order \(truncated(orderID)) is not known to \(program.name)"))
@@ -30,6 +121,55 @@ extension Engine {
             return .failure(Reason(.orderDisputed, "order \(truncated(orderID)) is under dispute and counts for nothing"))
         }
         return .success(order)
+    }
+
+    /// Ends a dispute opened while the order's points were pending: a refund (the shopper won,
+    /// all or part) recomputes the awards like `order.refunded`; then the points left wait for
+    /// what they waited for before, or are released when that already happened.
+    mutating func disputeResolved(_ input: Input) -> Outcome {
+        let order: OrderRecord
+        switch stateOrder(input) {
+        case let .success(value): order = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        guard order.disputeOpen else {
+            return Engine.refused(Reason(.noOpenDispute, "order \(truncated(order.id)) has no open dispute to resolve"))
+        }
+        var refund: Int64 = 0
+        if input.string("refund") != nil {
+            switch money(input, "refund") {
+            case let .success(value): refund = value
+            case let .failure(reason): return Engine.refused(reason)
+            }
+            guard refund <= order.remaining else {
+                return Engine.refused(Reason(.refundTooLarge, "a refund of \(format(refund)) is more than the \(format(order.remaining)) left on order \(truncated(order.id))"))
+            }
+        }
+        state.orders[order.id]!.disputeOpen = false
+        touchedOrders.insert(order.id)
+        var reversed: Int64 = 0
+        if refund > 0 {
+            reversed = refundAwards(input, order: state.orders[order.id]!, amount: refund,
+                                    reason: "the dispute on order \(truncated(order.id)) ended with a refund of \(format(refund))")
+        }
+        // The points left go back to waiting for the order's state, or are released now.
+        let resolved = state.orders[order.id]!
+        var released: Int64 = 0
+        for (_, lot) in pendingLots(of: resolved) where lot.waitsFor == "dispute" {
+            guard let rule = program.rules.first(where: { $0.id == lot.rule }), let until = rule.pendingUntil else { continue }
+            let happened = until == .returnWindowClosed ? resolved.returnWindowClosedAt != nil : resolved.deliveredAt != nil
+            if happened {
+                released += startRelease(order.member, lot: lot.id, until: until, order: resolved, at: input.at,
+                                         why: "the dispute on order \(truncated(order.id)) is resolved")
+            } else if let index = member(order.member).lots.index(ofLot: lot.id) {
+                withMember(order.member) { $0.lots[index].waitsFor = until == .returnWindowClosed ? "return_window" : "delivery" }
+            }
+        }
+        var outcome = Engine.applied(-reversed)
+        outcome.reason = "the dispute on order \(truncated(order.id)) is resolved"
+            + (refund > 0 ? " with a refund of \(format(refund)): \(formatPoints(reversed)) \(pointsName) taken back" : "")
+            + (released > 0 ? "; \(formatPoints(released)) pending \(pointsName) are now available" : "")
+        return outcome
     }
 
     mutating func orderRefunded(_ input: Input) -> Outcome {
@@ -46,6 +186,20 @@ extension Engine {
         guard amount <= order.remaining else {
             return Engine.refused(Reason(.refundTooLarge, "a refund of \(format(amount)) is more than the \(format(order.remaining)) left on order \(truncated(order.id))"))
         }
+        let reversed = refundAwards(input, order: order, amount: amount,
+                                    reason: "refund of \(format(amount)) on order \(truncated(order.id))")
+        if reversed == 0 {
+            let changed = state.orders[order.id]!.awards != order.awards
+            return Engine.applied(0, Reason(.nothingToRecompute, changed
+                ? "the \(pointsName) this refund takes back from order \(truncated(order.id)) had already expired"
+                : "the refund leaves the \(pointsName) of order \(truncated(order.id)) unchanged (\(format(order.remaining - amount)) left)"))
+        }
+        return Engine.applied(-reversed)
+    }
+
+    /// Takes `amount` off an order and recomputes each award on what is left (a refund, or a
+    /// dispute resolved with one). Returns the points taken back.
+    mutating func refundAwards(_ input: Input, order: OrderRecord, amount: Int64, reason: String) -> Int64 {
         state.orders[order.id]!.refunded += amount
         touchedOrders.insert(order.id)
         let remaining = order.remaining - amount
@@ -71,19 +225,12 @@ extension Engine {
             guard take > 0 else { continue }
             state.orders[order.id]!.awards[index].points = target
             reversed += reverse(input.member, points: take, award: award, order: order.id, at: input.at, input: input.id,
-                                reason: "refund of \(format(amount)) on order \(truncated(order.id)): \(rule.title) recomputed on \(format(remaining))")
+                                reason: "\(reason): \(rule.title) recomputed on \(format(remaining))")
         }
         if order.countedCumulative {
-            reversed += recomputeCumulative(input, order: order, leaving: amount,
-                                            reason: "refund of \(format(amount)) on order \(truncated(order.id))")
+            reversed += recomputeCumulative(input, order: order, leaving: amount, reason: reason)
         }
-        if reversed == 0 {
-            let changed = state.orders[order.id]!.awards != order.awards
-            return Engine.applied(0, Reason(.nothingToRecompute, changed
-                ? "the \(pointsName) this refund takes back from order \(truncated(order.id)) had already expired"
-                : "the refund leaves the \(pointsName) of order \(truncated(order.id)) unchanged (\(format(remaining)) left)"))
-        }
-        return Engine.applied(-reversed)
+        return reversed
     }
 
     mutating func orderDisputed(_ input: Input) -> Outcome {
@@ -91,6 +238,22 @@ extension Engine {
         switch orderFor(input) {
         case let .success(value): order = value
         case let .failure(reason): return Engine.refused(reason)
+        }
+        // Points still pending under a rule that waits for the order's state wait for the
+        // dispute's resolution instead of being taken back (the shopper may yet keep the order).
+        let holding = pendingLots(of: order).filter { _, lot in
+            program.rules.first(where: { $0.id == lot.rule })?.pendingUntil != nil
+        }
+        if !holding.isEmpty {
+            state.orders[order.id]!.disputeOpen = true
+            touchedOrders.insert(order.id)
+            for (_, lot) in holding {
+                guard let index = member(order.member).lots.index(ofLot: lot.id) else { continue }
+                withMember(order.member) { $0.lots[index].waitsFor = "dispute" }
+            }
+            let points = holding.reduce(0) { $0 + $1.lot.remaining }
+            return Engine.applied(0, Reason(.nothingToRecompute,
+                "order \(truncated(order.id)) is under dispute: its \(formatPoints(points)) pending \(pointsName) wait for order.dispute_resolved"))
         }
         state.orders[order.id]!.disputed = true
         touchedOrders.insert(order.id)

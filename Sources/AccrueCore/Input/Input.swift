@@ -6,6 +6,9 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
     case orderCompleted = "order.completed"
     case orderRefunded = "order.refunded"
     case orderDisputed = "order.disputed"
+    case orderDelivered = "order.delivered"
+    case orderReturnWindowClosed = "order.return_window_closed"
+    case orderDisputeResolved = "order.dispute_resolved"
     case reviewPosted = "review.posted"
     case memberSignedIn = "member.signed_in"
     case postPublished = "post.published"
@@ -30,6 +33,9 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .orderCompleted: return "orders"
         case .orderRefunded: return "refunds"
         case .orderDisputed: return "disputes"
+        case .orderDelivered: return "deliveries"
+        case .orderReturnWindowClosed: return "closed return windows"
+        case .orderDisputeResolved: return "dispute resolutions"
         case .reviewPosted: return "reviews"
         case .memberSignedIn: return "sign-ins"
         case .postPublished: return "posts"
@@ -57,7 +63,8 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
             return [("order", true), ("amount", true), ("currency", true), ("seller", false), ("category", false),
                     ("international", false), ("guest", false)]
         case .orderRefunded: return [("order", true), ("amount", true), ("currency", false)]
-        case .orderDisputed: return [("order", true)]
+        case .orderDisputed, .orderDelivered, .orderReturnWindowClosed: return [("order", true)]
+        case .orderDisputeResolved: return [("order", true), ("refund", false), ("currency", false)]
         case .reviewPosted: return [("order", true), ("product", true)]
         case .memberSignedIn, .sharePosted: return [("product", false)]
         case .postPublished: return [("post", true)]

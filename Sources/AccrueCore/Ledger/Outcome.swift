@@ -41,6 +41,8 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case noRule = "no_rule"
     case guest = "guest"
     case excludedSeller = "excluded_seller"
+    case noOpenDispute = "no_open_dispute"
+    case orderStateRepeated = "order_state_repeated"
     case sellerNotParticipating = "seller_not_participating"
     case international = "international"
     case category = "category"

@@ -14,6 +14,15 @@ public struct Lot: Sendable, Codable, Equatable {
     public var rule: String?
     /// Whether the expiring-soon notice for this lot was given.
     public var noticed: Bool = false
+    /// For pending points released by the order's state rather than a time: what they wait for
+    /// (`return_window`, `delivery`, or `dispute` while a dispute is open). `availableAt` is
+    /// `Instant.never` until the time is known.
+    public var waitsFor: String?
+}
+
+extension Instant {
+    /// A time that never comes: a pending lot's availability before the order's state is known.
+    public static let never = Instant(milliseconds: Int64.max)
 }
 
 /// Points reserved by a booking or a checkout, with the lots they came from.
@@ -303,6 +312,11 @@ public struct OrderRecord: Sendable, Codable, Equatable {
     public var amount: Int64
     public var refunded: Int64 = 0
     public var disputed: Bool = false
+    /// A dispute opened while the order's points wait for its state: they stay pending until
+    /// `order.dispute_resolved`, and refunds wait for the resolution too.
+    public var disputeOpen: Bool = false
+    public var deliveredAt: Instant?
+    public var returnWindowClosedAt: Instant?
     public var guest: Bool = false
     /// Whether the amount counts toward a cumulative rule.
     public var countedCumulative: Bool = false
@@ -310,6 +324,29 @@ public struct OrderRecord: Sendable, Codable, Equatable {
     public var awards: [Award] = []
 
     public var remaining: Int64 { amount - refunded }
+}
+
+extension OrderRecord {
+    enum CodingKeys: String, CodingKey {
+        case id, member, at, amount, refunded, disputed, disputeOpen, deliveredAt, returnWindowClosedAt, guest, countedCumulative,
+             category, awards
+    }
+
+    /// Reads records stored before a field existed (older checkpoints) with the field's default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(String.self, forKey: .id), member: try c.decode(String.self, forKey: .member),
+                  at: try c.decode(Instant.self, forKey: .at), amount: try c.decode(Int64.self, forKey: .amount))
+        refunded = try c.decodeIfPresent(Int64.self, forKey: .refunded) ?? 0
+        disputed = try c.decodeIfPresent(Bool.self, forKey: .disputed) ?? false
+        disputeOpen = try c.decodeIfPresent(Bool.self, forKey: .disputeOpen) ?? false
+        deliveredAt = try c.decodeIfPresent(Instant.self, forKey: .deliveredAt)
+        returnWindowClosedAt = try c.decodeIfPresent(Instant.self, forKey: .returnWindowClosedAt)
+        guest = try c.decodeIfPresent(Bool.self, forKey: .guest) ?? false
+        countedCumulative = try c.decodeIfPresent(Bool.self, forKey: .countedCumulative) ?? false
+        category = try c.decodeIfPresent(String.self, forKey: .category)
+        awards = try c.decodeIfPresent([Award].self, forKey: .awards) ?? []
+    }
 }
 
 /// A booking of services for points.

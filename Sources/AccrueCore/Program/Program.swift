@@ -169,13 +169,15 @@ public struct Rule: Sendable {
     public var campaignMultiplier: Bool
     /// Days (of exactly 24 hours) the points stay pending before they can be spent.
     public var pendingDays: Int64?
+    /// Instead of a fixed number of days: pending until the shop reports a state of the order.
+    public var pendingUntil: PendingRelease?
     public var caps: [Cap]
     /// The data fields that make an award unique for a member (`[order, product]` for reviews).
     public var oncePer: [String]
 
     public init(id: String, on: InputType, label: String, title: String? = nil, earn: Earn, conditions: Conditions = Conditions(),
                 tierMultiplier: Bool = false, campaignMultiplier: Bool = false, pendingDays: Int64? = nil,
-                caps: [Cap] = [], oncePer: [String] = []) {
+                pendingUntil: PendingRelease? = nil, caps: [Cap] = [], oncePer: [String] = []) {
         self.id = id
         self.on = on
         self.label = label
@@ -185,9 +187,18 @@ public struct Rule: Sendable {
         self.tierMultiplier = tierMultiplier
         self.campaignMultiplier = campaignMultiplier
         self.pendingDays = pendingDays
+        self.pendingUntil = pendingUntil
         self.caps = caps
         self.oncePer = oncePer
     }
+}
+
+/// What releases an order's pending points, when a fixed number of days does not.
+public enum PendingRelease: Sendable, Equatable {
+    /// `order.return_window_closed`.
+    case returnWindowClosed
+    /// `order.delivered`, then this many days (of 24 hours).
+    case delivered(days: Int64)
 }
 
 /// A promotion that multiplies order points between two local dates (inclusive).

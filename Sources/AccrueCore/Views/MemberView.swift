@@ -41,25 +41,41 @@ public struct MemberView: Sendable, Codable, Equatable {
         public var lot: Int64?
         public var points: Int64
         public var pending: Bool
-        public var availableAt: Instant
+        /// When pending points become available; nil while they wait for the order's state.
+        public var availableAt: Instant?
         public var expiresAt: Instant?
+        /// What pending points wait for: `return_window`, `delivery` or `dispute`.
+        public var waitsFor: String?
 
-        init(lot: Int64?, points: Int64, pending: Bool, availableAt: Instant, expiresAt: Instant?) {
+        init(lot: Int64?, points: Int64, pending: Bool, availableAt: Instant?, expiresAt: Instant?, waitsFor: String? = nil) {
             self.lot = lot
             self.points = points
             self.pending = pending
             self.availableAt = availableAt
             self.expiresAt = expiresAt
+            self.waitsFor = waitsFor
+        }
+
+        /// What the points wait for, in words: "the order's return window closes".
+        public var waiting: String? {
+            switch waitsFor {
+            case "return_window"?: return "the order's return window closes"
+            case "delivery"?: return "the order is delivered"
+            case "dispute"?: return "the order's dispute is resolved"
+            default: return nil
+            }
         }
 
         init(_ lot: Lot) {
-            self.init(lot: lot.id, points: lot.remaining, pending: lot.pending, availableAt: lot.availableAt, expiresAt: lot.expiresAt)
+            self.init(lot: lot.id, points: lot.remaining, pending: lot.pending, availableAt: lot.waitsFor == nil ? lot.availableAt : nil,
+                      expiresAt: lot.expiresAt, waitsFor: lot.waitsFor)
         }
 
         enum CodingKeys: String, CodingKey {
             case lot, points, pending
             case availableAt = "available_at"
             case expiresAt = "expires_at"
+            case waitsFor = "waits_for"
         }
     }
 

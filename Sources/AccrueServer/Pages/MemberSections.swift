@@ -71,7 +71,11 @@ struct MemberSections {
         if let view, view.pending > 0 {
             html += "<h3>\(HTML.escape(t.pending)): <span data-test=\"pending\">\(HTML.points(view.pending))</span></h3><ul class=\"plain\">"
             for lot in view.lots where lot.pending {
-                html += "<li>\(HTML.escape(t.availableOn(HTML.points(lot.points), HTML.date(lot.availableAt, calendar))))</li>"
+                if let at = lot.availableAt {
+                    html += "<li>\(HTML.escape(t.availableOn(HTML.points(lot.points), HTML.date(at, calendar))))</li>"
+                } else {
+                    html += "<li>\(HTML.escape(t.availableWhen(HTML.points(lot.points), lot.waitsFor ?? "")))</li>"
+                }
             }
             html += "</ul>"
         }

@@ -50,6 +50,7 @@ struct Texts: Sendable {
     var worth: @Sendable (String) -> String
     var pending: String
     var availableOn: @Sendable (String, String) -> String
+    var availableWhen: @Sendable (String, String) -> String
     var held: String
     var holdLine: @Sendable (String, String) -> String
     var expiringSoon: String
@@ -119,6 +120,13 @@ extension Texts {
         worth: { "worth \($0)" },
         pending: "Pending",
         availableOn: { "\($0) available on \($1)" },
+        availableWhen: { points, what in
+            switch what {
+            case "return_window": return "\(points) available when the order's return window closes"
+            case "delivery": return "\(points) available after the order is delivered"
+            default: return "\(points) waiting for the order's dispute to be resolved"
+            }
+        },
         held: "Held",
         holdLine: { "\($1) held by \($0)" },
         expiringSoon: "Expiring soon",
@@ -211,6 +219,13 @@ extension Texts {
         worth: { "价值 \($0)" },
         pending: "待入账",
         availableOn: { "\($0) 将于 \($1) 可用" },
+        availableWhen: { points, what in
+            switch what {
+            case "return_window": return "\(points) 将在订单退货期结束后可用"
+            case "delivery": return "\(points) 将在订单送达后可用"
+            default: return "\(points) 等待订单纠纷处理完毕"
+            }
+        },
         held: "已冻结",
         holdLine: { "\($0) 冻结 \($1)" },
         expiringSoon: "即将过期",
