@@ -5,7 +5,7 @@ import Yams
 extension Reader {
     func program(_ root: Node) -> Program? {
         let keys = ["program", "name", "version", "description", "time_zone", "currency", "points", "guests_earn", "excluded_sellers", "participating_sellers",
-                    "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday", "anniversary"]
+                    "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday", "anniversary", "places"]
         guard let map = fields(root, "", allowed: keys) else { return nil }
         let id = identifier(map, "program", "")
         let name = string(map, "name", "", required: true)
@@ -33,6 +33,9 @@ extension Reader {
         let services = (list(map, "services", "", maximum: ProgramFileLimits.maximumServices) ?? []).compactMap { service($0.0, $0.1) }
         let birthday = map["birthday"].flatMap { coupon($0, "birthday") }
         let anniversary = map["anniversary"].flatMap { self.anniversary($0, tiers: tiers) }
+        let places = (list(map, "places", "", maximum: 50) ?? []).compactMap { place($0.0, $0.1) }
+        checkUnique(places.map(\.id), map["places"], "places", what: "place")
+        if !places.isEmpty, checkout == nil { problem(map["places"], "places", "points pay at places through checkout: the program needs a checkout section") }
         let excluded = strings(map, "excluded_sellers", "") ?? []
         let participating = strings(map, "participating_sellers", "")
         if let participating {
@@ -63,11 +66,20 @@ extension Reader {
             problem(map["rules"], "rules", "a rule uses the tier multiplier but the program has no tiers")
         }
         guard problems.isEmpty, let id, let name, let calendar, let currency, let points else { return nil }
-        return Program(id: id, name: name, version: version, calendar: calendar, moneyCurrency: currency, points: points,
+        var program = Program(id: id, name: name, version: version, calendar: calendar, moneyCurrency: currency, points: points,
                        guestsEarn: bool(map, "guests_earn", "") ?? false,
                        excludedSellers: excluded, rules: rules, campaigns: campaigns,
                        campaignPolicy: policy, expiry: expiry, checkout: checkout, tiers: tiers, rewards: rewards,
                        services: services, birthday: birthday, participatingSellers: participating, anniversary: anniversary)
+        program.places = places
+        return program
+    }
+
+    func place(_ node: Node, _ path: String) -> Place? {
+        guard let map = fields(node, path, allowed: ["id", "name", "minimum", "max_share_percent"]) else { return nil }
+        guard let id = identifier(map, "id", path), let name = string(map, "name", path, required: true),
+              let share = integer(map, "max_share_percent", path, required: true, minimum: 1, maximum: 100) else { return nil }
+        return Place(id: id, name: name, minimum: integer(map, "minimum", path, minimum: 1), maximumSharePercent: share)
     }
 
     func checkUnique(_ ids: [String], _ node: Node?, _ path: String, what: String) {

@@ -386,7 +386,7 @@ extension AccrueService {
     func checkoutQuote(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, principal) = try program(request, context, scope: nil)
         let body = try await Body.read(request, limit: 4_096)
-        try body.allow(["member", "order_amount", "order"])
+        try body.allow(["member", "order_amount", "order", "place"])
         let member = try body.requiredString("member")
         // The shop's checkout (a key that writes inputs or reads members) or the member itself.
         if case .key = principal, (try? principal.requireKey(.writeInputs, program: host.id)) != nil {
@@ -398,7 +398,8 @@ extension AccrueService {
             throw Problem(.unprocessableContent, "invalid_money", "'order_amount' must be an amount such as \"120.50\" (at most 2 decimals)")
         }
         let order = try body.string("order", required: false)
-        let quote = try await host.read { ledger in ledger.engine.checkoutQuote(member: member, order: order, orderAmount: amount) }
+        let place = try body.string("place", required: false, maxLength: 64)
+        let quote = try await host.read { ledger in ledger.engine.checkoutQuote(member: member, order: order, orderAmount: amount, place: place) }
         return try Reply.json(quote)
     }
 

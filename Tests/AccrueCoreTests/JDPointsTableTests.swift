@@ -393,6 +393,49 @@ final class JDPointsTableTests: XCTestCase {
 
     func testCheckout() { runTable(program, Self.checkout) }
 
+    // MARK: Places beyond the shop: mobile recharge (min 100, 100%), travel (min 1,000, 20%), health (30%)
+
+    static func pay(_ id: String, _ at: String, _ place: String, _ bill: String, _ points: Int64, _ amount: String) -> String {
+        input(id, "points.redeemed", "tess", at, #"{"order": "\#(bill)", "points": \#(points), "order_amount": "\#(amount)", "place": "\#(place)"}"#)
+    }
+
+    static let places: [Step] = [
+        .ok(adjust("a-1", "tess", "2026-05-01T00:00:00Z", 9000), 9000),
+        // All of a 30.00 recharge: 3,000 points.
+        .ok(pay("p-1", "2026-05-01T00:00:01Z", "mobile-recharge", "r-1", 3000, "30.00"), -3000),
+        .refused(pay("p-2", "2026-05-01T00:00:02Z", "mobile-recharge", "r-2", 3100, "30.00"), .shareExceeded,
+                 says: "at most 100% of a Mobile recharge bill"),
+        // Travel: at least 1,000 points, at most 20% (50.00 -> 10.00 = 1,000 points).
+        .refused(pay("p-3", "2026-05-01T00:00:03Z", "travel", "t-1", 500, "50.00"), .belowMinimum, says: "at least 1,000 points"),
+        .refused(pay("p-4", "2026-05-01T00:00:04Z", "travel", "t-1", 1100, "50.00"), .shareExceeded, says: "at most 20% of a Travel booking bill"),
+        .ok(pay("p-5", "2026-05-01T00:00:05Z", "travel", "t-1", 1000, "50.00"), -1000),
+        .refused(pay("p-6", "2026-05-01T00:00:06Z", "travel", "t-1", 1000, "50.00"), .shareExceeded, says: "1,000 already used on this bill"),
+        // Health takes the checkout's minimum (100) and multiple (100).
+        .refused(pay("p-7", "2026-05-01T00:00:07Z", "health", "h-1", 150, "10.00"), .notMultiple),
+        .refused(pay("p-8", "2026-05-01T00:00:08Z", "casino", "c-1", 100, "10.00"), .unknownPlace,
+                 says: "JD Points has no place \"casino\"; points also pay at: Mobile recharge, Travel booking, Health services"),
+        // A bill at a place and a shop order with the same id are counted apart (50% of 10.00 at checkout).
+        .ok(redeem("p-9", "tess", "2026-05-01T00:00:09Z", "r-1", 500, "10.00"), -500),
+        // The hold, capture and release flow works at places too.
+        .ok(input("h-1", "checkout.held", "tess", "2026-05-01T00:00:10Z",
+                  #"{"hold": "k-1", "order": "t-2", "points": 2000, "order_amount": "100.00", "place": "travel"}"#), -2000),
+        .ok(input("h-2", "checkout.captured", "tess", "2026-05-01T00:00:11Z", #"{"hold": "k-1"}"#), 0,
+            says: "the 2,000 points held for Travel booking bill t-2 are spent"),
+        .member("tess", balance: 2500, held: 0),
+        .check { replay in
+            let quote = replay.engine.checkoutQuote(member: "tess", order: "t-3", orderAmount: 100_00, place: "travel")
+            XCTAssertEqual(quote.points, 2000, "20% of 100.00 at 1 point per 0.01")
+            XCTAssertEqual(quote.discount, "20.00")
+            let unknown = replay.engine.checkoutQuote(member: "tess", order: "t-3", orderAmount: 100_00, place: "casino")
+            XCTAssertEqual(unknown.code, .unknownPlace)
+            XCTAssertEqual(unknown.points, 0)
+            let spent = replay.entries.filter { $0.kind == .spend && $0.member == "tess" }.map(\.reason)
+            XCTAssertTrue(spent.contains("3,000 points paid 30.00 CNY of Mobile recharge bill r-1"), "\(spent)")
+        },
+    ]
+
+    func testPlacesBeyondTheShop() { runTable(program, Self.places) }
+
     // MARK: Rewards store
 
     static let rewards: [Step] = [

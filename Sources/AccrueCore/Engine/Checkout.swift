@@ -3,10 +3,47 @@
 /// `checkout.captured`, `checkout.released`). A hold not captured within the program's
 /// `hold_minutes` is released by itself.
 extension Engine {
+    /// Where points pay: the shop's checkout, or a place beyond the shop (its own minimum and share).
+    struct Till {
+        var policy: CheckoutPolicy
+        /// The key an order is counted under: the order id at checkout, `place/id` at a place.
+        var key: String
+        /// How sentences name the order: "order o-1", "Mobile recharge bill r-1".
+        var label: String
+        /// "an order", "a Mobile recharge bill".
+        var kind: String
+        /// "order" or "bill".
+        var noun: String { kind == "an order" ? "order" : "bill" }
+    }
+
+    /// How sentences name the order a hold or redemption was counted under (`Till.key`).
+    func orderLabel(_ key: String) -> String {
+        if let slash = key.firstIndex(of: "/"), let place = program.places.first(where: { $0.id == key[..<slash] }) {
+            return "\(place.name) bill \(truncated(String(key[key.index(after: slash)...])))"
+        }
+        return "order \(truncated(key))"
+    }
+
+    /// The till an order at `place` (nil: the shop's checkout) is paid at, or why points cannot pay there.
+    func till(order orderID: String, place placeID: String?) -> Result<Till, Reason> {
+        if let refusal = spendRefusal(.checkout) { return .failure(refusal) }
+        guard let checkout = program.checkout else { return .failure(Reason(.notSpendable, "\(program.name) has no checkout redemption")) }
+        guard let placeID else { return .success(Till(policy: checkout, key: orderID, label: "order \(truncated(orderID))", kind: "an order")) }
+        guard let place = program.places.first(where: { $0.id == placeID }) else {
+            let known = program.places.map(\.name).joined(separator: ", ")
+            return .failure(Reason(.unknownPlace, "\(program.name) has no place \"\(truncated(placeID))\"" + (known.isEmpty ? "" : "; points also pay at: \(known)")))
+        }
+        var policy = checkout
+        policy.minimum = place.minimum ?? checkout.minimum
+        policy.maximumSharePercent = place.maximumSharePercent
+        return .success(Till(policy: policy, key: "\(place.id)/\(orderID)", label: "\(place.name) bill \(truncated(orderID))",
+                             kind: "a \(place.name) bill"))
+    }
+
     /// The checks a checkout spend (a redemption or a hold) passes, in order; nil when it may proceed.
-    func checkoutRefusal(_ memberID: String, order orderID: String, points: Int64, orderAmount: Int64) -> Reason? {
-        if let refusal = spendRefusal(.checkout) { return refusal }
-        guard let policy = program.checkout else { return Reason(.notSpendable, "\(program.name) has no checkout redemption") }
+    func checkoutRefusal(_ memberID: String, till: Till, points: Int64, orderAmount: Int64) -> Reason? {
+        let policy = till.policy
+        let orderID = till.key
         guard points > 0 else { return Reason(.invalidField, "\"points\" must be more than 0") }
         if points < policy.minimum {
             return Reason(.belowMinimum, "at least \(formatPoints(policy.minimum)) \(pointsName) must be redeemed at a time")
@@ -18,13 +55,13 @@ extension Engine {
         // or a second redemption could raise the ceiling by declaring a larger order.
         let member = member(memberID)
         if let first = member.checkoutAmounts[orderID], first != orderAmount {
-            return Reason(.orderAmountChanged, "order \(truncated(orderID)) was first redeemed against \(format(first)); every redemption on it must name that amount, not \(format(orderAmount))")
+            return Reason(.orderAmountChanged, "\(till.label) was first redeemed against \(format(first)); every redemption on it must name that amount, not \(format(orderAmount))")
         }
         let already = checkoutUsed(member, order: orderID)
         let maximum = maximumRedeemable(orderAmount: orderAmount, multiple: policy.multiple, sharePercent: policy.maximumSharePercent)
         if already + points > maximum {
-            let used = already > 0 ? "; \(formatPoints(already)) already used on this order" : ""
-            return Reason(.shareExceeded, "\(pointsName) can pay at most \(policy.maximumSharePercent)% of an order: \(formatPoints(maximum)) \(pointsName) on \(format(orderAmount))\(used)")
+            let used = already > 0 ? "; \(formatPoints(already)) already used on this \(till.noun)" : ""
+            return Reason(.shareExceeded, "\(pointsName) can pay at most \(policy.maximumSharePercent)% of \(till.kind): \(formatPoints(maximum)) \(pointsName) on \(format(orderAmount))\(used)")
         }
         return insufficient(memberID, needed: points)
     }
@@ -36,21 +73,21 @@ extension Engine {
 
     /// What a redemption or a hold asks for: the order, its amount and the points.
     struct CheckoutRequest {
+        /// The key the order is counted under (see `Till`).
         var order: String
+        var label: String
         var orderAmount: Int64
         var points: Int64
     }
 
     /// Reads the checkout fields of an input and applies every checkout check, or says why not.
     func checkoutRequest(_ input: Input) -> Result<CheckoutRequest, Reason> {
-        let orderID = input.string("order")!
         let points = input.pointsField ?? 0
-        switch money(input, "order_amount") {
-        case let .success(orderAmount):
-            if let refusal = checkoutRefusal(input.member, order: orderID, points: points, orderAmount: orderAmount) { return .failure(refusal) }
-            return .success(CheckoutRequest(order: orderID, orderAmount: orderAmount, points: points))
-        case let .failure(reason):
-            return .failure(reason)
+        return money(input, "order_amount").flatMap { orderAmount in
+            till(order: input.string("order")!, place: input.string("place")).flatMap { till in
+                if let refusal = checkoutRefusal(input.member, till: till, points: points, orderAmount: orderAmount) { return .failure(refusal) }
+                return .success(CheckoutRequest(order: till.key, label: till.label, orderAmount: orderAmount, points: points))
+            }
         }
     }
 
@@ -63,7 +100,7 @@ extension Engine {
         let (orderID, points, orderAmount) = (request.order, request.points, request.orderAmount)
         let value = program.points.moneyValue(of: points)
         _ = takeFromLots(input.member, points: points, at: input.at, kind: .spend, input: input.id,
-                         reason: "\(formatPoints(points)) \(pointsName) paid \(format(value)) of order \(truncated(orderID))")
+                         reason: "\(formatPoints(points)) \(pointsName) paid \(format(value)) of \(request.label)")
         withMember(input.member) { member in
             member.redeemed[orderID, default: 0] += points
             member.checkoutAmounts[orderID] = orderAmount
@@ -86,7 +123,7 @@ extension Engine {
         let expiresAt = program.checkout?.holdMinutes.map { Instant(milliseconds: input.at.milliseconds + $0 * 60_000) }
         let until = expiresAt.map { "; released by itself at \(local($0)) unless captured" } ?? ""
         let parts = takeFromLots(input.member, points: points, at: input.at, kind: .hold, input: input.id,
-                                 reason: "\(formatPoints(points)) \(pointsName) held for order \(truncated(orderID))\(until)", hold: holdID)
+                                 reason: "\(formatPoints(points)) \(pointsName) held for \(request.label)\(until)", hold: holdID)
         withMember(input.member) { member in
             member.holds.append(Hold(id: holdID, points: points, parts: parts, order: orderID, expiresAt: expiresAt))
             member.checkoutAmounts[orderID] = orderAmount
@@ -103,16 +140,16 @@ extension Engine {
         }
         let hold = member(input.member).holds[index]
         withMember(input.member) { $0.holds.remove(at: index) }
-        let order = truncated(hold.order ?? "")
+        let order = orderLabel(hold.order ?? "")
         if input.type == .checkoutCaptured {
             let value = program.points.moneyValue(of: hold.points)
             record(input.member, input.at, .capture, hold.points,
-                   reason: "checkout hold \(truncated(name)) captured: \(formatPoints(hold.points)) \(pointsName) paid \(format(value)) of order \(order)",
+                   reason: "checkout hold \(truncated(name)) captured: \(formatPoints(hold.points)) \(pointsName) paid \(format(value)) of \(order)",
                    hold: hold.id, input: input.id)
             withMember(input.member) { $0.redeemed[hold.order ?? "", default: 0] += hold.points }
             touch(input.member, at: input.at)
             var outcome = Engine.applied(0)
-            outcome.reason = "the \(formatPoints(hold.points)) \(pointsName) held for order \(order) are spent"
+            outcome.reason = "the \(formatPoints(hold.points)) \(pointsName) held for \(order) are spent"
             return outcome
         }
         releaseHold(input.member, hold, at: input.at, input: input.id,
@@ -127,7 +164,7 @@ extension Engine {
             withMember(memberID) { $0.holds.remove(at: index) }
             let minutes = program.checkout?.holdMinutes.map { " after \($0) minutes" } ?? ""
             releaseHold(memberID, hold, at: at, input: nil,
-                        reason: "checkout hold for order \(truncated(hold.order ?? "")) was not captured\(minutes): \(formatPoints(hold.points)) \(pointsName) returned")
+                        reason: "checkout hold for \(orderLabel(hold.order ?? "")) was not captured\(minutes): \(formatPoints(hold.points)) \(pointsName) returned")
         }
     }
 

@@ -70,13 +70,14 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .postPublished: return [("post", true)]
         case .referralCompleted: return [("referred", true)]
         case .campaignJoined: return [("campaign", true)]
-        case .pointsRedeemed: return [("order", true), ("points", true), ("order_amount", true), ("currency", false)]
+        case .pointsRedeemed: return [("order", true), ("points", true), ("order_amount", true), ("currency", false), ("place", false)]
         case .rewardClaimed: return [("reward", true)]
         case .bookingRequested: return [("booking", true), ("services", true)]
         case .bookingConfirmed, .bookingCancelled: return [("booking", true)]
         case .bookingRejected: return [("booking", true), ("reason", false)]
         case .pointsAdjusted: return [("points", true), ("reason", true)]
-        case .checkoutHeld: return [("hold", true), ("order", true), ("points", true), ("order_amount", true), ("currency", false)]
+        case .checkoutHeld: return [("hold", true), ("order", true), ("points", true), ("order_amount", true), ("currency", false),
+                                    ("place", false)]
         case .checkoutCaptured, .checkoutReleased: return [("hold", true)]
         }
     }

@@ -35,6 +35,7 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case bookingNotHeld = "booking_not_held"
     case holdExists = "hold_exists"
     case unknownHold = "unknown_hold"
+    case unknownPlace = "unknown_place"
     case belowZero = "below_zero"
     case overflow = "overflow"
     // Applied inputs that earned nothing, or less than a rule's full value.

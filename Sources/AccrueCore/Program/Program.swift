@@ -28,6 +28,9 @@ public struct Program: Sendable {
     public var birthday: CouponGrant?
     /// A coupon on each anniversary of the member's joining, sized by level.
     public var anniversary: AnniversaryGrant?
+    /// Places beyond the shop where points pay part of a bill (mobile recharge, travel), through
+    /// the checkout flow with their own minimum and share.
+    public var places: [Place] = []
 
     public init(id: String, name: String, version: Int = 1, calendar: LocalCalendar, moneyCurrency: String,
                 points: PointsCurrency, guestsEarn: Bool = false, excludedSellers: [String] = [], rules: [Rule],
@@ -241,6 +244,22 @@ public enum Expiry: Sendable {
 }
 
 /// What paying part of an order with points must satisfy.
+/// A place beyond the shop where points pay part of a bill, with its own minimum (points) and
+/// largest share; the value of points, their multiple and the hold time are the checkout's.
+public struct Place: Sendable {
+    public var id: String
+    public var name: String
+    public var minimum: Int64?
+    public var maximumSharePercent: Int64
+
+    public init(id: String, name: String, minimum: Int64? = nil, maximumSharePercent: Int64) {
+        self.id = id
+        self.name = name
+        self.minimum = minimum
+        self.maximumSharePercent = maximumSharePercent
+    }
+}
+
 public struct CheckoutPolicy: Sendable {
     public var minimum: Int64
     public var multiple: Int64?

@@ -26,24 +26,24 @@ public struct CheckoutQuote: Sendable, Codable, Equatable {
 extension Engine {
     /// The checkout quote for `member` on an order of `orderAmount` minor units (pure: nothing
     /// changes). It applies the same checks a redemption would, in the same order.
-    public func checkoutQuote(member memberID: String, order orderID: String?, orderAmount: Int64) -> CheckoutQuote {
+    public func checkoutQuote(member memberID: String, order orderID: String?, orderAmount: Int64, place: String? = nil) -> CheckoutQuote {
         let member = state.members[memberID]
         let available = max(0, member?.balance ?? 0)
         var quote = CheckoutQuote(points: 0, discount: Money.format(minorUnits: 0), currency: program.moneyCurrency, available: available,
                                   orderMaximum: 0, alreadyRedeemed: 0, reason: nil, code: nil)
-        if let refusal = spendRefusal(.checkout) {
+        let till: Till
+        switch self.till(order: orderID ?? "", place: place) {
+        case let .success(value): till = value
+        case let .failure(refusal):
             quote.reason = refusal.message
             quote.code = refusal.code
             return quote
         }
-        guard let policy = program.checkout else {
-            quote.reason = "\(program.name) has no checkout redemption"
-            quote.code = .notSpendable
-            return quote
-        }
-        let already = orderID.flatMap { order in member.map { checkoutUsed($0, order: order) } } ?? 0
-        if let orderID, let first = member?.checkoutAmounts[orderID], first != orderAmount {
-            quote.reason = "order \(truncated(orderID)) was first redeemed against \(format(first)); every redemption on it must name that amount"
+        let policy = till.policy
+        let key = orderID.map { _ in till.key }
+        let already = key.flatMap { order in member.map { checkoutUsed($0, order: order) } } ?? 0
+        if let key, let first = member?.checkoutAmounts[key], first != orderAmount {
+            quote.reason = "\(till.label) was first redeemed against \(format(first)); every redemption on it must name that amount"
             quote.code = .orderAmountChanged
             return quote
         }
@@ -54,7 +54,7 @@ extension Engine {
         if let multiple = policy.multiple, multiple > 0 { points -= points % multiple }
         if points < policy.minimum {
             quote.reason = maximum - already < policy.minimum
-                ? "\(pointsName) can pay at most \(policy.maximumSharePercent)% of an order, and at least \(formatPoints(policy.minimum)) must be redeemed at a time: this order allows \(formatPoints(max(0, maximum - already)))"
+                ? "\(pointsName) can pay at most \(policy.maximumSharePercent)% of \(till.kind), and at least \(formatPoints(policy.minimum)) must be redeemed at a time: this \(till.noun) allows \(formatPoints(max(0, maximum - already)))"
                 : "at least \(formatPoints(policy.minimum)) \(pointsName) must be redeemed at a time; you have \(formatPoints(available)) available"
             quote.code = .belowMinimum
             return quote
@@ -62,7 +62,7 @@ extension Engine {
         quote.points = points
         quote.discount = Money.format(minorUnits: program.points.moneyValue(of: points))
         if points < maximum - already {
-            quote.reason = "you have \(formatPoints(available)) \(pointsName) available; the order would allow \(formatPoints(maximum - already))"
+            quote.reason = "you have \(formatPoints(available)) \(pointsName) available; the \(till.noun) would allow \(formatPoints(maximum - already))"
             quote.code = .insufficientPoints
         }
         return quote
