@@ -5,7 +5,7 @@ import Yams
 extension Reader {
     func program(_ root: Node) -> Program? {
         let keys = ["program", "name", "version", "description", "time_zone", "currency", "points", "guests_earn", "excluded_sellers", "participating_sellers",
-                    "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday", "anniversary", "places"]
+                    "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday", "anniversary", "places", "transfers"]
         guard let map = fields(root, "", allowed: keys) else { return nil }
         let id = identifier(map, "program", "")
         let name = string(map, "name", "", required: true)
@@ -35,6 +35,11 @@ extension Reader {
         let anniversary = map["anniversary"].flatMap { self.anniversary($0, tiers: tiers) }
         let places = (list(map, "places", "", maximum: 50) ?? []).compactMap { place($0.0, $0.1) }
         checkUnique(places.map(\.id), map["places"], "places", what: "place")
+        let transfers = (list(map, "transfers", "", maximum: 50) ?? []).compactMap { transfer($0.0, $0.1) }
+        checkUnique(transfers.map(\.id), map["transfers"], "transfers", what: "transfer")
+        if !transfers.isEmpty, points?.spendableAt.isEmpty ?? false {
+            problem(map["transfers"], "transfers", "the points cannot be spent (points.spend is empty), so they cannot be transferred either")
+        }
         if !places.isEmpty, checkout == nil { problem(map["places"], "places", "points pay at places through checkout: the program needs a checkout section") }
         let excluded = strings(map, "excluded_sellers", "") ?? []
         let participating = strings(map, "participating_sellers", "")
@@ -72,7 +77,31 @@ extension Reader {
                        campaignPolicy: policy, expiry: expiry, checkout: checkout, tiers: tiers, rewards: rewards,
                        services: services, birthday: birthday, participatingSellers: participating, anniversary: anniversary)
         program.places = places
+        program.transfers = transfers
         return program
+    }
+
+    func transfer(_ node: Node, _ path: String) -> Transfer? {
+        guard let map = fields(node, path, allowed: ["id", "partner", "rate", "minimum", "daily_limit", "from", "to"]) else { return nil }
+        let id = identifier(map, "id", path)
+        let partner = string(map, "partner", path, required: true)
+        var rate: (Int64, Int64)?
+        if let node = map["rate"] {
+            if let pair = fields(node, path + ".rate", allowed: ["points", "units"]),
+               let points = integer(pair, "points", path + ".rate", required: true, minimum: 1, maximum: 1_000_000),
+               let units = integer(pair, "units", path + ".rate", required: true, minimum: 1, maximum: 1_000_000) {
+                rate = (points, units)
+            }
+        } else {
+            problem(node, path + ".rate", "is required: {points: 100, units: 1} turns 100 points into 1 of the partner's units")
+        }
+        let minimum = integer(map, "minimum", path, minimum: 1) ?? rate?.0
+        let dailyLimit = integer(map, "daily_limit", path, minimum: 1)
+        let from = date(map, "from", path), to = date(map, "to", path)
+        if let from, let to, to < from { problem(map["to"], path + ".to", "is before from") }
+        guard let id, let partner, let rate, let minimum, let from, let to else { return nil }
+        if minimum % rate.0 != 0 { problem(map["minimum"], path + ".minimum", "must be a multiple of the rate's \(rate.0) points") }
+        return Transfer(id: id, partner: partner, points: rate.0, units: rate.1, minimum: minimum, dailyLimit: dailyLimit, from: from, to: to)
     }
 
     func place(_ node: Node, _ path: String) -> Place? {
@@ -201,17 +230,18 @@ extension Reader {
         return Tiers(basis: basis, levels: levels)
     }
 
+    /// A required local date field.
+    func date(_ map: [String: Node], _ key: String, _ path: String) -> CivilDate? {
+        string(map, key, path, required: true, pattern: { CivilDate($0) != nil }, expected: "a date such as 2026-11-01").flatMap(CivilDate.init)
+    }
+
     func campaign(_ node: Node, _ path: String) -> Campaign? {
         guard let map = fields(node, path, allowed: ["id", "name", "from", "to", "multiplier", "categories"]) else { return nil }
-        let dateCheck: (String) -> Bool = { CivilDate($0) != nil }
-        guard let id = identifier(map, "id", path),
-              let fromText = string(map, "from", path, required: true, pattern: dateCheck, expected: "a date such as 2026-11-01"),
-              let toText = string(map, "to", path, required: true, pattern: dateCheck, expected: "a date such as 2026-11-11"),
+        guard let id = identifier(map, "id", path), let from = date(map, "from", path), let to = date(map, "to", path),
               let multiplier = ratio(map, "multiplier", path) else {
             if map["multiplier"] == nil { problem(node, path + ".multiplier", "is required") }
             return nil
         }
-        let from = CivilDate(fromText)!, to = CivilDate(toText)!
         if to < from { problem(map["to"], path + ".to", "is before from") }
         return Campaign(id: id, name: string(map, "name", path) ?? id, from: from, to: to, multiplier: multiplier,
                         categories: strings(map, "categories", path))

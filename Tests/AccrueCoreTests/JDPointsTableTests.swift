@@ -436,6 +436,64 @@ final class JDPointsTableTests: XCTestCase {
 
     func testPlacesBeyondTheShop() { runTable(program, Self.places) }
 
+    // MARK: Transfers to a partner program (a window in November, Asia/Shanghai days)
+
+    static let transferWindow = """
+    transfers:
+      - {id: miles, partner: JD Airlines miles, rate: {points: 100, units: 1}, minimum: 1000, daily_limit: 5000,
+         from: 2026-11-01, to: 2026-11-30}
+    campaign_policy: highest
+    """
+
+    static func send(_ id: String, _ member: String, _ at: String, _ points: Int64, _ transfer: String = "miles", _ extra: String = "") -> String {
+        input(id, "points.transferred", member, at, #"{"transfer": "\#(transfer)", "points": \#(points)\#(extra)}"#)
+    }
+
+    static let transfers: [Step] = [
+        .ok(adjust("a-1", "tom", "2026-10-20T00:00:00Z", 20000), 20000),
+        .ok(adjust("a-2", "una", "2026-10-20T00:00:01Z", 900), 900),
+        // 2026-10-31T16:00:00Z is 00:00 on 1 November in Shanghai.
+        .refused(send("t-1", "tom", "2026-10-31T15:59:59.999Z", 1000), .transferClosed, says: "transfers to JD Airlines miles open on 2026-11-01"),
+        .ok(send("t-2", "tom", "2026-10-31T16:00:00Z", 1000, "miles", #", "account": "JA-778""#), -1000,
+            says: "1,000 points transferred to JD Airlines miles (account JA-778): 10 JD Airlines miles"),
+        .refused(send("t-3", "tom", "2026-10-31T16:00:01Z", 900), .belowMinimum, says: "at least 1,000 points"),
+        .refused(send("t-4", "tom", "2026-10-31T16:00:02Z", 1050), .notMultiple, says: "multiples of 100 (100 points = 1 JD Airlines miles)"),
+        .refused(send("t-5", "tom", "2026-10-31T16:00:03Z", 1000, "hotel"), .unknownTransfer, says: "it has: miles"),
+        .refused(send("t-6", "tom", "2026-10-31T16:00:04Z", 0), .invalidField),
+        .ok(send("t-7", "tom", "2026-10-31T16:00:05Z", 4000), -4000),
+        .refused(send("t-8", "tom", "2026-11-01T15:59:59Z", 1000), .transferLimitReached,
+                 says: "at most 5,000 points a day can be transferred to JD Airlines miles; 5,000 transferred today"),
+        // The next local day starts a new limit.
+        .ok(send("t-9", "tom", "2026-11-01T16:00:00Z", 5000), -5000),
+        .refused(send("t-10", "una", "2026-11-01T16:00:01Z", 1000), .insufficientPoints),
+        // The window's last day is 30 November, local.
+        .ok(send("t-11", "tom", "2026-11-30T15:59:59.999Z", 1000), -1000),
+        .refused(send("t-12", "tom", "2026-11-30T16:00:00Z", 1000), .transferClosed, says: "closed after 2026-11-30"),
+        .member("tom", balance: 9000),
+    ]
+
+    func testTransfersToAPartnerProgram() throws {
+        let program = try derivedPreset("jd-points", replacing: "campaign_policy: highest", with: Self.transferWindow)
+        runTable(program, Self.transfers)
+        // Without a window, points are not transferable at all.
+        runTable(self.program, [
+            .ok(adjust("a-1", "tom", "2026-10-20T00:00:00Z", 2000), 2000),
+            .refused(Self.send("t-1", "tom", "2026-11-02T00:00:00Z", 1000), .notTransferable, says: "JD Points points cannot be transferred"),
+        ])
+        let bad = [
+            ("rate: {points: 100, units: 1}, ", "", "rate"),
+            ("from: 2026-11-01, to: 2026-11-30", "from: 2026-11-30, to: 2026-11-01", "is before from"),
+            ("minimum: 1000", "minimum: 1050", "must be a multiple"),
+        ]
+        for (old, new, says) in bad {
+            let window = Self.transferWindow.replacingOccurrences(of: old, with: new)
+            XCTAssertThrowsError(try derivedPreset("jd-points", replacing: "campaign_policy: highest", with: window), says) { error in
+                let problems = (error as? ProgramFileError)?.problems ?? []
+                XCTAssertTrue(problems.contains { $0.message.contains(says) || $0.field.contains(says) }, "\(says): \(problems)")
+            }
+        }
+    }
+
     // MARK: Rewards store
 
     static let rewards: [Step] = [

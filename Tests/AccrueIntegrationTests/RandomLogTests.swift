@@ -13,7 +13,8 @@ final class RandomLogTests: XCTestCase {
     static let length = 400
 
     /// The presets, and JD Points with order points pending until the order's state (the return
-    /// window's close, or delivery plus 3 days) instead of 7 days.
+    /// window's close, or delivery plus 3 days) instead of 7 days, and a transfer window to a
+    /// partner open through the spring.
     func programs() throws -> [AccrueCore.Program] {
         let presets = try RandomLogTests.presets.map { name in
             let program = try preset(name)
@@ -21,7 +22,9 @@ final class RandomLogTests: XCTestCase {
         }
         let jd = try String(contentsOfFile: repositoryRoot.appendingPathComponent("programs/jd-points.yaml").path, encoding: .utf8)
         let states = try ["pending: {until: return_window_closed}", "pending: {until: delivered, days: 3}"].enumerated().map { index, line in
-            try ProgramFile.parse(jd.replacingOccurrences(of: "pending_days: 7", with: line), file: "jd-state-\(index)").instance(id: "jd-state-\(index)")
+            let window = "transfers:\n  - {id: miles, partner: miles, rate: {points: 100, units: 1}, minimum: 1000, daily_limit: 3000, from: 2026-02-01, to: 2026-06-30}\ncampaign_policy: highest"
+            let text = jd.replacingOccurrences(of: "pending_days: 7", with: line).replacingOccurrences(of: "campaign_policy: highest", with: window)
+            return try ProgramFile.parse(text, file: "jd-state-\(index)").instance(id: "jd-state-\(index)")
         }
         return presets + states
     }

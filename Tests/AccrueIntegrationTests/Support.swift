@@ -99,6 +99,9 @@ struct LogGenerator {
         case 8: type = "share.posted"
         case 9: type = "referral.completed"; data = "{\"referred\":\"friend-\(random.next() % 4)\"}"
         case 10: type = "campaign.joined"; data = "{\"campaign\":\"c-\(random.next() % 6)\"}"
+        case 11 where chance(25):
+            type = "points.transferred"
+            data = "{\"transfer\":\"\(pick(["miles", "miles", "hotel"]))\",\"points\":\(pick([100, 1_000, 2_000, 1_050]))}"
         case 11:
             type = "points.redeemed"
             let points = pick([50, 100, 200, 300, 500, 1_000])

@@ -137,6 +137,7 @@ public struct Engine: Sendable {
         case .bookingRequested: return requestBooking(input)
         case .bookingConfirmed, .bookingRejected, .bookingCancelled: return settleBooking(input)
         case .pointsAdjusted: return adjust(input)
+        case .pointsTransferred: return transfer(input)
         case .checkoutHeld: return holdForCheckout(input)
         case .checkoutCaptured, .checkoutReleased: return settleCheckout(input)
         }

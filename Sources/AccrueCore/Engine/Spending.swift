@@ -98,6 +98,66 @@ extension Engine {
         return outcome
     }
 
+    // MARK: Transfers to partner programs
+
+    /// Points sent to a partner program in one of the program's transfer windows, at its rate,
+    /// with its minimum and daily limit per member.
+    mutating func transfer(_ input: Input) -> Outcome {
+        guard !program.transfers.isEmpty else {
+            return Engine.refused(Reason(.notTransferable, "\(program.name) \(pointsName) cannot be transferred"))
+        }
+        if program.points.spendableAt.isEmpty { return Engine.refused(spendRefusal(.rewards)!) }
+        let transferID = input.string("transfer")!
+        guard let transfer = program.transfers.first(where: { $0.id == transferID }) else {
+            let open = program.transfers.map(\.id).joined(separator: ", ")
+            return Engine.refused(Reason(.unknownTransfer, "\(program.name) has no transfer \"\(truncated(transferID))\" (it has: \(open))"))
+        }
+        let day = program.calendar.date(of: input.at)
+        guard transfer.from <= day, day <= transfer.to else {
+            return Engine.refused(Reason(.transferClosed, day < transfer.from
+                ? "transfers to \(transfer.partner) open on \(transfer.from) (\(program.calendar.identifier)) and run to \(transfer.to)"
+                : "transfers to \(transfer.partner) closed after \(transfer.to) (\(program.calendar.identifier))"))
+        }
+        let points = input.pointsField ?? 0
+        guard points > 0 else { return Engine.refused(Reason(.invalidField, "\"points\" must be more than 0")) }
+        if points < transfer.minimum {
+            return Engine.refused(Reason(.belowMinimum, "at least \(formatPoints(transfer.minimum)) \(pointsName) must be transferred to \(transfer.partner) at a time"))
+        }
+        guard points % transfer.points == 0 else {
+            return Engine.refused(Reason(.notMultiple, "\(pointsName) transfer in multiples of \(formatPoints(transfer.points)) (\(formatPoints(transfer.points)) \(pointsName) = \(formatPoints(transfer.units)) \(transfer.partner))"))
+        }
+        let index = program.calendar.periodIndex(.day, of: input.at)
+        let key = ">\(transfer.id)#day#\(index)"
+        if let limit = transfer.dailyLimit {
+            if capPeriodClosed(.day, index: index) {
+                return Engine.refused(Reason(.transferLimitReached, "transfers to \(transfer.partner) are limited per day, and this one arrived after that day was closed"))
+            }
+            let used = member(input.member).claims[key] ?? 0
+            if used + points > limit {
+                return Engine.refused(Reason(.transferLimitReached, "at most \(formatPoints(limit)) \(pointsName) a day can be transferred to \(transfer.partner); \(formatPoints(used)) transferred today"))
+            }
+        }
+        if let refusal = insufficient(input.member, needed: points) { return Engine.refused(refusal) }
+        let units = points / transfer.points * transfer.units
+        let account = input.string("account").map { " (account \(truncated($0)))" } ?? ""
+        let sentence = "\(formatPoints(points)) \(pointsName) transferred to \(transfer.partner)\(account): \(formatPoints(units)) \(transfer.partner)"
+        _ = takeFromLots(input.member, points: points, at: input.at, kind: .spend, input: input.id, reason: sentence)
+        if transfer.dailyLimit != nil {
+            let oldest = program.calendar.periodIndex(.day, of: state.clock ?? input.at) - Engine.capRetention(.day)
+            withMember(input.member) { member in
+                member.claims = member.claims.filter { key, _ in
+                    guard key.hasPrefix(">\(transfer.id)#"), let day = key.split(separator: "#").last.flatMap({ Int64($0) }) else { return true }
+                    return day > oldest
+                }
+                member.claims[key, default: 0] += points
+            }
+        }
+        touch(input.member, at: input.at)
+        var outcome = Engine.applied(-points)
+        outcome.reason = sentence
+        return outcome
+    }
+
     /// A deterministic code for a voucher or coupon: the prefix and 10 characters derived from the
     /// program, member and input, so a replay issues the same codes.
     func voucherCode(prefix: String, salt: String) -> String {

@@ -22,6 +22,7 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
     case bookingRejected = "booking.rejected"
     case bookingCancelled = "booking.cancelled"
     case pointsAdjusted = "points.adjusted"
+    case pointsTransferred = "points.transferred"
     case checkoutHeld = "checkout.held"
     case checkoutCaptured = "checkout.captured"
     case checkoutReleased = "checkout.released"
@@ -49,6 +50,7 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .bookingRejected: return "booking rejections"
         case .bookingCancelled: return "booking cancellations"
         case .pointsAdjusted: return "adjustments"
+        case .pointsTransferred: return "transfers"
         case .checkoutHeld: return "checkout holds"
         case .checkoutCaptured: return "checkout captures"
         case .checkoutReleased: return "checkout releases"
@@ -76,6 +78,7 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .bookingConfirmed, .bookingCancelled: return [("booking", true)]
         case .bookingRejected: return [("booking", true), ("reason", false)]
         case .pointsAdjusted: return [("points", true), ("reason", true)]
+        case .pointsTransferred: return [("transfer", true), ("points", true), ("account", false)]
         case .checkoutHeld: return [("hold", true), ("order", true), ("points", true), ("order_amount", true), ("currency", false),
                                     ("place", false)]
         case .checkoutCaptured, .checkoutReleased: return [("hold", true)]

@@ -36,6 +36,10 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case holdExists = "hold_exists"
     case unknownHold = "unknown_hold"
     case unknownPlace = "unknown_place"
+    case notTransferable = "not_transferable"
+    case unknownTransfer = "unknown_transfer"
+    case transferClosed = "transfer_closed"
+    case transferLimitReached = "transfer_limit_reached"
     case belowZero = "below_zero"
     case overflow = "overflow"
     // Applied inputs that earned nothing, or less than a rule's full value.

@@ -105,7 +105,7 @@ public struct MemberState: Sendable, Codable, Equatable {
     public var redeemed: [String: Int64] = [:]
     /// The order amount the first redemption on each order named (minor units).
     public var checkoutAmounts: [String: Int64] = [:]
-    /// Reward claims per `reward#period`.
+    /// Reward claims per `reward#period`, and points transferred per `transfer#day` (`>` prefix).
     public var claims: [String: Int64] = [:]
     public var coupons: [Coupon] = []
     /// The last earning, spending or adjustment (for inactivity expiry).

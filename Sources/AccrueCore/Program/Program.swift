@@ -31,6 +31,9 @@ public struct Program: Sendable {
     /// Places beyond the shop where points pay part of a bill (mobile recharge, travel), through
     /// the checkout flow with their own minimum and share.
     public var places: [Place] = []
+    /// Windows in which points may be transferred to a partner program; without any, points are
+    /// not transferable.
+    public var transfers: [Transfer] = []
 
     public init(id: String, name: String, version: Int = 1, calendar: LocalCalendar, moneyCurrency: String,
                 points: PointsCurrency, guestsEarn: Bool = false, excludedSellers: [String] = [], rules: [Rule],
@@ -257,6 +260,33 @@ public struct Place: Sendable {
         self.name = name
         self.minimum = minimum
         self.maximumSharePercent = maximumSharePercent
+    }
+}
+
+/// A window in which members may transfer points to a partner program at a rate.
+public struct Transfer: Sendable {
+    public var id: String
+    /// What the partner's units are called: "JD Airlines miles".
+    public var partner: String
+    /// `points` points become `units` of the partner's.
+    public var points: Int64
+    public var units: Int64
+    public var minimum: Int64
+    /// Points per member per local day; nil means no limit.
+    public var dailyLimit: Int64?
+    /// The window, local dates, both included.
+    public var from: CivilDate
+    public var to: CivilDate
+
+    public init(id: String, partner: String, points: Int64, units: Int64, minimum: Int64, dailyLimit: Int64?, from: CivilDate, to: CivilDate) {
+        self.id = id
+        self.partner = partner
+        self.points = points
+        self.units = units
+        self.minimum = minimum
+        self.dailyLimit = dailyLimit
+        self.from = from
+        self.to = to
     }
 }
 
