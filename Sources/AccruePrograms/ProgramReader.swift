@@ -346,7 +346,7 @@ extension Reader {
     }
 
     func reward(_ node: Node, _ path: String) -> Reward? {
-        let keys = ["id", "name", "kind", "cost", "stock", "limit", "code_prefix", "value"]
+        let keys = ["id", "name", "kind", "cost", "stock", "limit", "code_prefix", "value", "giftable"]
         guard let map = fields(node, path, allowed: keys) else { return nil }
         guard let id = identifier(map, "id", path), let name = string(map, "name", path, required: true),
               let cost = integer(map, "cost", path, required: true, minimum: 1) else { return nil }
@@ -362,8 +362,10 @@ extension Reader {
                 if limitPeriod == nil { problem(l["per"], path + ".limit.per", "\"\(text)\" is not a period (day, month, year)") }
             }
         }
-        return Reward(id: id, name: name, kind: kind, cost: cost, stock: integer(map, "stock", path), limitCount: limitCount,
-                      limitPeriod: limitPeriod, codePrefix: string(map, "code_prefix", path), valueMinorUnits: money(map, "value", path))
+        var reward = Reward(id: id, name: name, kind: kind, cost: cost, stock: integer(map, "stock", path), limitCount: limitCount,
+                            limitPeriod: limitPeriod, codePrefix: string(map, "code_prefix", path), valueMinorUnits: money(map, "value", path))
+        reward.giftable = bool(map, "giftable", path) ?? false
+        return reward
     }
 
     func service(_ node: Node, _ path: String) -> Service? {

@@ -472,6 +472,34 @@ final class JDPointsTableTests: XCTestCase {
         .member("tom", balance: 9000),
     ]
 
+    /// A claimed voucher can be given to another member (the reward says giftable); a draw entry
+    /// cannot; points never move. The audit rebuilds both members' coupons from the entries.
+    func testAClaimedVoucherIsGivenToAnotherMember() throws {
+        var replay = Replay(program: program)
+        replay.apply(line: Array(adjust("a-1", "gus", "2026-05-01T00:00:00Z", 2000).utf8))
+        let voucher = try XCTUnwrap(replay.apply(line: Array(claim("c-1", "gus", "2026-05-01T00:00:01Z", "voucher-10").utf8))?.voucher)
+        let entry = try XCTUnwrap(replay.apply(line: Array(claim("c-2", "gus", "2026-05-01T00:00:02Z", "lucky-draw").utf8))?.voucher)
+        func gift(_ id: String, _ member: String, _ code: String, to: String) -> Outcome? {
+            replay.apply(line: Array(input(id, "reward.gifted", member, "2026-05-02T00:00:00Z", #"{"code": "\#(code)", "to": "\#(to)"}"#).utf8))
+        }
+        XCTAssertEqual(gift("g-1", "gus", entry, to: "ivy")?.code, .notGiftable)
+        XCTAssertEqual(gift("g-2", "gus", "JDV10-NOSUCHCODE", to: "ivy")?.code, .unknownCoupon)
+        XCTAssertEqual(gift("g-3", "gus", voucher, to: "gus")?.code, .invalidField)
+        let given = try XCTUnwrap(gift("g-4", "gus", voucher, to: "ivy"))
+        XCTAssertEqual(given.status, .applied)
+        XCTAssertEqual(given.points, 0)
+        XCTAssertEqual(given.reason, "10 CNY voucher \(voucher) given to ivy")
+        XCTAssertEqual(replay.engine.state.members["gus"]!.coupons.map(\.code), [entry])
+        XCTAssertEqual(replay.engine.state.members["ivy"]!.coupons.map(\.code), [voucher])
+        XCTAssertEqual(replay.engine.state.members["ivy"]!.coupons.first?.valueMinorUnits, 1000)
+        XCTAssertEqual(replay.engine.state.members["ivy"]!.balance, 0, "points never move")
+        XCTAssertEqual(replay.engine.state.members["gus"]!.balance, 2000 - 1000 - 50)
+        // The voucher is ivy's now: gus cannot give it again; ivy can pass it on.
+        XCTAssertEqual(gift("g-5", "gus", voucher, to: "kim")?.code, .unknownCoupon)
+        XCTAssertEqual(gift("g-6", "ivy", voucher, to: "kim")?.status, .applied)
+        XCTAssertEqual(Audit.compare(entries: replay.entries, state: replay.engine.state, program: program), [])
+    }
+
     func testTransfersToAPartnerProgram() throws {
         let program = try derivedPreset("jd-points", replacing: "campaign_policy: highest", with: Self.transferWindow)
         runTable(program, Self.transfers)

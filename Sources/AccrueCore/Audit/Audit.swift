@@ -63,6 +63,8 @@ public enum Audit {
                 member.tier = entry.tier
             case .coupon:
                 if let code = entry.code { member.coupons.append(code) }
+            case .couponGiven:
+                if let code = entry.code, let index = member.coupons.firstIndex(of: code) { member.coupons.remove(at: index) }
             case .tierScheduled, .expiryNotice:
                 break
             }

@@ -134,6 +134,7 @@ public struct Engine: Sendable {
             return earn(input, amount: nil, order: nil)
         case .pointsRedeemed: return redeem(input)
         case .rewardClaimed: return claim(input)
+        case .rewardGifted: return gift(input)
         case .bookingRequested: return requestBooking(input)
         case .bookingConfirmed, .bookingRejected, .bookingCancelled: return settleBooking(input)
         case .pointsAdjusted: return adjust(input)

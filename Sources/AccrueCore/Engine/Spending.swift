@@ -98,6 +98,31 @@ extension Engine {
         return outcome
     }
 
+    /// Gives a claimed reward (a voucher, a draw entry) to another member, when the reward allows
+    /// it. Points never move; the code does, with its value and issue time.
+    mutating func gift(_ input: Input) -> Outcome {
+        let code = input.string("code")!
+        let recipient = input.string("to")!
+        guard let index = member(input.member).coupons.firstIndex(where: { $0.code == code }) else {
+            return Engine.refused(Reason(.unknownCoupon, "this member holds no coupon or voucher \(truncated(code))"))
+        }
+        let coupon = member(input.member).coupons[index]
+        guard let reward = program.rewards.first(where: { $0.id == coupon.reward }), reward.giftable else {
+            return Engine.refused(Reason(.notGiftable, "\(coupon.name) cannot be given to another member"))
+        }
+        guard recipient != input.member else {
+            return Engine.refused(Reason(.invalidField, "a gift goes to another member, not to the giver"))
+        }
+        enrol(recipient, at: input.at)
+        withMember(input.member) { $0.coupons.remove(at: index) }
+        record(input.member, input.at, .couponGiven, 0, reason: "\(coupon.name) given to \(truncated(recipient)): \(code)", input: input.id, code: code)
+        withMember(recipient) { $0.coupons.append(coupon) }
+        record(recipient, input.at, .coupon, 0, reason: "\(coupon.name) received from \(truncated(input.member)): \(code)", input: input.id, code: code)
+        var outcome = Engine.applied(0)
+        outcome.reason = "\(coupon.name) \(code) given to \(truncated(recipient))"
+        return outcome
+    }
+
     // MARK: Transfers to partner programs
 
     /// Points sent to a partner program in one of the program's transfer windows, at its rate,

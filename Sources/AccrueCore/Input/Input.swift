@@ -17,6 +17,7 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
     case campaignJoined = "campaign.joined"
     case pointsRedeemed = "points.redeemed"
     case rewardClaimed = "reward.claimed"
+    case rewardGifted = "reward.gifted"
     case bookingRequested = "booking.requested"
     case bookingConfirmed = "booking.confirmed"
     case bookingRejected = "booking.rejected"
@@ -45,6 +46,7 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .campaignJoined: return "taking part in campaigns"
         case .pointsRedeemed: return "checkout redemptions"
         case .rewardClaimed: return "reward claims"
+        case .rewardGifted: return "gifts"
         case .bookingRequested: return "booking requests"
         case .bookingConfirmed: return "booking confirmations"
         case .bookingRejected: return "booking rejections"
@@ -74,6 +76,7 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .campaignJoined: return [("campaign", true)]
         case .pointsRedeemed: return [("order", true), ("points", true), ("order_amount", true), ("currency", false), ("place", false)]
         case .rewardClaimed: return [("reward", true)]
+        case .rewardGifted: return [("code", true), ("to", true)]
         case .bookingRequested: return [("booking", true), ("services", true)]
         case .bookingConfirmed, .bookingCancelled: return [("booking", true)]
         case .bookingRejected: return [("booking", true), ("reason", false)]

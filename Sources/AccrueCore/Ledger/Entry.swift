@@ -29,8 +29,10 @@ public enum EntryKind: String, Sendable, Codable, CaseIterable {
     case tierChange = "tier_change"
     /// A level was counted and will take effect later (`tier` is the coming one; no points).
     case tierScheduled = "tier_scheduled"
-    /// A coupon or voucher was issued (`code`; no points).
+    /// A coupon or voucher was issued (`code`; no points), or received as a gift.
     case coupon
+    /// A coupon or voucher was given to another member (`code`; no points): it leaves this member.
+    case couponGiven = "coupon_given"
     /// Points of a lot will expire soon (`points` is how many; no change).
     case expiryNotice = "expiry_notice"
 }

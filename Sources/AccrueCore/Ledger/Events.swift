@@ -36,7 +36,7 @@ public struct LedgerEvent: Sendable, Equatable {
     /// Every event type a webhook can subscribe to.
     public static let types: [String] = [
         "points.earned", "points.pending_released", "points.expiring", "points.expired", "points.spent",
-        "points.reversed", "points.adjusted", "tier.changed", "reward.issued",
+        "points.reversed", "points.adjusted", "tier.changed", "reward.issued", "reward.gifted",
         "booking.requested", "booking.confirmed", "booking.rejected", "booking.cancelled",
     ]
 
@@ -70,6 +70,9 @@ public struct LedgerEvent: Sendable, Equatable {
                 fields.append(("tier", entry.tier.map(JSON.string) ?? .null))
             case .coupon:
                 type = "reward.issued"
+                if let code = entry.code { fields.append(("code", .string(code))) }
+            case .couponGiven:
+                type = "reward.gifted"
                 if let code = entry.code { fields.append(("code", .string(code))) }
             case .hold, .capture, .holdRelease:
                 guard let hold = entry.hold, hold.hasPrefix("booking:") else { return nil }

@@ -37,6 +37,8 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case unknownHold = "unknown_hold"
     case unknownPlace = "unknown_place"
     case notTransferable = "not_transferable"
+    case unknownCoupon = "unknown_coupon"
+    case notGiftable = "not_giftable"
     case unknownTransfer = "unknown_transfer"
     case transferClosed = "transfer_closed"
     case transferLimitReached = "transfer_limit_reached"

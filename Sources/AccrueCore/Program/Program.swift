@@ -414,6 +414,8 @@ public struct Reward: Sendable {
     /// The voucher code's prefix and face value, for vouchers.
     public var codePrefix: String?
     public var valueMinorUnits: Int64?
+    /// Whether a member may give a claimed one to another member (points themselves never move).
+    public var giftable: Bool = false
 
     public init(id: String, name: String, kind: Kind, cost: Int64, stock: Int64? = nil, limitCount: Int64? = nil,
                 limitPeriod: Period? = nil, codePrefix: String? = nil, valueMinorUnits: Int64? = nil) {
