@@ -5,7 +5,7 @@ import Yams
 extension Reader {
     func program(_ root: Node) -> Program? {
         let keys = ["program", "name", "version", "description", "time_zone", "currency", "points", "guests_earn", "excluded_sellers", "participating_sellers",
-                    "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday", "anniversary", "places", "transfers"]
+                    "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday", "anniversary", "places", "transfers", "draws"]
         guard let map = fields(root, "", allowed: keys) else { return nil }
         let id = identifier(map, "program", "")
         let name = string(map, "name", "", required: true)
@@ -36,6 +36,11 @@ extension Reader {
         let places = (list(map, "places", "", maximum: 50) ?? []).compactMap { place($0.0, $0.1) }
         checkUnique(places.map(\.id), map["places"], "places", what: "place")
         let transfers = (list(map, "transfers", "", maximum: 50) ?? []).compactMap { transfer($0.0, $0.1) }
+        let draws = (list(map, "draws", "", maximum: 100) ?? []).compactMap { draw($0.0, $0.1) }
+        checkUnique(draws.map(\.id), map["draws"], "draws", what: "draw")
+        if !draws.isEmpty, let points, !points.spendableAt.contains(.rewards) {
+            problem(map["draws"], "draws", "draw entries are paid in points: points.spend must include rewards")
+        }
         checkUnique(transfers.map(\.id), map["transfers"], "transfers", what: "transfer")
         if !transfers.isEmpty, points?.spendableAt.isEmpty ?? false {
             problem(map["transfers"], "transfers", "the points cannot be spent (points.spend is empty), so they cannot be transferred either")
@@ -78,7 +83,37 @@ extension Reader {
                        services: services, birthday: birthday, participatingSellers: participating, anniversary: anniversary)
         program.places = places
         program.transfers = transfers
+        program.draws = draws
         return program
+    }
+
+    /// A required instant (RFC 3339, with its offset).
+    func instant(_ map: [String: Node], _ key: String, _ path: String) -> Instant? {
+        string(map, key, path, required: true, pattern: { Instant(rfc3339: $0) != nil },
+               expected: "a time with its offset such as 2026-11-20T00:00:00+08:00").flatMap { Instant(rfc3339: $0) }
+    }
+
+    func draw(_ node: Node, _ path: String) -> Draw? {
+        let keys = ["id", "name", "entry_cost", "entries_per_member", "opens", "closes", "draw_at", "prizes"]
+        guard let map = fields(node, path, allowed: keys) else { return nil }
+        let id = identifier(map, "id", path)
+        let name = string(map, "name", path, required: true)
+        let cost = integer(map, "entry_cost", path, required: true, minimum: 1)
+        let perMember = integer(map, "entries_per_member", path, minimum: 1)
+        let opens = instant(map, "opens", path), closes = instant(map, "closes", path), drawAt = instant(map, "draw_at", path)
+        if let opens, let closes, closes <= opens { problem(map["closes"], path + ".closes", "must be after opens") }
+        if let closes, let drawAt, drawAt < closes { problem(map["draw_at"], path + ".draw_at", "must not be before closes") }
+        let prizes = (list(map, "prizes", path, maximum: 100) ?? []).compactMap { prizeNode, prizePath -> Draw.Prize? in
+            guard let p = fields(prizeNode, prizePath, allowed: ["id", "name", "count", "value", "code_prefix"]),
+                  let prizeID = identifier(p, "id", prizePath), let prizeName = string(p, "name", prizePath, required: true),
+                  let count = integer(p, "count", prizePath, required: true, minimum: 1, maximum: 10_000) else { return nil }
+            return Draw.Prize(id: prizeID, name: prizeName, count: count, valueMinorUnits: money(p, "value", prizePath),
+                              codePrefix: string(p, "code_prefix", prizePath))
+        }
+        if map["prizes"] == nil { problem(node, path + ".prizes", "is required: a draw needs at least one prize") }
+        checkUnique(prizes.map(\.id), map["prizes"], path + ".prizes", what: "prize")
+        guard let id, let name, let cost, let opens, let closes, let drawAt, !prizes.isEmpty else { return nil }
+        return Draw(id: id, name: name, entryCost: cost, entriesPerMember: perMember, opens: opens, closes: closes, drawAt: drawAt, prizes: prizes)
     }
 
     func transfer(_ node: Node, _ path: String) -> Transfer? {

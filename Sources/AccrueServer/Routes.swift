@@ -48,6 +48,7 @@ extension AccrueService {
         router.get("/v1/programs/:program/catalogue") { request, context in try await self.catalogue(request, context) }
         router.post("/v1/programs/:program/bookings/quote") { request, context in try await self.bookingQuote(request, context) }
         router.get("/v1/programs/:program/bookings") { request, context in try await self.bookings(request, context) }
+        router.get("/v1/programs/:program/draws/:draw") { request, context in try await self.drawProof(request, context) }
 
         router.get("/v1/programs/:program/reports/liability") { request, context in try await self.liability(request, context) }
         router.get("/v1/programs/:program/reports/daily") { request, context in try await self.daily(request, context) }
@@ -449,6 +450,48 @@ extension AccrueService {
         case let .failure(reason): throw Problem(.unprocessableContent, reason.code.rawValue, reason.message)
         }
     }
+
+    /// A lucky draw's public record: what anyone needs to check the winners (the commitment, every
+    /// ticket in order, then the seed and the winners) and the algorithm in words.
+    func drawProof(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
+        let (host, _) = try program(request, context, scope: nil)
+        let id = try context.parameters.id("draw")
+        guard let draw = host.program.draws.first(where: { $0.id == id }) else {
+            throw Problem.notFound("draw_not_found", "\(host.id) has no draw \(id)")
+        }
+        let record = try await host.read { ledger in ledger.engine.state.draws?[id] ?? DrawState() }
+        let slots = draw.slots
+        var winners = JSON.null
+        if let list = record.winners {
+            var lines: [JSON] = []
+            for (slot, ticket) in list.enumerated() {
+                let ticketJSON: JSON = ticket.map { .number(String($0)) } ?? .null
+                let memberJSON: JSON = ticket.map { .string(record.tickets[$0 - 1]) } ?? .null
+                lines.append(.object([("slot", .number(String(slot))), ("prize", .string(slots[slot].id)),
+                                      ("prize_name", .string(slots[slot].name)), ("ticket", ticketJSON), ("member", memberJSON)]))
+            }
+            winners = .array(lines)
+        }
+        let prizes: [JSON] = draw.prizes.map { prize in
+            .object([("id", .string(prize.id)), ("name", .string(prize.name)), ("count", .number(String(prize.count)))])
+        }
+        let optional: (String?) -> JSON = { $0.map(JSON.string) ?? .null }
+        var fields: [(String, JSON)] = [
+            ("draw", .string(draw.id)), ("name", .string(draw.name)), ("entry_cost", .number(String(draw.entryCost))),
+            ("opens", .string(draw.opens.rfc3339)), ("closes", .string(draw.closes.rfc3339)), ("draw_at", .string(draw.drawAt.rfc3339)),
+        ]
+        fields.append(("prizes", .array(prizes)))
+        fields.append(("commitment", optional(record.hash)))
+        fields.append(("committed_at", optional(record.committedAt?.rfc3339)))
+        fields.append(("tickets", .array(record.tickets.map(JSON.string))))
+        fields.append(("seed", optional(record.seed)))
+        fields.append(("drawn_at", optional(record.drawnAt?.rfc3339)))
+        fields.append(("winners", winners))
+        fields.append(("algorithm", .string(Self.drawAlgorithm)))
+        return Reply.json(.object(fields))
+    }
+
+    static let drawAlgorithm = "Check that SHA-256(seed) equals the commitment. Then for each prize slot i = 0, 1, ... (prizes in order, each unit one slot): take SHA-256 of the UTF-8 text \"<seed>:<i>\", read its first 8 bytes as a big-endian unsigned integer n, and pick the ticket at index n mod r among the r tickets not yet drawn, kept in ticket order. Tickets are numbered from 1 in the order they were bought; a ticket wins at most once."
 
     func bookings(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .readMembers)

@@ -14,7 +14,7 @@ final class AccessTests: XCTestCase {
     static func path(_ route: String, program: String = "jd-points", member: String = "alice") -> String {
         route.replacingOccurrences(of: "{program}", with: program).replacingOccurrences(of: "{member}", with: member)
             .replacingOccurrences(of: "{input}", with: "in-1").replacingOccurrences(of: "{webhook}", with: "wh_0")
-            .replacingOccurrences(of: "{key}", with: "key_0")
+            .replacingOccurrences(of: "{key}", with: "key_0").replacingOccurrences(of: "{draw}", with: "nov-draw")
     }
 
     /// A body each route accepts, so that a refusal is about access, not the body.
@@ -88,7 +88,8 @@ final class AccessTests: XCTestCase {
                 }
                 // Member tokens read only their own member: bob's token and a token of another
                 // program get nothing of alice's, on every route.
-                if !["GET /v1/me", "GET /v1/me/history", "GET /v1/programs/{program}/catalogue", "POST /v1/programs/{program}/bookings/quote"].contains(route) {
+                if !["GET /v1/me", "GET /v1/me/history", "GET /v1/programs/{program}/catalogue", "POST /v1/programs/{program}/bookings/quote",
+                      "GET /v1/programs/{program}/draws/{draw}"].contains(route) {
                     AccessTests.assertRefused(try await call(bobToken), 403, "\(route) with another member's token")
                     AccessTests.assertRefused(try await call(storeToken), 403, "\(route) with another program's member token")
                     checked += 2

@@ -84,13 +84,13 @@ public struct Engine: Sendable {
                                   member: decoded.member, type: decoded.type, at: decoded.at)
             if let member = decoded.member, let at = decoded.at {
                 advance(to: at)
-                enrol(member, at: at)
+                if !(decoded.type.flatMap(InputType.init(rawValue:))?.isProgramWide ?? false) { enrol(member, at: at) }
                 outcome.seq = nextSeq()
             }
             return outcome
         }
         advance(to: input.at)
-        enrol(input.member, at: input.at)
+        if !input.type.isProgramWide { enrol(input.member, at: input.at) }
         let seq = nextSeq()
         var outcome = apply(input)
         outcome.seq = seq
@@ -135,6 +135,9 @@ public struct Engine: Sendable {
         case .pointsRedeemed: return redeem(input)
         case .rewardClaimed: return claim(input)
         case .rewardGifted: return gift(input)
+        case .drawCommitted: return commitDraw(input)
+        case .drawEntered: return enterDraw(input)
+        case .drawRevealed: return revealDraw(input)
         case .bookingRequested: return requestBooking(input)
         case .bookingConfirmed, .bookingRejected, .bookingCancelled: return settleBooking(input)
         case .pointsAdjusted: return adjust(input)

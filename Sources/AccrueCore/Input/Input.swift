@@ -18,6 +18,9 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
     case pointsRedeemed = "points.redeemed"
     case rewardClaimed = "reward.claimed"
     case rewardGifted = "reward.gifted"
+    case drawCommitted = "draw.committed"
+    case drawEntered = "draw.entered"
+    case drawRevealed = "draw.revealed"
     case bookingRequested = "booking.requested"
     case bookingConfirmed = "booking.confirmed"
     case bookingRejected = "booking.rejected"
@@ -27,6 +30,10 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
     case checkoutHeld = "checkout.held"
     case checkoutCaptured = "checkout.captured"
     case checkoutReleased = "checkout.released"
+
+    /// Inputs that concern the whole program, not one member: their `member` names who sent them
+    /// (an operator), and no member is enrolled by them.
+    public var isProgramWide: Bool { self == .drawCommitted || self == .drawRevealed }
 
     /// How sentences name inputs of this type when no rule names them: "posts", "sign-ins".
     public var plural: String {
@@ -47,6 +54,9 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .pointsRedeemed: return "checkout redemptions"
         case .rewardClaimed: return "reward claims"
         case .rewardGifted: return "gifts"
+        case .drawCommitted: return "draw commitments"
+        case .drawEntered: return "draw entries"
+        case .drawRevealed: return "draws"
         case .bookingRequested: return "booking requests"
         case .bookingConfirmed: return "booking confirmations"
         case .bookingRejected: return "booking rejections"
@@ -77,6 +87,9 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .pointsRedeemed: return [("order", true), ("points", true), ("order_amount", true), ("currency", false), ("place", false)]
         case .rewardClaimed: return [("reward", true)]
         case .rewardGifted: return [("code", true), ("to", true)]
+        case .drawCommitted: return [("draw", true), ("hash", true)]
+        case .drawEntered: return [("draw", true), ("entries", false)]
+        case .drawRevealed: return [("draw", true), ("seed", true)]
         case .bookingRequested: return [("booking", true), ("services", true)]
         case .bookingConfirmed, .bookingCancelled: return [("booking", true)]
         case .bookingRejected: return [("booking", true), ("reason", false)]
@@ -227,6 +240,10 @@ extension Input {
                 guard points.magnitude <= UInt64(Limits.maximumPoints) else {
                     return refuse(.amountTooLarge, "\"points\" must be at most \(formatPoints(Limits.maximumPoints)) in size")
                 }
+            case "entries":
+                guard case let .number(text) = value, let count = Int64(text), (1...1_000).contains(count) else {
+                    return refuse(.invalidField, "\"entries\" must be a whole number from 1 to 1000")
+                }
             case "services":
                 guard case let .array(items) = value else { return refuse(.invalidField, "\"services\" must be a list") }
                 guard !items.isEmpty else { return refuse(.invalidField, "a booking needs at least one service") }
@@ -252,8 +269,11 @@ extension Input {
     }
 
     /// The integer `points` field.
-    public var pointsField: Int64? {
-        if case let .number(text)? = data["points"] { return Int64(text) }
+    public var pointsField: Int64? { wholeNumber("points") }
+
+    /// A whole-number data field (already checked by the decoder).
+    public func wholeNumber(_ key: String) -> Int64? {
+        if case let .number(text)? = data[key] { return Int64(text) }
         return nil
     }
 

@@ -349,6 +349,25 @@ extension OrderRecord {
     }
 }
 
+/// A lucky draw's public record: the commitment, the tickets in the order they were bought, and
+/// once drawn the seed and the winning ticket of each prize slot. Anyone can recompute the
+/// winners from `tickets` and `seed` (`Engine.drawWinners`).
+public struct DrawState: Sendable, Codable, Equatable {
+    /// SHA-256 of the seed, as 64 hex digits, committed before entries close.
+    public var hash: String?
+    public var committedAt: Instant?
+    /// The member of each ticket, ticket 1 first.
+    public var tickets: [String] = []
+    /// Tickets per member, for the per-member limit.
+    public var counts: [String: Int64] = [:]
+    public var seed: String?
+    public var drawnAt: Instant?
+    /// The winning ticket (1-based) of each prize slot; nil when there were fewer tickets than prizes.
+    public var winners: [Int?]?
+
+    public init() {}
+}
+
 /// A booking of services for points.
 public struct Booking: Sendable, Codable, Equatable {
     public enum Status: String, Sendable, Codable { case held, confirmed, rejected, cancelled }
@@ -372,6 +391,8 @@ public struct ProgramState: Sendable, Codable, Equatable {
     public var bookings: [String: Booking] = [:]
     /// Units of each reward issued, for stock.
     public var issued: [String: Int64] = [:]
+    /// Lucky draws with a commitment or entries (nil in states from before draws existed).
+    public var draws: [String: DrawState]?
     /// The next program-wide due work: tier year start, monthly count, level effective date.
     public var nextYearStart: Instant?
     public var nextCount: Instant?

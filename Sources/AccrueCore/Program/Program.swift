@@ -34,6 +34,8 @@ public struct Program: Sendable {
     /// Windows in which points may be transferred to a partner program; without any, points are
     /// not transferable.
     public var transfers: [Transfer] = []
+    /// Lucky draws: entries for points, winners drawn from a committed seed.
+    public var draws: [Draw] = []
 
     public init(id: String, name: String, version: Int = 1, calendar: LocalCalendar, moneyCurrency: String,
                 points: PointsCurrency, guestsEarn: Bool = false, excludedSellers: [String] = [], rules: [Rule],
@@ -261,6 +263,52 @@ public struct Place: Sendable {
         self.minimum = minimum
         self.maximumSharePercent = maximumSharePercent
     }
+}
+
+/// A lucky draw: entries cost points between `opens` and `closes`; at `drawAt` the seed committed
+/// (by its SHA-256) before entries close is revealed and the winners follow from it.
+public struct Draw: Sendable {
+    public struct Prize: Sendable {
+        public var id: String
+        public var name: String
+        public var count: Int64
+        public var valueMinorUnits: Int64?
+        public var codePrefix: String?
+
+        public init(id: String, name: String, count: Int64, valueMinorUnits: Int64? = nil, codePrefix: String? = nil) {
+            self.id = id
+            self.name = name
+            self.count = count
+            self.valueMinorUnits = valueMinorUnits
+            self.codePrefix = codePrefix
+        }
+    }
+
+    public var id: String
+    public var name: String
+    public var entryCost: Int64
+    /// At most this many entries per member; nil means no limit.
+    public var entriesPerMember: Int64?
+    public var opens: Instant
+    public var closes: Instant
+    public var drawAt: Instant
+    /// The prizes in the order they are drawn; each unit is one draw (a slot).
+    public var prizes: [Prize]
+
+    public init(id: String, name: String, entryCost: Int64, entriesPerMember: Int64?, opens: Instant, closes: Instant, drawAt: Instant,
+                prizes: [Prize]) {
+        self.id = id
+        self.name = name
+        self.entryCost = entryCost
+        self.entriesPerMember = entriesPerMember
+        self.opens = opens
+        self.closes = closes
+        self.drawAt = drawAt
+        self.prizes = prizes
+    }
+
+    /// One prize per slot, in drawing order.
+    public var slots: [Prize] { prizes.flatMap { prize in Array(repeating: prize, count: Int(prize.count)) } }
 }
 
 /// A window in which members may transfer points to a partner program at a rate.

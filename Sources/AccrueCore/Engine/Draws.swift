@@ -1,0 +1,133 @@
+/// Lucky draws anyone can check. The operator commits the SHA-256 of a secret seed
+/// (`draw.committed`) before entries are taken; members buy tickets for points (`draw.entered`);
+/// at the draw time the operator reveals the seed (`draw.revealed`): it must hash to the
+/// commitment, and the winners follow from the seed and the ticket list by `drawWinners`, so the
+/// operator cannot choose them after seeing the entries, and anyone can recompute them.
+extension Engine {
+    func draw(_ input: Input) -> Result<Draw, Reason> {
+        let id = input.string("draw")!
+        guard let draw = program.draws.first(where: { $0.id == id }) else {
+            let known = program.draws.map(\.id).joined(separator: ", ")
+            return .failure(Reason(.unknownDraw, "\(program.name) has no draw \"\(truncated(id))\"" + (known.isEmpty ? "" : " (it has: \(known))")))
+        }
+        return .success(draw)
+    }
+
+    mutating func commitDraw(_ input: Input) -> Outcome {
+        let draw: Draw
+        switch self.draw(input) {
+        case let .success(value): draw = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        let hash = input.string("hash")!.lowercased()
+        guard hash.count == 64, hash.allSatisfy(\.isHexDigit) else {
+            return Engine.refused(Reason(.invalidField, "\"hash\" must be the SHA-256 of the seed: 64 hex digits"))
+        }
+        var record = state.draws?[draw.id] ?? DrawState()
+        if let committed = record.hash {
+            return Engine.refused(Reason(.drawAlreadyCommitted, "\(draw.name) is committed to \(committed); a commitment cannot change"))
+        }
+        guard input.at < draw.opens else {
+            return Engine.refused(Reason(.drawClosed, "\(draw.name)'s seed must be committed before entries open at \(local(draw.opens))"))
+        }
+        record.hash = hash
+        record.committedAt = input.at
+        state.draws = (state.draws ?? [:]).merging([draw.id: record]) { $1 }
+        var outcome = Engine.applied(0)
+        outcome.reason = "\(draw.name) is committed to the seed whose SHA-256 is \(hash)"
+        return outcome
+    }
+
+    mutating func enterDraw(_ input: Input) -> Outcome {
+        if let refusal = spendRefusal(.rewards) { return Engine.refused(refusal) }
+        let draw: Draw
+        switch self.draw(input) {
+        case let .success(value): draw = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        var record = state.draws?[draw.id] ?? DrawState()
+        guard record.hash != nil else {
+            return Engine.refused(Reason(.drawNotCommitted, "\(draw.name) takes no entries until its seed is committed"))
+        }
+        guard input.at >= draw.opens, input.at < draw.closes else {
+            return Engine.refused(Reason(.drawClosed, input.at < draw.opens
+                ? "\(draw.name) opens at \(local(draw.opens))" : "\(draw.name) closed at \(local(draw.closes))"))
+        }
+        let count = input.wholeNumber("entries") ?? 1
+        let held = record.counts[input.member] ?? 0
+        if let limit = draw.entriesPerMember, held + count > limit {
+            return Engine.refused(Reason(.drawEntryLimit, "\(draw.name) takes at most \(limit) entries per member; you have \(held)"))
+        }
+        let cost = draw.entryCost * count
+        if let refusal = insufficient(input.member, needed: cost) { return Engine.refused(refusal) }
+        let first = record.tickets.count + 1
+        _ = takeFromLots(input.member, points: cost, at: input.at, kind: .spend, input: input.id,
+                         reason: "\(formatPoints(cost)) \(pointsName) for \(count == 1 ? "ticket \(first)" : "tickets \(first)-\(first + Int(count) - 1)") in \(draw.name)")
+        record.tickets += Array(repeating: input.member, count: Int(count))
+        record.counts[input.member] = held + count
+        state.draws = (state.draws ?? [:]).merging([draw.id: record]) { $1 }
+        touch(input.member, at: input.at)
+        var outcome = Engine.applied(-cost)
+        outcome.reason = "\(count == 1 ? "ticket \(first)" : "tickets \(first)-\(first + Int(count) - 1)") in \(draw.name), drawn at \(local(draw.drawAt))"
+        return outcome
+    }
+
+    mutating func revealDraw(_ input: Input) -> Outcome {
+        let draw: Draw
+        switch self.draw(input) {
+        case let .success(value): draw = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        var record = state.draws?[draw.id] ?? DrawState()
+        guard let hash = record.hash else {
+            return Engine.refused(Reason(.drawNotCommitted, "\(draw.name) was never committed: it cannot be drawn"))
+        }
+        guard record.seed == nil else { return Engine.refused(Reason(.drawAlreadyDrawn, "\(draw.name) was already drawn")) }
+        guard input.at >= draw.drawAt else {
+            return Engine.refused(Reason(.drawNotDue, "\(draw.name) is drawn at \(local(draw.drawAt)), not before"))
+        }
+        let seed = input.string("seed")!
+        guard SHA256Hash.hex(seed) == hash else {
+            return Engine.refused(Reason(.seedMismatch, "this seed's SHA-256 is \(SHA256Hash.hex(seed)), not the committed \(hash)"))
+        }
+        let slots = draw.slots
+        let winners = Engine.drawWinners(tickets: record.tickets.count, seed: seed, slots: slots.count)
+        record.seed = seed
+        record.drawnAt = input.at
+        record.winners = winners
+        state.draws = (state.draws ?? [:]).merging([draw.id: record]) { $1 }
+        for (slot, ticket) in winners.enumerated() {
+            guard let ticket else { continue }
+            let prize = slots[slot]
+            let member = record.tickets[ticket - 1]
+            let code = voucherCode(prefix: prize.codePrefix ?? prize.id.uppercased(), salt: "draw|\(draw.id)|\(slot)")
+            issueCoupon(member, reward: "\(draw.id):\(prize.id)", name: "\(prize.name) (won in \(draw.name), ticket \(ticket))",
+                        code: code, value: prize.valueMinorUnits, at: input.at, input: input.id)
+        }
+        let awarded = winners.compactMap { $0 }.count
+        var outcome = Engine.applied(0)
+        outcome.reason = "\(draw.name) drawn from \(record.tickets.count) tickets: \(awarded) of \(slots.count) prizes awarded"
+        return outcome
+    }
+
+    /// The documented, reproducible drawing: for prize slot `i` (0-based, prizes in file order,
+    /// each unit one slot), take SHA-256 of the UTF-8 text `"<seed>:<i>"`, read its first 8 bytes
+    /// as a big-endian unsigned integer `n`, and pick the ticket at index `n mod r` of the tickets
+    /// not yet drawn, in ticket order (`r` of them). A ticket wins at most once; slots after the
+    /// tickets run out get no winner. Returns the 1-based winning ticket of each slot.
+    public static func drawWinners(tickets: Int, seed: String, slots: Int) -> [Int?] {
+        var remaining = Array(0..<tickets).map { $0 + 1 }
+        var winners: [Int?] = []
+        for slot in 0..<slots {
+            guard !remaining.isEmpty else {
+                winners.append(nil)
+                continue
+            }
+            let digest = SHA256Hash.digest(Array("\(seed):\(slot)".utf8))
+            let n = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let index = Int(n % UInt64(remaining.count))
+            winners.append(remaining.remove(at: index))
+        }
+        return winners
+    }
+}
