@@ -17,16 +17,18 @@ final class LedgerEventTests: XCTestCase {
             entry(12, .hold, points: -6, hold: "booking:b1", input: "i1"), entry(13, .capture, points: 6, hold: "booking:b1", input: "i2"),
             entry(14, .holdRelease, points: 6, hold: "booking:b2", input: "i3"), entry(15, .holdRelease, points: 6, hold: "booking:b3", input: "i4"),
             entry(16, .hold, points: -6, hold: "checkout:h1", input: "i5"), entry(17, .payDebt, points: -1), entry(18, .tierScheduled),
-            entry(19, .couponGiven, code: "JDV10-1"),
+            entry(19, .couponGiven, code: "JDV10-1"), entry(20, .capture, points: 6, hold: "checkout:h1", input: "i6"),
+            entry(21, .holdRelease, points: 6, hold: "checkout:h2", input: "i7"),
         ]
         let types = ["i3": "booking.cancelled", "i4": "booking.rejected"]
         let events = LedgerEvent.derive(from: entries, inputTypes: types)
-        XCTAssertEqual(events.map(\.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 19])
+        XCTAssertEqual(events.map(\.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 19, 20])
         XCTAssertEqual(events.map(\.type), [
             "points.earned", "points.earned", "points.pending_released", "points.expiring", "points.expired", "points.spent",
             "points.reversed", "points.reversed", "points.adjusted", "tier.changed", "reward.issued",
-            "booking.requested", "booking.confirmed", "booking.cancelled", "booking.rejected", "reward.gifted",
+            "booking.requested", "booking.confirmed", "booking.cancelled", "booking.rejected", "reward.gifted", "points.spent",
         ])
+        XCTAssertEqual(events[16].data["hold"], .string("h1"), "a captured checkout hold is spent points")
         XCTAssertTrue(Set(events.map(\.type)).isSubset(of: Set(LedgerEvent.types)))
         XCTAssertEqual(events[10].data["code"], .string("JDV10-1"))
         XCTAssertEqual(events[11].data["booking"], .string("b1"))

@@ -74,6 +74,11 @@ public struct LedgerEvent: Sendable, Equatable {
             case .couponGiven:
                 type = "reward.gifted"
                 if let code = entry.code { fields.append(("code", .string(code))) }
+            case .capture where entry.hold?.hasPrefix("checkout:") ?? false:
+                // Points held at checkout are spent when the hold is captured; the hold and its
+                // release are the shop's own requests and make no event.
+                type = "points.spent"
+                fields.append(("hold", .string(String(entry.hold!.dropFirst("checkout:".count)))))
             case .hold, .capture, .holdRelease:
                 guard let hold = entry.hold, hold.hasPrefix("booking:") else { return nil }
                 fields.append(("booking", .string(String(hold.dropFirst("booking:".count)))))
