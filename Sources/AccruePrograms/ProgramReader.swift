@@ -176,19 +176,22 @@ extension Reader {
     }
 
     func expiry(_ node: Node) -> Expiry? {
-        guard let map = fields(node, "expiry", allowed: ["model", "months", "days", "notice_days"]) else { return nil }
+        guard let map = fields(node, "expiry", allowed: ["model", "months", "days", "notice_days", "months_after"]) else { return nil }
         let notice = integer(map, "notice_days", "expiry", minimum: 1, maximum: 3_650)
         switch string(map, "model", "expiry", required: true) {
         case "none"?: return Expiry.none
         case "months_after_available"?:
             guard let months = integer(map, "months", "expiry", required: true, minimum: 1, maximum: 1_200) else { return nil }
             return .monthsAfterAvailable(months: months, noticeDays: notice)
+        case "end_of_month"?:
+            guard let after = integer(map, "months_after", "expiry", required: true, minimum: 0, maximum: 1_200) else { return nil }
+            return .endOfMonth(monthsAfter: after, noticeDays: notice)
         case "inactivity"?:
             guard let days = integer(map, "days", "expiry", required: true, minimum: 1, maximum: 36_500) else { return nil }
             if let notice, notice >= days { problem(map["notice_days"], "expiry.notice_days", "must be less than days") }
             return .inactivity(days: days, noticeDays: notice)
         case let other?:
-            problem(map["model"], "expiry.model", "\"\(other)\" is not an expiry model (none, months_after_available, inactivity)")
+            problem(map["model"], "expiry.model", "\"\(other)\" is not an expiry model (none, months_after_available, end_of_month, inactivity)")
             return nil
         case nil: return nil
         }
@@ -300,7 +303,7 @@ extension Reader {
             }
         }
         var earn: Earn?
-        if let earnNode = map["earn"], let e = fields(earnNode, path + ".earn", allowed: ["points", "per_amount", "max", "cumulative_per"]) {
+        if let earnNode = map["earn"], let e = fields(earnNode, path + ".earn", allowed: ["points", "per_amount", "max", "cumulative_per", "streak_step"]) {
             let points = integer(e, "points", path + ".earn", required: true, minimum: 1, maximum: 1_000_000)
             let perAmount = money(e, "per_amount", path + ".earn")
             let cumulative = money(e, "cumulative_per", path + ".earn")
@@ -315,6 +318,14 @@ extension Reader {
                     if per == 0 { problem(e["cumulative_per"], path + ".earn.cumulative_per", "must be more than 0") }
                     if type != nil, type != .orderCompleted { problem(e["cumulative_per"], path + ".earn.cumulative_per", "applies to order.completed only") }
                     earn = .cumulative(perMinorUnits: max(per, 1), points: points)
+                } else if let step = integer(e, "streak_step", path + ".earn", minimum: 0, maximum: 1_000_000) {
+                    guard let maximum else {
+                        problem(earnNode, path + ".earn", "a streak needs max: the most a day of the streak earns")
+                        return nil
+                    }
+                    if maximum < points { problem(e["max"], path + ".earn.max", "must be at least points (the first day's)") }
+                    if type == .orderCompleted { problem(e["streak_step"], path + ".earn.streak_step", "applies to daily inputs (sign-ins), not orders") }
+                    earn = .streak(start: points, step: step, maximum: maximum)
                 } else {
                     if maximum != nil { problem(e["max"], path + ".earn.max", "applies to per_amount earning only") }
                     earn = .fixed(points)

@@ -94,7 +94,7 @@ final class CLITests: XCTestCase {
                          "points.spend: includes checkout, so the program needs a checkout section"] {
             XCTAssertTrue(run.stderr.contains(expected), "missing \(expected) in:\n\(run.stderr)")
         }
-        let presets = try accrue(["programs", "check", "jd-points", "aliexpress-store", "aliexpress-levels", "cj-rewards"])
+        let presets = try accrue(["programs", "check", "jd-points", "aliexpress-store", "aliexpress-levels", "cj-rewards", "aliexpress-coins"])
         XCTAssertEqual(presets.status, 0, presets.stderr)
     }
 

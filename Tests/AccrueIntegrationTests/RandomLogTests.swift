@@ -5,10 +5,10 @@ import AccrueStore
 import Foundation
 import XCTest
 
-/// Randomized logs over the four presets: the ledger always agrees with the state, replay equals
+/// Randomized logs over the presets: the ledger always agrees with the state, replay equals
 /// durable ingest, ingesting twice equals once, and a log cut anywhere and resumed equals the whole.
 final class RandomLogTests: XCTestCase {
-    static let presets = ["jd-points", "aliexpress-store", "aliexpress-levels", "cj-rewards"]
+    static let presets = ["jd-points", "aliexpress-store", "aliexpress-levels", "cj-rewards", "aliexpress-coins"]
     static let seeds: [UInt64] = [1, 2, 3]
     static let length = 400
 

@@ -20,7 +20,7 @@ final class TimeTests: XCTestCase {
     /// monthly counts and the 8th, birthdays), for every preset, after a random log with late and
     /// repeated inputs.
     func testAYearInOneStepEqualsTheSameYearDayByDay() throws {
-        for name in ["jd-points", "aliexpress-store", "aliexpress-levels", "cj-rewards"] {
+        for name in ["jd-points", "aliexpress-store", "aliexpress-levels", "cj-rewards", "aliexpress-coins"] {
             let program = try preset(name)
             let folder = temporaryFolder()
             defer { try? FileManager.default.removeItem(at: folder) }

@@ -45,7 +45,7 @@ extension Engine {
                     if lot.waitsFor == nil { schedule.push(Due(at: lot.availableAt, kind: .release, member: member.id, lot: lot.id)) }
                 } else if let expiresAt = lot.expiresAt {
                     schedule.push(Due(at: expiresAt, kind: .expire, member: member.id, lot: lot.id))
-                    if case let .monthsAfterAvailable(_, noticeDays?) = program.expiry, !lot.noticed {
+                    if let noticeDays = program.expiry.lotNoticeDays, !lot.noticed {
                         schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: member.id, lot: lot.id))
                     }
                 }
@@ -83,7 +83,7 @@ extension Engine {
         case .notice:
             guard let index = member.lots.index(ofLot: due.lot), !member.lots[index].noticed,
                   let expiresAt = member.lots[index].expiresAt, !member.lots[index].pending,
-                  case let .monthsAfterAvailable(_, noticeDays?) = program.expiry,
+                  let noticeDays = program.expiry.lotNoticeDays,
                   expiresAt.adding(days: -noticeDays) == due.at else { return }
             let remaining = member.lots[index].remaining
             withMember(due.member) { $0.lots[index].noticed = true }

@@ -11,6 +11,8 @@ extension Engine {
         var capKeys: [CapKey]
         var onceKey: String?
         var explanation: String
+        /// The streak the award extends (rule, day, new length).
+        var streak: (day: Int64, length: Int64)?
     }
 
     /// Applies every rule on the input's type and records the awards. `amount` is the order amount
@@ -129,6 +131,21 @@ extension Engine {
         case .cumulative:
             base = 0
             explanation = rule.title
+        case let .streak(start, step, maximum):
+            let day = program.calendar.periodIndex(.day, of: input.at)
+            let last = member(input.member).streaks?[rule.id]
+            if let last, last.lastDay >= day {
+                evaluation.reason = Reason(.alreadyAwarded, last.lastDay == day
+                    ? "\(rule.label) count once a day; today's is counted (day \(last.length) of your streak)"
+                    : "\(rule.label) count in order, and this one is for a day before your last")
+                return evaluation
+            }
+            let length = last.map { $0.lastDay == day - 1 ? $0.length + 1 : 1 } ?? 1
+            let (grown, overflow) = (length - 1).multipliedReportingOverflow(by: step)
+            base = overflow ? maximum : min(maximum, start + grown)
+            evaluation.streak = (day, length)
+            explanation = "\(rule.title): day \(length) of a streak, \(formatPoints(base))"
+                + (length > 1 || last == nil ? "" : " (the streak starts again after a missed day)")
         }
         let member = member(input.member)
         guard let (ratio, parts) = multiplier(for: rule, member: member, at: input.at, category: input.string("category")) else {
@@ -269,6 +286,9 @@ extension Engine {
                 member.counters[key] = counter
             }
             if let key = evaluation.onceKey { member.awarded.insert(key) }
+            if let streak = evaluation.streak {
+                member.streaks = (member.streaks ?? [:]).merging([evaluation.rule.id: Streak(lastDay: streak.day, length: streak.length)]) { $1 }
+            }
             return opened
         }
         if opened { pruneCounters(input.member) }
@@ -358,10 +378,15 @@ extension Engine {
 
     /// When a lot that became available at `availableAt` expires, under the program's expiry model.
     func lotExpiry(availableAt: Instant) -> Instant? {
-        if case let .monthsAfterAvailable(months, _) = program.expiry {
+        switch program.expiry {
+        case let .monthsAfterAvailable(months, _):
             return program.calendar.adding(months: months, to: availableAt)
+        case let .endOfMonth(monthsAfter, _):
+            let date = program.calendar.date(of: availableAt)
+            return program.calendar.instant(CivilDate(year: date.year, month: date.month, day: 1).adding(months: monthsAfter + 1))
+        case .none, .inactivity:
+            return nil
         }
-        return nil
     }
 
     /// The period an award available at `at` counts in toward the tier: a local year or month.
@@ -399,7 +424,7 @@ extension Engine {
     mutating func scheduleExpiry(_ memberID: String, lot lotID: Int64) {
         guard let lot = member(memberID).lots.lot(lotID), let expiresAt = lot.expiresAt else { return }
         schedule.push(Due(at: expiresAt, kind: .expire, member: memberID, lot: lotID))
-        if case let .monthsAfterAvailable(_, noticeDays?) = program.expiry, !lot.noticed {
+        if let noticeDays = program.expiry.lotNoticeDays, !lot.noticed {
             schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: memberID, lot: lotID))
         }
     }

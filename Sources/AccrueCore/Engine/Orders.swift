@@ -210,7 +210,7 @@ extension Engine {
             switch rule.earn {
             case .cumulative:
                 continue
-            case .fixed:
+            case .fixed, .streak:
                 target = (rule.conditions.minimumAmount.map { remaining < $0 } ?? false) ? 0 : award.points
             case let .perAmount(per, points, maximum):
                 if let minimum = rule.conditions.minimumAmount, remaining < minimum {

@@ -304,7 +304,7 @@ extension Engine {
     mutating func releaseHold(_ memberID: String, _ hold: Hold, at: Instant, input: String?, reason: String) {
         for part in hold.parts {
             var noticeDue: Instant?
-            if case let .monthsAfterAvailable(_, noticeDays?) = program.expiry, let expiresAt = part.expiresAt {
+            if let noticeDays = program.expiry.lotNoticeDays, let expiresAt = part.expiresAt {
                 noticeDue = expiresAt.adding(days: -noticeDays)
             }
             withMember(memberID) { member in

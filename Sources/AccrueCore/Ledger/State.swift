@@ -58,6 +58,12 @@ public struct Coupon: Sendable, Codable, Equatable {
     public var issuedAt: Instant
 }
 
+/// A run of consecutive local days with a streak rule's award.
+public struct Streak: Sendable, Codable, Equatable {
+    public var lastDay: Int64
+    public var length: Int64
+}
+
 /// Which cap counter: a rule's cap (by position) in one numbered period.
 public struct CapKey: Sendable, Codable, Hashable {
     public var rule: String
@@ -116,6 +122,8 @@ public struct MemberState: Sendable, Codable, Equatable {
     public var birthdayYear: Int64?
     /// The last local year an anniversary of joining was celebrated.
     public var anniversaryYear: Int64?
+    /// Daily streaks per rule: the last local day counted (days since 1970-01-01) and the length.
+    public var streaks: [String: Streak]?
 
     public init(id: String, joinedAt: Instant) {
         self.id = id

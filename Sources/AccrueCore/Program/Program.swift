@@ -126,6 +126,9 @@ public enum Earn: Sendable {
     /// `points` for each whole `perMinorUnits` of the member's cumulative counted spend; the remainder
     /// carries to the next order, and refunds and disputes leave the cumulative spend.
     case cumulative(perMinorUnits: Int64, points: Int64)
+    /// A daily streak: `start` on the first day, `step` more each consecutive local day, at most
+    /// `maximum`; a missed day starts again at `start` (AliExpress coins' check-in).
+    case streak(start: Int64, step: Int64, maximum: Int64)
 }
 
 /// A limit on a rule's awards within a calendar period.
@@ -246,6 +249,17 @@ public enum Expiry: Sendable {
     case monthsAfterAvailable(months: Int64, noticeDays: Int64?)
     /// The whole positive balance expires this many days (of 24 h) after the member's last activity.
     case inactivity(days: Int64, noticeDays: Int64?)
+    /// Each lot expires at the end of the local month `monthsAfter` months after the one it became
+    /// available in (1: points earned in November expire as December ends).
+    case endOfMonth(monthsAfter: Int64, noticeDays: Int64?)
+
+    /// Days before a lot's expiry its notice is due, for models that expire lots one by one.
+    public var lotNoticeDays: Int64? {
+        switch self {
+        case let .monthsAfterAvailable(_, notice), let .endOfMonth(_, notice): return notice
+        case .none, .inactivity: return nil
+        }
+    }
 }
 
 /// What paying part of an order with points must satisfy.

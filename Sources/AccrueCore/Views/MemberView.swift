@@ -136,7 +136,7 @@ public struct MemberView: Sendable, Codable, Equatable {
             .map(LotLine.init)
         var soonest: [LotLine] = []
         switch program.expiry {
-        case let .monthsAfterAvailable(_, notice):
+        case let .monthsAfterAvailable(_, notice), let .endOfMonth(_, notice):
             let horizon = notice ?? MemberView.defaultExpiringSoonDays
             soonest = lots.filter { !$0.pending && ($0.expiresAt.map { $0 <= now.adding(days: horizon) } ?? false) }
         case let .inactivity(days, notice):
