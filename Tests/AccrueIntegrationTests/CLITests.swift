@@ -190,6 +190,9 @@ final class CLITests: XCTestCase {
         let run = try accrue(["demo", "--database", folder.appendingPathComponent("demo.sqlite").path,
                               "--samples", repositoryRoot.appendingPathComponent("samples").path])
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertEqual(run.stdout.components(separatedBy: "verify: ok").count - 1, 4, run.stdout)
+        let samples = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("samples").path)
+            .filter { $0.hasSuffix(".jsonl") }
+        XCTAssertEqual(samples.count, 5)
+        XCTAssertEqual(run.stdout.components(separatedBy: "verify: ok").count - 1, samples.count, run.stdout)
     }
 }
