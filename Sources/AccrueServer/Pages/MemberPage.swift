@@ -21,6 +21,21 @@ extension AccrueService {
     func addMemberPage(to router: Router<AccrueRequestContext>) {
         router.get("/me") { request, _ in await self.page(request) { language in try await self.memberPage(request, language) } }
         router.post("/me/claim") { request, _ in await self.page(request) { language in try await self.memberClaim(request, language) } }
+        router.post("/me/draws") { request, _ in
+            await self.page(request) { language in
+                try await self.memberSend(request, language, type: .drawEntered, fields: [("draw", .text), ("entries", .number)])
+            }
+        }
+        router.post("/me/transfers") { request, _ in
+            await self.page(request) { language in
+                try await self.memberSend(request, language, type: .pointsTransferred, fields: [("transfer", .text), ("points", .number)])
+            }
+        }
+        router.post("/me/gift") { request, _ in
+            await self.page(request) { language in
+                try await self.memberSend(request, language, type: .rewardGifted, fields: [("code", .text), ("to", .text)])
+            }
+        }
         router.post("/me/bookings") { request, _ in await self.page(request) { language in try await self.memberBooking(request, language) } }
         router.post("/me/bookings/quote") { request, _ in try await self.memberQuote(request) }
         router.post("/me/bookings/:booking/cancel") { request, context in
@@ -105,6 +120,8 @@ extension AccrueService {
         main += sections.coupons()
         main += sections.catalogue(formID: FormID.make)
         main += sections.booking(formID: FormID.make, quote: quote, chosen: chosen)
+        main += sections.draws(formID: FormID.make)
+        main += sections.transfers(formID: FormID.make)
         main += sections.history()
         let header = "<span class=\"brand\">\(HTML.escape(snapshot.program.name))</span> <span class=\"who\">\(HTML.escape(member))</span>"
             + languageSwitch(language, path: "/me")
@@ -137,6 +154,20 @@ extension AccrueService {
                                     ("at", .string(configuration.now().rfc3339)), ("data", .object(data))])
         _ = try await apply(host, [Array(envelope.canonical.utf8)])
         return HTML.redirect("/me?done=\(HTML.component(input))")
+    }
+
+    enum FieldKind { case text, number }
+
+    /// A member form that sends one input made of form fields: text as strings, numbers as whole
+    /// numbers (a number that is not one is sent as text and refused by the input's own checks).
+    func memberSend(_ request: Request, _ language: Language, type: InputType, fields: [(String, FieldKind)]) async throws -> Response {
+        let (host, member, form, input) = try await memberForm(request, language)
+        let data: [(String, JSON)] = fields.map { name, kind in
+            let text = form[name]?.trimmingCharacters(in: .whitespaces) ?? ""
+            if kind == .number, let number = Int64(text) { return (name, .number(String(number))) }
+            return (name, .string(text))
+        }
+        return try await sendFromPage(host, member: member, input: input, type: type, data: data)
     }
 
     func memberClaim(_ request: Request, _ language: Language) async throws -> Response {

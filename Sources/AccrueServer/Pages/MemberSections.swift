@@ -15,6 +15,21 @@ struct MemberSnapshot: Sendable {
     var now: Instant
     /// The outcome of the input a form just sent, shown once at the top.
     var done: Outcome?
+    /// The program's draws as this member sees them.
+    var draws: [DrawLine] = []
+    /// Points this member transferred today, per transfer window.
+    var transferredToday: [String: Int64] = [:]
+
+    /// One lucky draw from a member's side: its record without the other members' tickets.
+    struct DrawLine: Sendable {
+        var draw: Draw
+        var committed: String?
+        var seed: String?
+        var ticketCount: Int
+        var myTickets: [Int]
+        /// Prize names of the member's winning tickets.
+        var won: [(ticket: Int, prize: String)]
+    }
 
     static let historyPage = 20
 
@@ -28,10 +43,25 @@ struct MemberSnapshot: Sendable {
         if let done, let record = try ledger.store.inputRecords(program: program.id, ids: [done])[done], record.outcome.member == member {
             outcome = record.outcome
         }
-        return MemberSnapshot(member: member, program: program, view: memberState.map { MemberView(member: $0, program: program, now: now) },
-                              history: history, nextBefore: history.count == historyPage ? history.last?.seq : nil,
-                              bookings: state.bookings.values.filter { $0.member == member }.sorted { ($0.requestedAt, $0.id) > ($1.requestedAt, $1.id) },
-                              issued: state.issued, claims: memberState?.claims ?? [:], now: now, done: outcome)
+        var snapshot = MemberSnapshot(member: member, program: program, view: memberState.map { MemberView(member: $0, program: program, now: now) },
+                                      history: history, nextBefore: history.count == historyPage ? history.last?.seq : nil,
+                                      bookings: state.bookings.values.filter { $0.member == member }.sorted { ($0.requestedAt, $0.id) > ($1.requestedAt, $1.id) },
+                                      issued: state.issued, claims: memberState?.claims ?? [:], now: now, done: outcome)
+        snapshot.draws = program.draws.map { draw in
+            let record = state.draws?[draw.id] ?? DrawState()
+            let mine = record.tickets.enumerated().filter { $0.element == member }.map { $0.offset + 1 }
+            let slots = draw.slots
+            let won = (record.winners ?? []).enumerated().compactMap { slot, ticket -> (Int, String)? in
+                guard let ticket, mine.contains(ticket) else { return nil }
+                return (ticket, slots[slot].name)
+            }
+            return DrawLine(draw: draw, committed: record.hash, seed: record.seed, ticketCount: record.tickets.count, myTickets: mine, won: won)
+        }
+        let day = program.calendar.periodIndex(.day, of: now)
+        for transfer in program.transfers {
+            snapshot.transferredToday[transfer.id] = memberState?.claims[">\(transfer.id)#day#\(day)"] ?? 0
+        }
+        return snapshot
     }
 
     var calendar: LocalCalendar { program.calendar }
@@ -165,7 +195,12 @@ struct MemberSections {
             var line = "<strong>\(HTML.escape(coupon.name))</strong> — <code data-test=\"coupon-code\">\(HTML.escape(coupon.code))</code>"
             if let value = coupon.valueMinorUnits { line += " · \(HTML.escape(Money.display(minorUnits: value))) \(HTML.escape(program.moneyCurrency))" }
             line += " · \(HTML.escape(t.issuedOn(HTML.date(coupon.issuedAt, snapshot.calendar))))"
-            html += "<li>\(line)</li>"
+            if forms, program.rewards.first(where: { $0.id == coupon.reward })?.giftable == true {
+                line += "<form method=\"post\" action=\"/me/gift\" class=\"inline gift\">\(hidden)<input type=\"hidden\" name=\"input\" value=\"\(FormID.make())\">"
+                line += "<input type=\"hidden\" name=\"code\" value=\"\(HTML.escape(coupon.code))\"> <label>\(HTML.escape(t.giveTo)) "
+                line += "<input name=\"to\" required maxlength=\"200\" size=\"12\"></label> <button type=\"submit\" class=\"secondary\">\(HTML.escape(t.give))</button></form>"
+            }
+            html += "<li data-test=\"coupon\">\(line)</li>"
         }
         return html + "</ul></section>"
     }
@@ -251,6 +286,62 @@ struct MemberSections {
             html += "</ul>"
         }
         return html + "</section>"
+    }
+
+    /// Lucky draws: when they open, close and are drawn, the member's tickets, an entry form while
+    /// open, and once drawn the seed and what the member won; the commitment is always shown.
+    func draws(formID: () -> String) -> String {
+        let t = texts
+        guard !snapshot.draws.isEmpty else { return "" }
+        let calendar = snapshot.calendar
+        var html = "<section class=\"card\" aria-labelledby=\"draws-title\"><h2 id=\"draws-title\">\(HTML.escape(t.draws))</h2>"
+        for line in snapshot.draws {
+            let draw = line.draw
+            html += "<div class=\"draw\" data-test=\"draw\" data-draw=\"\(HTML.escape(draw.id))\"><h3>\(HTML.escape(draw.name))</h3>"
+            html += "<p class=\"small\">\(HTML.escape(t.drawTimes(HTML.time(draw.opens, calendar), HTML.time(draw.closes, calendar), HTML.time(draw.drawAt, calendar))))</p>"
+            html += "<p>\(HTML.escape(t.prizes)): \(HTML.escape(draw.prizes.map { "\($0.name) ×\($0.count)" }.joined(separator: ", "))) · \(HTML.escape(t.cost(HTML.points(draw.entryCost), pointsName)))</p>"
+            html += "<p data-test=\"my-tickets\">\(HTML.escape(t.yourTickets(line.myTickets.map(String.init).joined(separator: ", "), line.ticketCount)))</p>"
+            if let seed = line.seed {
+                html += line.won.isEmpty ? "<p>\(HTML.escape(t.noWin))</p>"
+                    : "<p class=\"notice ok\" data-test=\"won\">\(HTML.escape(t.youWon(line.won.map { "\($0.prize) (\($0.ticket))" }.joined(separator: ", "))))</p>"
+                html += "<p class=\"small\">\(HTML.escape(t.seedRevealed)) <code data-test=\"seed\">\(HTML.escape(seed))</code></p>"
+            } else if forms, line.committed != nil, snapshot.now >= draw.opens, snapshot.now < draw.closes {
+                html += "<form method=\"post\" action=\"/me/draws\" class=\"inline\">\(hidden)<input type=\"hidden\" name=\"input\" value=\"\(formID())\">"
+                html += "<input type=\"hidden\" name=\"draw\" value=\"\(HTML.escape(draw.id))\"><label>\(HTML.escape(t.entries)) "
+                html += "<input type=\"number\" name=\"entries\" min=\"1\" max=\"1000\" value=\"1\"></label> <button type=\"submit\">\(HTML.escape(t.enter))</button></form>"
+            }
+            if let hash = line.committed {
+                html += "<p class=\"small\">\(HTML.escape(t.commitment)) <code data-test=\"commitment\">\(HTML.escape(hash))</code></p>"
+            }
+            html += "</div>"
+        }
+        return html + "</section>"
+    }
+
+    /// Transfer windows to partner programs: the rate, the minimum and today's room, and a form
+    /// while the window is open.
+    func transfers(formID: () -> String) -> String {
+        let t = texts
+        guard !program.transfers.isEmpty else { return "" }
+        let today = snapshot.calendar.date(of: snapshot.now)
+        var html = "<section class=\"card\" aria-labelledby=\"transfers-title\"><h2 id=\"transfers-title\">\(HTML.escape(t.transfers))</h2><ul class=\"plain\">"
+        for transfer in program.transfers {
+            let open = transfer.from <= today && today <= transfer.to
+            var details = [t.rate(HTML.points(transfer.points), pointsName, HTML.points(transfer.units), transfer.partner),
+                           t.minimumOf(HTML.points(transfer.minimum)), t.window("\(transfer.from)", "\(transfer.to)")]
+            if let limit = transfer.dailyLimit {
+                details.append(t.todayLeft(HTML.points(max(0, limit - (snapshot.transferredToday[transfer.id] ?? 0)))))
+            }
+            html += "<li data-test=\"transfer\"><strong>\(HTML.escape(transfer.partner))</strong><p class=\"small\">\(HTML.escape(details.joined(separator: " · ")))</p>"
+            if forms, open {
+                html += "<form method=\"post\" action=\"/me/transfers\" class=\"inline\">\(hidden)<input type=\"hidden\" name=\"input\" value=\"\(formID())\">"
+                html += "<input type=\"hidden\" name=\"transfer\" value=\"\(HTML.escape(transfer.id))\"><label>\(HTML.escape(pointsName)) "
+                html += "<input type=\"number\" name=\"points\" min=\"\(transfer.minimum)\" step=\"\(transfer.points)\" value=\"\(transfer.minimum)\"></label> "
+                html += "<button type=\"submit\">\(HTML.escape(t.transfer))</button></form>"
+            }
+            html += "</li>"
+        }
+        return html + "</ul></section>"
     }
 
     func history() -> String {

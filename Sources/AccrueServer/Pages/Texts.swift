@@ -105,6 +105,24 @@ struct Texts: Sendable {
     var failed: String
     var chooseOneService: String
     var retired: String
+    var draws: String
+    var drawTimes: @Sendable (String, String, String) -> String
+    var prizes: String
+    var yourTickets: @Sendable (String, Int) -> String
+    var noWin: String
+    var youWon: @Sendable (String) -> String
+    var seedRevealed: String
+    var commitment: String
+    var entries: String
+    var enter: String
+    var transfers: String
+    var rate: @Sendable (String, String, String, String) -> String
+    var minimumOf: @Sendable (String) -> String
+    var window: @Sendable (String, String) -> String
+    var todayLeft: @Sendable (String) -> String
+    var transfer: String
+    var give: String
+    var giveTo: String
 
     func what(_ code: String) -> String { whatHappened(code) }
 }
@@ -193,14 +211,33 @@ extension Texts {
         notFound: "There is no such page.",
         failed: "Something went wrong on our side; nothing was changed. Try again in a moment.",
         chooseOneService: "Choose at least one service.",
-        retired: "This program has ended: points can be viewed but not used."
+        retired: "This program has ended: points can be viewed but not used.",
+        draws: "Lucky draws",
+        drawTimes: { "Entries from \($0) to \($1); drawn at \($2)." },
+        prizes: "Prizes",
+        yourTickets: { mine, all in mine.isEmpty ? "You have no tickets (\(all) in all)." : "Your tickets: \(mine) (of \(all))." },
+        noWin: "None of your tickets won this time.",
+        youWon: { "You won: \($0)." },
+        seedRevealed: "Drawn with the seed",
+        commitment: "Committed before entries opened: SHA-256 of the seed =",
+        entries: "Entries",
+        enter: "Enter",
+        transfers: "Transfer to partners",
+        rate: { points, name, units, partner in "\(points) \(name) = \(units) \(partner)" },
+        minimumOf: { "at least \($0) at a time" },
+        window: { "open \($0) to \($1)" },
+        todayLeft: { "\($0) left today" },
+        transfer: "Transfer",
+        give: "Give",
+        giveTo: "to member"
     )
 
     static let englishWhat: [String: String] = [
         "member.joined": "Joined", "order.completed": "Order", "order.refunded": "Refund", "order.disputed": "Dispute",
         "review.posted": "Review", "member.signed_in": "Sign-in", "post.published": "Post", "share.posted": "Share",
         "referral.completed": "Referral", "campaign.joined": "Campaign", "points.redeemed": "Paid at checkout",
-        "reward.claimed": "Reward", "reward.gifted": "Gift", "coupon_given": "Gift sent", "points.transferred": "Transfer",
+        "reward.claimed": "Reward", "reward.gifted": "Gift", "coupon_given": "Gift sent", "draw.entered": "Lucky draw",
+        "draw.committed": "Draw committed", "draw.revealed": "Draw", "points.transferred": "Transfer",
         "order.delivered": "Delivered", "order.return_window_closed": "Return window closed", "order.dispute_resolved": "Dispute resolved",
         "booking.requested": "Booking", "booking.confirmed": "Booking confirmed",
         "booking.rejected": "Booking rejected", "booking.cancelled": "Booking cancelled", "points.adjusted": "Adjustment",
@@ -297,7 +334,25 @@ extension Texts {
         notFound: "页面不存在。",
         failed: "系统出错，未做任何更改。请稍后重试。",
         chooseOneService: "请至少选择一项服务。",
-        retired: "该积分计划已结束：积分可查看，但不能使用。"
+        retired: "该积分计划已结束：积分可查看，但不能使用。",
+        draws: "幸运抽奖",
+        drawTimes: { "参与时间 \($0) 至 \($1)；开奖时间 \($2)。" },
+        prizes: "奖品",
+        yourTickets: { mine, all in mine.isEmpty ? "您还没有抽奖券（共 \(all) 张）。" : "您的抽奖券：\(mine)（共 \(all) 张）。" },
+        noWin: "很遗憾，本次未中奖。",
+        youWon: { "恭喜中奖：\($0)。" },
+        seedRevealed: "开奖种子",
+        commitment: "参与开始前公布的种子 SHA-256：",
+        entries: "数量",
+        enter: "参与",
+        transfers: "转入合作伙伴",
+        rate: { points, name, units, partner in "\(points) \(name) = \(units) \(partner)" },
+        minimumOf: { "每次至少 \($0)" },
+        window: { "开放时间 \($0) 至 \($1)" },
+        todayLeft: { "今日还可转 \($0)" },
+        transfer: "转出",
+        give: "赠送",
+        giveTo: "给会员"
     )
 
     static let chineseUnit: [String: String] = ["nights": "晚", "meals": "餐", "days": "天"]
@@ -307,7 +362,8 @@ extension Texts {
         "member.joined": "加入", "order.completed": "订单", "order.refunded": "退款", "order.disputed": "纠纷",
         "review.posted": "评价", "member.signed_in": "签到", "post.published": "发帖", "share.posted": "分享",
         "referral.completed": "邀请", "campaign.joined": "活动", "points.redeemed": "积分抵现",
-        "reward.claimed": "兑换", "reward.gifted": "赠送", "coupon_given": "已赠出", "points.transferred": "积分转出",
+        "reward.claimed": "兑换", "reward.gifted": "赠送", "coupon_given": "已赠出", "draw.entered": "幸运抽奖",
+        "draw.committed": "抽奖承诺", "draw.revealed": "开奖", "points.transferred": "积分转出",
         "order.delivered": "已送达", "order.return_window_closed": "退货期结束", "order.dispute_resolved": "纠纷已处理",
         "booking.requested": "预订", "booking.confirmed": "预订已确认",
         "booking.rejected": "预订被拒", "booking.cancelled": "预订已取消", "points.adjusted": "调整",
