@@ -81,11 +81,13 @@ final class DrawTests: XCTestCase {
             .refused(enter("e-6", "cat", "2026-11-02T00:00:03Z", 2), .insufficientPoints),
             .ok(enter("e-7", "cat", "2026-11-02T00:00:04Z"), -50),
             .refused(enter("e-8", "ben", "2026-11-19T16:00:00Z"), .drawClosed, says: "closed at 2026-11-20 00:00"),
+            // Sent after the close with a time inside the window: refused, the list is closed.
+            .refused(enter("e-9", "ben", "2026-11-10T00:00:00Z"), .drawClosed),
             .refused(reveal("r-1", "2026-11-21T03:59:59Z", Self.seed), .drawNotDue),
             .refused(reveal("r-2", "2026-11-21T04:00:00Z", "a guess"), .seedMismatch, says: "not the committed \(hash)"),
             .ok(reveal("r-3", "2026-11-21T04:00:01Z", Self.seed), 0, says: "drawn from 7 tickets: 3 of 3 prizes awarded"),
             .refused(reveal("r-4", "2026-11-21T04:00:02Z", Self.seed), .drawAlreadyDrawn),
-        ])
+        ], allowLate: true)
         let record = try XCTUnwrap(replay.engine.state.draws?["nov"])
         XCTAssertEqual(record.tickets, ["amy", "amy", "amy", "ben", "amy", "amy", "cat"])
         XCTAssertEqual(record.winners, Engine.drawWinners(tickets: 7, seed: Self.seed, slots: 3))

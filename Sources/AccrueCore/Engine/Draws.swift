@@ -27,7 +27,9 @@ extension Engine {
         if let committed = record.hash {
             return Engine.refused(Reason(.drawAlreadyCommitted, "\(draw.name) is committed to \(committed); a commitment cannot change"))
         }
-        guard input.at < draw.opens else {
+        // The program's clock, not only the input's own time: a late input cannot commit after
+        // entries were taken.
+        guard input.at < draw.opens, (state.clock ?? input.at) < draw.opens else {
             return Engine.refused(Reason(.drawClosed, "\(draw.name)'s seed must be committed before entries open at \(local(draw.opens))"))
         }
         record.hash = hash
@@ -49,7 +51,10 @@ extension Engine {
         guard record.hash != nil else {
             return Engine.refused(Reason(.drawNotCommitted, "\(draw.name) takes no entries until its seed is committed"))
         }
-        guard input.at >= draw.opens, input.at < draw.closes else {
+        // A late entry (its time inside the window, sent after the program's clock passed the
+        // close) is refused too: no ticket may join the list once it is closed, or a reveal could
+        // be followed by tickets chosen to win.
+        guard input.at >= draw.opens, input.at < draw.closes, (state.clock ?? input.at) < draw.closes, record.seed == nil else {
             return Engine.refused(Reason(.drawClosed, input.at < draw.opens
                 ? "\(draw.name) opens at \(local(draw.opens))" : "\(draw.name) closed at \(local(draw.closes))"))
         }
