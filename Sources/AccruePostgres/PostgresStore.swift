@@ -52,6 +52,26 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
 
     // MARK: Programs
 
+    public func create(_ program: StoredProgram) throws -> Bool {
+        var binds = Binds()
+        binds.add(program.id)
+        binds.add(program.version)
+        binds.add(program.source)
+        binds.add(program.base)
+        let values = binds.values
+        return try pool.with { connection in
+            try connection.transaction {
+                // Two creating at once: the second waits for the first's insert and inserts nothing.
+                let inserted = try connection.run("""
+                    INSERT INTO programs (id, version, source, base) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING RETURNING id
+                    """, values).rows
+                guard !inserted.isEmpty else { return false }
+                try connection.run("INSERT INTO program_versions (id, version, source) VALUES ($1, $2, $3)", values)
+                return true
+            }
+        }
+    }
+
     public func register(_ program: StoredProgram) throws {
         /// The program's id, a version, its text and base, as $1 to $4.
         func binds(_ version: Int) -> PostgresBindings {

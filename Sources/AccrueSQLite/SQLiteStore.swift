@@ -193,6 +193,18 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
+    public func create(_ program: StoredProgram) throws -> Bool {
+        // One writer at a time: the check and the insert are one transaction.
+        try pool.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM programs WHERE id = ?", arguments: [program.id]) == nil else { return false }
+            try db.execute(sql: "INSERT INTO programs (id, base, version, source) VALUES (?, ?, ?, ?)",
+                           arguments: [program.id, program.base, program.version, program.source])
+            try db.execute(sql: "INSERT INTO program_versions (id, version, source) VALUES (?, ?, ?)",
+                           arguments: [program.id, program.version, program.source])
+            return true
+        }
+    }
+
     public func program(_ id: String) throws -> StoredProgram? {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT id, base, version, source FROM programs WHERE id = ?", arguments: [id]).map(SQLiteStore.storedProgram)

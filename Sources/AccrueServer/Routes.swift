@@ -191,8 +191,10 @@ extension AccrueService {
         let parsed = try parseProgram(text, as: nil)
         let base = parsed.id
         let program = base == id ? parsed : parsed.instance(id: id)
-        guard try store.program(id) == nil else { throw Problem(.conflict, "program_exists", "a program \(id) exists; change it with PUT") }
-        try store.register(StoredProgram(id: id, base: base, version: program.version, source: text))
+        // Created only if new, in one step: of two servers creating one id at once, one gets 409.
+        guard try store.create(StoredProgram(id: id, base: base, version: program.version, source: text)) else {
+            throw Problem(.conflict, "program_exists", "a program \(id) exists; change it with PUT")
+        }
         guard let stored = try store.program(id) else { throw Problem(.conflict, "program_exists", "a program \(id) exists") }
         let host = try directory.makeHost(for: stored)
         directory.add(host)

@@ -41,6 +41,14 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
         }
     }
 
+    public func create(_ program: StoredProgram) throws -> Bool {
+        locked {
+            guard data[program.id] == nil else { return false }
+            data[program.id] = ProgramData(stored: program, versions: [program.version: program])
+            return true
+        }
+    }
+
     public func program(_ id: String) throws -> StoredProgram? { locked { data[id]?.stored } }
 
     public func program(_ id: String, version: Int) throws -> StoredProgram? { locked { data[id]?.versions[version] } }

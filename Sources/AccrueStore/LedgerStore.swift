@@ -144,6 +144,9 @@ public protocol LedgerWriteTransaction {
 public protocol LedgerStore: AnyObject, Sendable {
     /// Records a program's file, as a new version when its text changed.
     func register(_ program: StoredProgram) throws
+    /// Records a program that must be new: false, with nothing written, when the id is taken (two
+    /// servers creating one program at once: exactly one succeeds).
+    func create(_ program: StoredProgram) throws -> Bool
     func program(_ id: String) throws -> StoredProgram?
     /// One recorded version of a program's file.
     func program(_ id: String, version: Int) throws -> StoredProgram?

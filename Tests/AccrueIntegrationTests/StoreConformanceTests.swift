@@ -25,6 +25,13 @@ enum StoreConformance {
         XCTAssertNil(try store.program("p", version: 3), file: file, line: line)
         try store.register(StoredProgram(id: "store-9", base: "aliexpress-store", version: 1, source: "s"))
         XCTAssertEqual(try store.programs().map(\.id), ["p", "store-9"], file: file, line: line)
+        // Creating is for new ids only: a taken id is refused and left as it was.
+        XCTAssertFalse(try store.create(StoredProgram(id: "p", base: "p", version: 1, source: "three")), file: file, line: line)
+        XCTAssertEqual(try store.program("p")?.source, "two", file: file, line: line)
+        XCTAssertTrue(try store.create(StoredProgram(id: "new", base: "jd-points", version: 1, source: "n")), file: file, line: line)
+        XCTAssertEqual(try store.program("new"), StoredProgram(id: "new", base: "jd-points", version: 1, source: "n"), file: file, line: line)
+        XCTAssertEqual(try store.program("new", version: 1)?.source, "n", file: file, line: line)
+        XCTAssertEqual(try store.programs().map(\.id), ["new", "p", "store-9"], file: file, line: line)
         let fresh = try XCTUnwrap(try store.load(program: "store-9"), file: file, line: line)
         XCTAssertEqual(fresh.revision, 0, file: file, line: line)
         XCTAssertTrue(fresh.state == ProgramState(), file: file, line: line)

@@ -257,6 +257,7 @@ final class StoreReviewTests: XCTestCase {
         }
 
         func register(_ program: StoredProgram) throws { try inner.register(program) }
+        func create(_ program: StoredProgram) throws -> Bool { try inner.create(program) }
         func program(_ id: String) throws -> StoredProgram? { try inner.program(id) }
         func program(_ id: String, version: Int) throws -> StoredProgram? { try inner.program(id, version: version) }
         func programs() throws -> [StoredProgram] { try inner.programs() }
