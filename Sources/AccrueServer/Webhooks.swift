@@ -179,6 +179,11 @@ public enum WebhookSignature {
 /// delivery is retried with doubling delays (up to an hour); the endpoint waits meanwhile, so
 /// events arrive in order. Leases keep two servers from delivering to one endpoint at once.
 struct WebhookService: ServiceLifecycle.Service {
+    /// How long a server owns an endpoint's delivery: a crashed server's endpoints wait at most this.
+    static let leaseMilliseconds: Int64 = 30_000
+    /// How long one delivery may take before it counts as failed.
+    static let deliveryTimeoutMilliseconds: Int64 = 10_000
+
     let service: AccrueService
 
     func run() async throws {
@@ -204,13 +209,21 @@ struct WebhookService: ServiceLifecycle.Service {
         // Leases and retries run on the service's clock (the wall clock in production), so a test
         // moves them by hand; only the signature's timestamp is the real time.
         let now = service.configuration.now()
-        let endpoints = try store.claimWebhooks(now: now, owner: owner, leaseUntil: Instant(milliseconds: now.milliseconds + 60_000), limit: 20)
+        // A lease short enough that a crashed server's endpoints are picked up soon by another, and
+        // a round that stops while enough of it is left for one more delivery (its timeout), so a
+        // lease never lapses in the middle of a delivery.
+        let leaseUntil = Instant(milliseconds: now.milliseconds + WebhookService.leaseMilliseconds)
+        let endpoints = try store.claimWebhooks(now: now, owner: owner, leaseUntil: leaseUntil, limit: 20)
         var worked = false
         for endpoint in endpoints {
             var state = endpoint
             var failure: String?
             let events = try store.events(program: endpoint.program, after: endpoint.cursor, limit: 100)
             for event in events {
+                if service.configuration.now().milliseconds > leaseUntil.milliseconds - WebhookService.deliveryTimeoutMilliseconds - 2_000 {
+                    worked = true  // the rest waits for the next round, under a new lease
+                    break
+                }
                 if !endpoint.events.isEmpty && !endpoint.events.contains(event.type) {
                     state.cursor = event.seq
                     continue
@@ -255,7 +268,7 @@ struct WebhookService: ServiceLifecycle.Service {
         request.headers.add(name: "Accrue-Signature", value: WebhookSignature.sign(secret: endpoint.secret, timestamp: timestamp, body: body))
         request.body = .bytes(ByteBuffer(string: body))
         do {
-            let response = try await client.execute(request, timeout: .seconds(10))
+            let response = try await client.execute(request, timeout: .milliseconds(WebhookService.deliveryTimeoutMilliseconds))
             _ = try? await response.body.collect(upTo: 65_536)
             return (200..<300).contains(Int(response.status.code)) ? nil : "the receiver answered \(response.status.code)"
         } catch {
