@@ -60,11 +60,21 @@ def screenshot(driver, name):
 
 def submit(driver, element, key=None):
     """Clicks (or presses `key` on) an element that sends a form, and waits for the next page."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
     old = driver.find_element("tag name", "html")
     if key is None:
         element.click()
     else:
         element.send_keys(key)
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(old))
+
+    def replaced(_):
+        # The old page's root is gone: Chromium says so as a stale element, or, while it swaps
+        # documents, as "Node with given id does not belong to the document".
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, 30).until(replaced)
