@@ -135,11 +135,13 @@ final class Credentials: @unchecked Sendable {
 
     func checkCSRF(_ given: String?, session: String) -> Bool {
         guard let given else { return false }
-        let expected = Array(csrfToken(session: session).utf8)
-        let actual = Array(given.utf8)
-        guard expected.count == actual.count else { return false }
-        // Compared in constant time.
-        return zip(expected, actual).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return Credentials.same(given, csrfToken(session: session))
+    }
+
+    /// Two secrets compared in a time that does not depend on where they differ.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        return x.count == y.count && zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// An operator console session: the key's hash and an expiry, signed. The key itself is never
@@ -163,9 +165,7 @@ final class Credentials: @unchecked Sendable {
         let parts = session.dropFirst(3).split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let expires = Int64(parts[0]), now.milliseconds < expires else { return nil }
         let payload = "\(parts[0]).\(parts[1])"
-        let expected = Array(mac("console|" + payload).utf8)
-        let given = Array(parts[2].utf8)
-        guard expected.count == given.count, zip(expected, given).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
+        guard Credentials.same(String(parts[2]), mac("console|" + payload)) else { return nil }
         guard let record = try lookup(hash: String(parts[1]), now: now), record.revokedAt == nil else { return nil }
         return record
     }

@@ -433,23 +433,23 @@ extension AccrueService {
         let body = try await Body.read(request, limit: 16_384)
         try body.allow(["services"])
         guard let services = body.json["services"] else { throw Problem(.unprocessableContent, "missing_field", "the field 'services' is required") }
+        switch try await quote(host, services: services) {
+        case let .success(points): return Reply.json(.object([("points", .number(String(points))), ("points_name", .string(host.program.points.name))]))
+        case let .failure(reason): throw Problem(.unprocessableContent, reason.code.rawValue, reason.message)
+        }
+    }
+
+    /// The points a list of services would cost (the `services` of a `booking.requested`), read
+    /// with the input's own checks, or why it cannot be booked. The API and the member page ask here.
+    func quote(_ host: ProgramHost, services: JSON) async throws -> Result<Int64, Reason> {
         let envelope = JSON.object([("id", .string("quote")), ("type", .string(InputType.bookingRequested.rawValue)), ("member", .string("quote")),
                                     ("at", .string(configuration.now().rfc3339)),
                                     ("data", .object([("booking", .string("quote")), ("services", services)]))])
         let decoded = Input.decode(envelope)
-        guard let input = decoded.input else {
-            let reason = decoded.refusal ?? Reason(.invalidField, "the services cannot be read")
-            throw Problem(.unprocessableContent, reason.code.rawValue, reason.message)
-        }
-        let requests: [ServiceRequest]
+        guard let input = decoded.input else { return .failure(decoded.refusal ?? Reason(.invalidField, "the services cannot be read")) }
         switch input.serviceRequests() {
-        case let .success(value): requests = value
-        case let .failure(reason): throw Problem(.unprocessableContent, reason.code.rawValue, reason.message)
-        }
-        let result = try await host.read { ledger in ledger.engine.quote(requests) }
-        switch result {
-        case let .success(points): return Reply.json(.object([("points", .number(String(points))), ("points_name", .string(host.program.points.name))]))
-        case let .failure(reason): throw Problem(.unprocessableContent, reason.code.rawValue, reason.message)
+        case let .success(requests): return try await host.read { ledger in ledger.engine.quote(requests) }
+        case let .failure(reason): return .failure(reason)
         }
     }
 

@@ -63,7 +63,7 @@ extension Engine {
             if capPeriodClosed(period, index: index) {
                 return Engine.refused(Reason(.rewardLimitReached, "\(reward.name) is limited per \(period.rawValue), and this claim arrived after that \(period.rawValue)'s claims were closed"))
             }
-            let key = "\(reward.id)#\(period.rawValue)#\(index)"
+            let key = Engine.claimKey(reward: reward.id, period: period, index: index)
             let used = member(input.member).claims[key] ?? 0
             if used >= count {
                 return Engine.refused(Reason(.rewardLimitReached, "\(reward.name) can be claimed at most \(count) times a \(period.rawValue); you have claimed \(used) \(period.thisPhrase)"))
@@ -123,6 +123,13 @@ extension Engine {
         return outcome
     }
 
+    /// Where `MemberState.claims` counts a reward's claims in one period (what views read too).
+    public static func claimKey(reward: String, period: Period, index: Int64) -> String { "\(reward)#\(period.rawValue)#\(index)" }
+
+    /// Where `MemberState.claims` counts points transferred on one local day (`>` keeps these apart
+    /// from reward ids).
+    public static func transferKey(transfer: String, day: Int64) -> String { ">\(transfer)#day#\(day)" }
+
     // MARK: Transfers to partner programs
 
     /// Points sent to a partner program in one of the program's transfer windows, at its rate,
@@ -152,7 +159,7 @@ extension Engine {
             return Engine.refused(Reason(.notMultiple, "\(pointsName) transfer in multiples of \(formatPoints(transfer.points)) (\(formatPoints(transfer.points)) \(pointsName) = \(formatPoints(transfer.units)) \(transfer.partner))"))
         }
         let index = program.calendar.periodIndex(.day, of: input.at)
-        let key = ">\(transfer.id)#day#\(index)"
+        let key = Engine.transferKey(transfer: transfer.id, day: index)
         if let limit = transfer.dailyLimit {
             if capPeriodClosed(.day, index: index) {
                 return Engine.refused(Reason(.transferLimitReached, "transfers to \(transfer.partner) are limited per day, and this one arrived after that day was closed"))

@@ -232,14 +232,6 @@ extension AccrueService {
         return consoleDocument(session, title: member, program: host, main: main)
     }
 
-    /// Sends an input made in the console; the page it returns to shows its outcome.
-    func sendFromConsole(_ host: ProgramHost, member: String, input: String, type: InputType, data: [(String, JSON)]) async throws {
-        guard !directory.isRetired(host.id) else { throw PageRefusal(.conflict, "Retired", "\(host.id) is retired: it takes no more inputs.") }
-        let envelope = JSON.object([("id", .string(input)), ("type", .string(type.rawValue)), ("member", .string(member)),
-                                    ("at", .string(configuration.now().rfc3339)), ("data", .object(data))])
-        _ = try await apply(host, [Array(envelope.canonical.utf8)])
-    }
-
     func adjust(_ session: ConsoleSession, _ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let host = try consoleProgram(session, context, scope: .writeInputs)
         let member = try context.parameters.id("member")
@@ -249,7 +241,7 @@ extension AccrueService {
         guard let points = form["points"].flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }), !reason.isEmpty else {
             throw PageRefusal(.unprocessableContent, "Not adjusted", "An adjustment needs a whole number of points and a reason.")
         }
-        try await sendFromConsole(host, member: member, input: input, type: .pointsAdjusted,
+        try await send(host, member: member, input: input, type: .pointsAdjusted,
                                   data: [("points", .number(String(points))), ("reason", .string(reason))])
         return HTML.redirect("/console/programs/\(HTML.component(host.id))/members?member=\(HTML.component(member))&done=\(input)")
     }
@@ -310,7 +302,7 @@ extension AccrueService {
         }
         var data: [(String, JSON)] = [("booking", .string(bookingID))]
         if decision == "reject" { data.append(("reason", .string(reason))) }
-        try await sendFromConsole(host, member: booking.member, input: input, type: decision == "confirm" ? .bookingConfirmed : .bookingRejected, data: data)
+        try await send(host, member: booking.member, input: input, type: decision == "confirm" ? .bookingConfirmed : .bookingRejected, data: data)
         return HTML.redirect("/console/programs/\(HTML.component(host.id))/bookings?done=\(input)")
     }
 

@@ -150,10 +150,17 @@ extension AccrueService {
 
     /// Sends one input made by a page and shows the page with its outcome.
     func sendFromPage(_ host: ProgramHost, member: String, input: String, type: InputType, data: [(String, JSON)]) async throws -> Response {
+        try await send(host, member: member, input: input, type: type, data: data)
+        return HTML.redirect("/me?done=\(HTML.component(input))")
+    }
+
+    /// Sends one input a page's form made, at the server's time, through the same path as the API;
+    /// the page it answers with shows the outcome (`?done=`).
+    func send(_ host: ProgramHost, member: String, input: String, type: InputType, data: [(String, JSON)]) async throws {
+        guard !directory.isRetired(host.id) else { throw PageRefusal(.conflict, "Retired", "\(host.id) is retired: it takes no more inputs.") }
         let envelope = JSON.object([("id", .string(input)), ("type", .string(type.rawValue)), ("member", .string(member)),
                                     ("at", .string(configuration.now().rfc3339)), ("data", .object(data))])
         _ = try await apply(host, [Array(envelope.canonical.utf8)])
-        return HTML.redirect("/me?done=\(HTML.component(input))")
     }
 
     enum FieldKind { case text, number }
@@ -208,19 +215,10 @@ extension AccrueService {
     /// The quote for a choice, as a sentence: the points, or why the choice cannot be booked.
     func quoteText(_ host: ProgramHost, services: [JSON], language: Language) async -> String {
         guard !services.isEmpty else { return language.texts.chooseOneService }
-        let envelope = JSON.object([("id", .string("quote")), ("type", .string(InputType.bookingRequested.rawValue)), ("member", .string("quote")),
-                                    ("at", .string(configuration.now().rfc3339)),
-                                    ("data", .object([("booking", .string("quote")), ("services", .array(services))]))])
-        guard let input = Input.decode(envelope).input else { return language.texts.chooseOneService }
-        switch input.serviceRequests() {
-        case let .failure(reason): return reason.message
-        case let .success(requests):
-            let result = try? await host.read { ledger in ledger.engine.quote(requests) }
-            switch result {
-            case let .success(points)?: return language.texts.quoteText(HTML.points(points), host.program.points.name)
-            case let .failure(reason)?: return reason.message
-            case nil: return language.texts.failed
-            }
+        switch try? await quote(host, services: .array(services)) {
+        case let .success(points)?: return language.texts.quoteText(HTML.points(points), host.program.points.name)
+        case let .failure(reason)?: return reason.message
+        case nil: return language.texts.failed
         }
     }
 

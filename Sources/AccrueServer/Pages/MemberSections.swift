@@ -59,7 +59,7 @@ struct MemberSnapshot: Sendable {
         }
         let day = program.calendar.periodIndex(.day, of: now)
         for transfer in program.transfers {
-            snapshot.transferredToday[transfer.id] = memberState?.claims[">\(transfer.id)#day#\(day)"] ?? 0
+            snapshot.transferredToday[transfer.id] = memberState?.claims[Engine.transferKey(transfer: transfer.id, day: day)] ?? 0
         }
         return snapshot
     }
@@ -220,7 +220,7 @@ struct MemberSections {
             }
             if let limit = reward.limitCount {
                 let period = reward.limitPeriod ?? .year
-                let used = snapshot.claims["\(reward.id)#\(period.rawValue)#\(snapshot.calendar.periodIndex(period, of: snapshot.now))"] ?? 0
+                let used = snapshot.claims[Engine.claimKey(reward: reward.id, period: period, index: snapshot.calendar.periodIndex(period, of: snapshot.now))] ?? 0
                 details.append(t.limit(limit, period, max(0, limit - used)))
                 if used >= limit { available = false }
             }
