@@ -6,20 +6,24 @@ extension Engine {
     /// Where points pay: the shop's checkout, or a place beyond the shop (its own minimum and share).
     struct Till {
         var policy: CheckoutPolicy
+        /// Nil at the shop's checkout.
+        var place: Place?
+        var order: String
+
         /// The key an order is counted under: the order id at checkout, `place/id` at a place.
-        var key: String
+        var key: String { place.map { "\($0.id)/\(order)" } ?? order }
         /// How sentences name the order: "order o-1", "Mobile recharge bill r-1".
-        var label: String
+        var label: String { place.map { "\($0.name) bill \(truncated(order))" } ?? "order \(truncated(order))" }
         /// "an order", "a Mobile recharge bill".
-        var kind: String
-        /// "order" or "bill".
-        var noun: String { kind == "an order" ? "order" : "bill" }
+        var kind: String { place.map { "a \($0.name) bill" } ?? "an order" }
+        var noun: String { place == nil ? "order" : "bill" }
     }
 
     /// How sentences name the order a hold or redemption was counted under (`Till.key`).
     func orderLabel(_ key: String) -> String {
         if let slash = key.firstIndex(of: "/"), let place = program.places.first(where: { $0.id == key[..<slash] }) {
-            return "\(place.name) bill \(truncated(String(key[key.index(after: slash)...])))"
+            return Till(policy: CheckoutPolicy(minimum: 0, maximumSharePercent: 0), place: place,
+                        order: String(key[key.index(after: slash)...])).label
         }
         return "order \(truncated(key))"
     }
@@ -28,7 +32,7 @@ extension Engine {
     func till(order orderID: String, place placeID: String?) -> Result<Till, Reason> {
         if let refusal = spendRefusal(.checkout) { return .failure(refusal) }
         guard let checkout = program.checkout else { return .failure(Reason(.notSpendable, "\(program.name) has no checkout redemption")) }
-        guard let placeID else { return .success(Till(policy: checkout, key: orderID, label: "order \(truncated(orderID))", kind: "an order")) }
+        guard let placeID else { return .success(Till(policy: checkout, place: nil, order: orderID)) }
         guard let place = program.places.first(where: { $0.id == placeID }) else {
             let known = program.places.map(\.name).joined(separator: ", ")
             return .failure(Reason(.unknownPlace, "\(program.name) has no place \"\(truncated(placeID))\"" + (known.isEmpty ? "" : "; points also pay at: \(known)")))
@@ -36,8 +40,7 @@ extension Engine {
         var policy = checkout
         policy.minimum = place.minimum ?? checkout.minimum
         policy.maximumSharePercent = place.maximumSharePercent
-        return .success(Till(policy: policy, key: "\(place.id)/\(orderID)", label: "\(place.name) bill \(truncated(orderID))",
-                             kind: "a \(place.name) bill"))
+        return .success(Till(policy: policy, place: place, order: orderID))
     }
 
     /// The checks a checkout spend (a redemption or a hold) passes, in order; nil when it may proceed.

@@ -185,11 +185,19 @@ extension Engine {
     /// (29 Feb -> 28 Feb), in a year after the joining year that has had none, at or after `time`.
     func scheduleAnniversaryIn(_ schedule: inout Schedule, member: MemberState, after time: Instant) {
         let joined = program.calendar.date(of: member.joinedAt)
-        var year = max(joined.year + 1, program.calendar.date(of: time).year)
+        scheduleYearly(&schedule, member: member.id, date: joined, fromYear: joined.year + 1, done: member.anniversaryYear,
+                       kind: .anniversary, after: time)
+    }
+
+    /// Schedules 00:00 local on `date`'s day and month (29 Feb -> 28 Feb) in the first year from
+    /// `fromYear` that is at or after `time` and is not `done` (the year already celebrated).
+    func scheduleYearly(_ schedule: inout Schedule, member: String, date: CivilDate, fromYear: Int64, done: Int64?, kind: Due.Kind,
+                        after time: Instant) {
+        var year = max(fromYear, program.calendar.date(of: time).year)
         for _ in 0..<3 {
-            let at = program.calendar.instant(joined.inYear(year))
-            if at >= time, member.anniversaryYear != year {
-                schedule.push(Due(at: at, kind: .anniversary, member: member.id, lot: 0))
+            let at = program.calendar.instant(date.inYear(year))
+            if at >= time, done != year {
+                schedule.push(Due(at: at, kind: kind, member: member, lot: 0))
                 return
             }
             year += 1
@@ -205,15 +213,7 @@ extension Engine {
     /// the first one at or after `time` in a year that has had none.
     func scheduleBirthdayIn(_ schedule: inout Schedule, member: MemberState, after time: Instant) {
         guard let birthday = member.birthday else { return }
-        var year = program.calendar.date(of: time).year
-        for _ in 0..<3 {
-            let at = program.calendar.instant(birthday.inYear(year))
-            if at >= time, member.birthdayYear != year {
-                schedule.push(Due(at: at, kind: .birthday, member: member.id, lot: 0))
-                return
-            }
-            year += 1
-        }
+        scheduleYearly(&schedule, member: member.id, date: birthday, fromYear: Int64.min, done: member.birthdayYear, kind: .birthday, after: time)
     }
 
     // MARK: Tiers
