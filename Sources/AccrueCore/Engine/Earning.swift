@@ -343,9 +343,8 @@ extension Engine {
         state.nextLot += 1
         if let until, let order {
             // Pending until the shop reports the order's state: no time is known yet.
-            let waitsFor = until == .returnWindowClosed ? "return_window" : "delivery"
             let lot = Lot(id: id, remaining: points, pending: true, availableAt: .never, expiresAt: nil, order: order, rule: rule,
-                          waitsFor: waitsFor)
+                          waitsFor: PendingWait(until))
             withMember(memberID) { $0.lots.append(lot) }
             record(memberID, at, .earnPending, points, reason: "\(explanation); pending \(Engine.waiting(until, order: order))",
                    lot: id, input: input, rule: rule)

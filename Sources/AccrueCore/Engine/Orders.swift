@@ -38,7 +38,7 @@ extension Engine {
     }
 
     /// Starts the wait of an order's pending lots that wait for `what`, now that it happened.
-    mutating func releaseWaiting(_ order: OrderRecord, for what: String, at: Instant, why: String) -> Int64 {
+    mutating func releaseWaiting(_ order: OrderRecord, for what: PendingWait, at: Instant, why: String) -> Int64 {
         var released: Int64 = 0
         for (_, lot) in pendingLots(of: order) where lot.waitsFor == what {
             guard let rule = program.rules.first(where: { $0.id == lot.rule }), let until = rule.pendingUntil else { continue }
@@ -67,18 +67,18 @@ extension Engine {
     }
 
     mutating func orderDelivered(_ input: Input) -> Outcome {
-        reportState(input, \.deliveredAt, waitsFor: "delivery", happened: "order \(truncated(input.string("order")!)) is delivered",
+        reportState(input, \.deliveredAt, waitsFor: .delivery, happened: "order \(truncated(input.string("order")!)) is delivered",
                     repeated: "was already reported delivered")
     }
 
     mutating func returnWindowClosed(_ input: Input) -> Outcome {
-        reportState(input, \.returnWindowClosedAt, waitsFor: "return_window",
+        reportState(input, \.returnWindowClosedAt, waitsFor: .returnWindow,
                     happened: "the return window of order \(truncated(input.string("order")!)) is closed", repeated: "had its return window reported closed already")
     }
 
     /// Records a state of an order (once), and starts the release of its points that waited for
     /// it, unless a dispute holds them.
-    mutating func reportState(_ input: Input, _ field: WritableKeyPath<OrderRecord, Instant?>, waitsFor: String, happened: String,
+    mutating func reportState(_ input: Input, _ field: WritableKeyPath<OrderRecord, Instant?>, waitsFor: PendingWait, happened: String,
                               repeated: String) -> Outcome {
         let order: OrderRecord
         switch stateOrder(input) {
@@ -155,14 +155,14 @@ extension Engine {
         // The points left go back to waiting for the order's state, or are released now.
         let resolved = state.orders[order.id]!
         var released: Int64 = 0
-        for (_, lot) in pendingLots(of: resolved) where lot.waitsFor == "dispute" {
+        for (_, lot) in pendingLots(of: resolved) where lot.waitsFor == .dispute {
             guard let rule = program.rules.first(where: { $0.id == lot.rule }), let until = rule.pendingUntil else { continue }
             let happened = until == .returnWindowClosed ? resolved.returnWindowClosedAt != nil : resolved.deliveredAt != nil
             if happened {
                 released += startRelease(order.member, lot: lot.id, until: until, order: resolved, at: input.at,
                                          why: "the dispute on order \(truncated(order.id)) is resolved")
             } else if let index = member(order.member).lots.index(ofLot: lot.id) {
-                withMember(order.member) { $0.lots[index].waitsFor = until == .returnWindowClosed ? "return_window" : "delivery" }
+                withMember(order.member) { $0.lots[index].waitsFor = PendingWait(until) }
             }
         }
         var outcome = Engine.applied(-reversed)
@@ -249,7 +249,7 @@ extension Engine {
             touchedOrders.insert(order.id)
             for (_, lot) in holding {
                 guard let index = member(order.member).lots.index(ofLot: lot.id) else { continue }
-                withMember(order.member) { $0.lots[index].waitsFor = "dispute" }
+                withMember(order.member) { $0.lots[index].waitsFor = .dispute }
             }
             let points = holding.reduce(0) { $0 + $1.lot.remaining }
             return Engine.applied(0, Reason(.nothingToRecompute,

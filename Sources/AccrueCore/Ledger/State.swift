@@ -17,7 +17,19 @@ public struct Lot: Sendable, Codable, Equatable {
     /// For pending points released by the order's state rather than a time: what they wait for
     /// (`return_window`, `delivery`, or `dispute` while a dispute is open). `availableAt` is
     /// `Instant.never` until the time is known.
-    public var waitsFor: String?
+    public var waitsFor: PendingWait?
+}
+
+/// What pending points wait for when no time releases them.
+public enum PendingWait: String, Sendable, Codable {
+    case returnWindow = "return_window"
+    case delivery
+    case dispute
+
+    /// What a rule's order-state release waits for first.
+    public init(_ until: PendingRelease) {
+        self = until == .returnWindowClosed ? .returnWindow : .delivery
+    }
 }
 
 extension Instant {

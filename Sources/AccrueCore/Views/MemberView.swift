@@ -45,9 +45,9 @@ public struct MemberView: Sendable, Codable, Equatable {
         public var availableAt: Instant?
         public var expiresAt: Instant?
         /// What pending points wait for: `return_window`, `delivery` or `dispute`.
-        public var waitsFor: String?
+        public var waitsFor: PendingWait?
 
-        init(lot: Int64?, points: Int64, pending: Bool, availableAt: Instant?, expiresAt: Instant?, waitsFor: String? = nil) {
+        init(lot: Int64?, points: Int64, pending: Bool, availableAt: Instant?, expiresAt: Instant?, waitsFor: PendingWait? = nil) {
             self.lot = lot
             self.points = points
             self.pending = pending
@@ -59,10 +59,10 @@ public struct MemberView: Sendable, Codable, Equatable {
         /// What the points wait for, in words: "the order's return window closes".
         public var waiting: String? {
             switch waitsFor {
-            case "return_window"?: return "the order's return window closes"
-            case "delivery"?: return "the order is delivered"
-            case "dispute"?: return "the order's dispute is resolved"
-            default: return nil
+            case .returnWindow?: return "the order's return window closes"
+            case .delivery?: return "the order is delivered"
+            case .dispute?: return "the order's dispute is resolved"
+            case nil: return nil
             }
         }
 

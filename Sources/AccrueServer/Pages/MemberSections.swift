@@ -104,7 +104,7 @@ struct MemberSections {
                 if let at = lot.availableAt {
                     html += "<li>\(HTML.escape(t.availableOn(HTML.points(lot.points), HTML.date(at, calendar))))</li>"
                 } else {
-                    html += "<li>\(HTML.escape(t.availableWhen(HTML.points(lot.points), lot.waitsFor ?? "")))</li>"
+                    html += "<li>\(HTML.escape(t.availableWhen(HTML.points(lot.points), lot.waitsFor ?? .dispute)))</li>"
                 }
             }
             html += "</ul>"

@@ -50,7 +50,7 @@ struct Texts: Sendable {
     var worth: @Sendable (String) -> String
     var pending: String
     var availableOn: @Sendable (String, String) -> String
-    var availableWhen: @Sendable (String, String) -> String
+    var availableWhen: @Sendable (String, PendingWait) -> String
     var held: String
     var holdLine: @Sendable (String, String) -> String
     var expiringSoon: String
@@ -140,9 +140,9 @@ extension Texts {
         availableOn: { "\($0) available on \($1)" },
         availableWhen: { points, what in
             switch what {
-            case "return_window": return "\(points) available when the order's return window closes"
-            case "delivery": return "\(points) available after the order is delivered"
-            default: return "\(points) waiting for the order's dispute to be resolved"
+            case .returnWindow: return "\(points) available when the order's return window closes"
+            case .delivery: return "\(points) available after the order is delivered"
+            case .dispute: return "\(points) waiting for the order's dispute to be resolved"
             }
         },
         held: "Held",
@@ -260,9 +260,9 @@ extension Texts {
         availableOn: { "\($0) 将于 \($1) 可用" },
         availableWhen: { points, what in
             switch what {
-            case "return_window": return "\(points) 将在订单退货期结束后可用"
-            case "delivery": return "\(points) 将在订单送达后可用"
-            default: return "\(points) 等待订单纠纷处理完毕"
+            case .returnWindow: return "\(points) 将在订单退货期结束后可用"
+            case .delivery: return "\(points) 将在订单送达后可用"
+            case .dispute: return "\(points) 等待订单纠纷处理完毕"
             }
         },
         held: "已冻结",
