@@ -239,6 +239,10 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
 
     /// The columns an entry is read from, in `entry(_:)`'s terms.
     static let entryColumns = "seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason"
+    /// The same columns of a table named by an alias (`e.seq, e.member, ...`).
+    static func entryColumns(_ alias: String) -> String {
+        entryColumns.split(separator: ", ").map { alias + $0 }.joined(separator: ", ")
+    }
 
     public func entries(program: String) throws -> [Entry] {
         var binds = Binds()
@@ -282,6 +286,11 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
             var entries = try connection.run("""
                 SELECT \(PostgresStore.entryColumns) FROM entries WHERE program = $1 AND member = $2 AND input IS NULL AND seq < $3
                 ORDER BY seq DESC LIMIT $4
+                """, binds.values).rows.map(PostgresStore.entry)
+            // And the newest entries for this member made by others' inputs (a draw's reveal).
+            entries += try connection.run("""
+                SELECT \(PostgresStore.entryColumns("e.")) FROM entries e JOIN inputs i ON i.program = e.program AND i.id = e.input
+                WHERE e.program = $1 AND e.member = $2 AND e.seq < $3 AND i.member IS DISTINCT FROM e.member ORDER BY e.seq DESC LIMIT $4
                 """, binds.values).rows.map(PostgresStore.entry)
             var explaining = Binds()
             explaining.add(program)

@@ -460,6 +460,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             var entries = try Row.fetchAll(db, sql: """
                 SELECT * FROM entries WHERE program = ? AND member = ? AND input IS NULL AND seq < ? ORDER BY seq DESC LIMIT ?
                 """, arguments: [program, member, before, limit]).map(SQLiteStore.entry)
+            // And the newest entries for this member made by others' inputs (a draw's reveal).
+            entries += try Row.fetchAll(db, sql: """
+                SELECT e.* FROM entries e JOIN inputs i ON i.program = e.program AND i.id = e.input
+                WHERE e.program = ? AND e.member = ? AND e.seq < ? AND i.member IS NOT e.member ORDER BY e.seq DESC LIMIT ?
+                """, arguments: [program, member, before, limit]).map(SQLiteStore.entry)
             let ids = inputRows.map { $0["id"] as String }
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let slice = Array(ids[start..<min(ids.count, start + 500)])

@@ -49,6 +49,7 @@ extension AccrueService {
         router.post("/v1/programs/:program/bookings/quote") { request, context in try await self.bookingQuote(request, context) }
         router.get("/v1/programs/:program/bookings") { request, context in try await self.bookings(request, context) }
         router.get("/v1/programs/:program/draws/:draw") { request, context in try await self.drawProof(request, context) }
+        router.post("/v1/programs/:program/draws/:draw/commit") { request, context in try await self.commitDraw(request, context) }
 
         router.get("/v1/programs/:program/reports/liability") { request, context in try await self.liability(request, context) }
         router.get("/v1/programs/:program/reports/daily") { request, context in try await self.daily(request, context) }
@@ -489,6 +490,9 @@ extension AccrueService {
         fields.append(("seed", optional(record.seed)))
         fields.append(("drawn_at", optional(record.drawnAt?.rfc3339)))
         fields.append(("winners", winners))
+        fields.append(("cancelled", optional(record.cancelled)))
+        fields.append(("cancelled_at", optional(record.cancelledAt?.rfc3339)))
+        fields.append(("automatic_reveal", .bool(try keepsSeed(program: host.id, draw: id, commitment: record.hash))))
         fields.append(("algorithm", .string(Self.drawAlgorithm)))
         return Reply.json(.object(fields))
     }

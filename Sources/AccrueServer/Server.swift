@@ -152,6 +152,7 @@ public final class AccrueService: Sendable {
                 logger.error("due work failed", metadata: ["program": "\(host.id)", "error": "\(error)"])
             }
         }
+        await revealDueDraws(now: now)
     }
 }
 

@@ -148,16 +148,21 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
 
 extension HistoryLine {
     /// A member's history from their inputs and entries: one line per input (its reason, or the
-    /// reasons of the entries it made) and one per piece of due work, newest first.
+    /// reasons of the entries it made) and one per piece of due work or entry another's input
+    /// made for the member, newest first.
     public static func merge(log: [LogRecord], entries: [Entry], member: String, limit: Int, beforeSeq: Int64?) -> [HistoryLine] {
         let before = beforeSeq ?? Int64.max
         var lines: [HistoryLine] = []
         var explained: [String: [String]] = [:]
+        // Entries made by inputs that are not this member's own (a draw's reveal or cancellation
+        // sent by the operator) stand as lines of their own, like due work.
+        var own = Set<String>()
+        for record in log { if case let .input(id, stored) = record, stored.outcome.member == member { own.insert(id) } }
         for entry in entries where entry.member == member && entry.seq < before {
-            if let input = entry.input {
+            if let input = entry.input, own.contains(input) {
                 if explained[input]?.contains(entry.reason) != true { explained[input, default: []].append(entry.reason) }
             } else {
-                lines.append(HistoryLine(seq: entry.seq, at: entry.at, what: entry.kind.rawValue, input: nil, status: nil,
+                lines.append(HistoryLine(seq: entry.seq, at: entry.at, what: entry.kind.rawValue, input: entry.input, status: nil,
                                          points: entry.kind == .expiryNotice ? 0 : entry.points, reason: entry.reason))
             }
         }

@@ -83,11 +83,25 @@ final class DrawTests: XCTestCase {
             .refused(enter("e-8", "ben", "2026-11-19T16:00:00Z"), .drawClosed, says: "closed at 2026-11-20 00:00"),
             // Sent after the close with a time inside the window: refused, the list is closed.
             .refused(enter("e-9", "ben", "2026-11-10T00:00:00Z"), .drawClosed),
+            // Tickets' points are held until the draw, not spent.
+            .member("amy", balance: 750, held: 250),
+            .member("cat", balance: 10, held: 50),
             .refused(reveal("r-1", "2026-11-21T03:59:59Z", Self.seed), .drawNotDue),
             .refused(reveal("r-2", "2026-11-21T04:00:00Z", "a guess"), .seedMismatch, says: "not the committed \(hash)"),
             .ok(reveal("r-3", "2026-11-21T04:00:01Z", Self.seed), 0, says: "drawn from 7 tickets: 3 of 3 prizes awarded"),
             .refused(reveal("r-4", "2026-11-21T04:00:02Z", Self.seed), .drawAlreadyDrawn),
+            .refused(input("x-1", "draw.cancelled", "ops", "2026-11-21T04:00:03Z", #"{"draw": "nov", "reason": "too late"}"#), .drawAlreadyDrawn,
+                     says: "cannot be cancelled"),
+            // Drawn: the held points are spent.
+            .member("amy", balance: 750, held: 0),
+            .member("ben", balance: 950, held: 0),
+            .member("cat", balance: 10, held: 0),
         ], allowLate: true)
+        let captures = replay.entries.filter { $0.kind == .capture && $0.input == "r-3" }
+        XCTAssertEqual(captures.map(\.points).reduce(0, +), 350, "every ticket's points are spent at the draw")
+        let events = LedgerEvent.derive(from: replay.entries, inputTypes: [:])
+        XCTAssertEqual(events.filter { $0.type == "draw.entered" }.count, 4)
+        XCTAssertEqual(events.filter { $0.type == "points.spent" }.count, captures.count)
         let record = try XCTUnwrap(replay.engine.state.draws?["nov"])
         XCTAssertEqual(record.tickets, ["amy", "amy", "amy", "ben", "amy", "amy", "cat"])
         XCTAssertEqual(record.winners, Engine.drawWinners(tickets: 7, seed: Self.seed, slots: 3))
@@ -100,5 +114,37 @@ final class DrawTests: XCTestCase {
             XCTAssertEqual(replay.engine.state.members[member]!.coupons.map(\.reward).sorted(), prizes.sorted(), member)
         }
         XCTAssertNil(replay.engine.state.members["ops"])
+    }
+
+    func testACancelledDrawReturnsEveryTicketsPoints() throws {
+        let program = try derivedPreset("jd-points", replacing: "campaign_policy: highest", with: Self.block)
+        let hash = SHA256Hash.hex(Self.seed)
+        func cancel(_ id: String, _ at: String, draw: String = "nov", reason: String = "the phone was not delivered") -> String {
+            input(id, "draw.cancelled", "ops", at, #"{"draw": "\#(draw)", "reason": "\#(reason)"}"#)
+        }
+        let replay = runTable(program, [
+            .ok(adjust("a-1", "amy", "2026-10-20T00:00:00Z", 1000), 1000),
+            .ok(adjust("a-2", "ben", "2026-10-20T00:00:01Z", 100), 100),
+            .ok(input("c-1", "draw.committed", "ops", "2026-10-25T00:00:00Z", #"{"draw": "nov", "hash": "\#(hash)"}"#), 0),
+            .ok(enter("e-1", "amy", "2026-11-02T00:00:00Z", 3), -150),
+            .ok(enter("e-2", "ben", "2026-11-02T00:00:01Z", 2), -100),
+            .member("amy", balance: 850, held: 150),
+            .member("ben", balance: 0, held: 100),
+            .refused(cancel("x-0", "2026-11-03T00:00:00Z", draw: "dec"), .unknownDraw),
+            .refused(input("x-1", "draw.cancelled", "ops", "2026-11-03T00:00:01Z", #"{"draw": "nov"}"#), .missingField),
+            .ok(cancel("x-2", "2026-11-03T00:00:02Z"), 0, says: "250 points returned to 2 members"),
+            .member("amy", balance: 1000, held: 0),
+            .member("ben", balance: 100, held: 0),
+            .refused(cancel("x-3", "2026-11-03T00:00:03Z"), .drawCancelled, says: "already cancelled"),
+            .refused(enter("e-3", "amy", "2026-11-03T00:00:04Z"), .drawCancelled, says: "the phone was not delivered"),
+            .refused(input("r-1", "draw.revealed", "ops", "2026-11-21T04:00:00Z", #"{"draw": "nov", "seed": "\#(Self.seed)"}"#), .drawCancelled),
+        ])
+        let releases = replay.entries.filter { $0.kind == .holdRelease }
+        XCTAssertEqual(releases.map(\.points).reduce(0, +), 250)
+        XCTAssertTrue(releases.allSatisfy { $0.reason.contains("November lucky draw cancelled (the phone was not delivered)") })
+        let events = LedgerEvent.derive(from: replay.entries, inputTypes: [:])
+        XCTAssertEqual(events.filter { $0.type == "draw.cancelled" }.map(\.member).sorted(), ["amy", "ben"])
+        XCTAssertEqual(replay.engine.state.draws?["nov"]?.cancelled, "the phone was not delivered")
+        XCTAssertTrue(replay.engine.state.members["amy"]!.coupons.isEmpty)
     }
 }

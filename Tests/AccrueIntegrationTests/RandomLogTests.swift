@@ -14,7 +14,7 @@ final class RandomLogTests: XCTestCase {
 
     /// The presets, and JD Points with order points pending until the order's state (the return
     /// window's close, or delivery plus 3 days) instead of 7 days, and a transfer window to a
-    /// partner open through the spring.
+    /// partner open through the spring, and two lucky draws.
     func programs() throws -> [AccrueCore.Program] {
         let presets = try RandomLogTests.presets.map { name in
             let program = try preset(name)
@@ -22,7 +22,16 @@ final class RandomLogTests: XCTestCase {
         }
         let jd = try String(contentsOfFile: repositoryRoot.appendingPathComponent("programs/jd-points.yaml").path, encoding: .utf8)
         let states = try ["pending: {until: return_window_closed}", "pending: {until: delivered, days: 3}"].enumerated().map { index, line in
-            let window = "transfers:\n  - {id: miles, partner: miles, rate: {points: 100, units: 1}, minimum: 1000, daily_limit: 3000, from: 2026-02-01, to: 2026-06-30}\ncampaign_policy: highest"
+            let window = """
+            transfers:
+              - {id: miles, partner: miles, rate: {points: 100, units: 1}, minimum: 1000, daily_limit: 3000, from: 2026-02-01, to: 2026-06-30}
+            draws:
+              - {id: spring, name: Spring draw, entry_cost: 30, entries_per_member: 8, opens: 2026-03-01T00:00:00Z, closes: 2026-04-20T00:00:00Z,
+                 draw_at: 2026-04-21T00:00:00Z, prizes: [{id: phone, name: Phone, count: 1}, {id: cup, name: Cup, count: 3}]}
+              - {id: summer, name: Summer draw, entry_cost: 10, opens: 2026-06-01T00:00:00Z, closes: 2026-08-01T00:00:00Z,
+                 draw_at: 2026-08-01T00:00:00Z, prizes: [{id: bag, name: Bag, count: 2}]}
+            campaign_policy: highest
+            """
             let text = jd.replacingOccurrences(of: "pending_days: 7", with: line).replacingOccurrences(of: "campaign_policy: highest", with: window)
             return try ProgramFile.parse(text, file: "jd-state-\(index)").instance(id: "jd-state-\(index)")
         }

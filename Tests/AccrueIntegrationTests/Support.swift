@@ -98,6 +98,18 @@ struct LogGenerator {
         case 7: type = "post.published"; data = "{\"post\":\"post-\(random.next() % 8)\"}"
         case 8: type = "share.posted"
         case 9: type = "referral.completed"; data = "{\"referred\":\"friend-\(random.next() % 4)\"}"
+        case 10 where !program.draws.isEmpty && chance(80):
+            // Lucky draws: commitments (before and after they open), tickets, reveals (right and
+            // wrong seeds) and cancellations, in any order the random times give.
+            let draw = pick(program.draws.map(\.id))
+            let seed = "seed-\(draw)"
+            switch random.next() % 7 {
+            case 0, 6: type = "draw.committed"; data = "{\"draw\":\"\(draw)\",\"hash\":\"\(SHA256Hash.hex(seed))\"}"
+            case 1: type = "draw.revealed"; data = "{\"draw\":\"\(draw)\",\"seed\":\"\(chance(80) ? seed : "guess")\"}"
+            case 2 where chance(30): type = "draw.cancelled"; data = "{\"draw\":\"\(draw)\",\"reason\":\"stock lost\"}"
+            default: type = "draw.entered"; data = "{\"draw\":\"\(draw)\",\"entries\":\(pick([1, 1, 2, 6]))}"
+            }
+            return envelope(id, type, type == "draw.entered" ? member : "ops", stamp, data)
         case 10: type = "campaign.joined"; data = "{\"campaign\":\"c-\(random.next() % 6)\"}"
         case 11 where chance(25):
             type = "points.transferred"

@@ -67,6 +67,10 @@ def test_a_drawn_draw_shows_its_result_and_proof(extras, browser):
     assert october.find_element(By.CSS_SELECTOR, '[data-test="won"]').text == "You won: Phone (1)."
     assert october.find_element(By.CSS_SELECTOR, '[data-test="seed"]').text == "october seed"
     assert october.find_element(By.CSS_SELECTOR, '[data-test="commitment"]').text == hashlib.sha256(b"october seed").hexdigest()
+    # The prize and the spent ticket are in the winner's history, though the operator sent the reveal.
+    history = browser.find_element(By.CSS_SELECTOR, "#history-title").find_element(By.XPATH, "..").text
+    assert "Phone (won in October lucky draw, ticket 1)" in history, history
+    assert "50 points for tickets in October lucky draw spent at the draw" in history, history
 
 
 def test_tickets_a_transfer_and_a_gift_through_the_page(extras, browser):
@@ -79,6 +83,8 @@ def test_tickets_a_transfer_and_a_gift_through_the_page(extras, browser):
     submit(browser, december.find_element(By.TAG_NAME, "button"))
     assert "tickets 1-2 in December lucky draw" in browser.find_element(By.CSS_SELECTOR, ".notice").text
     assert "Your tickets: 1, 2 (of 2)." == browser.find_element(By.CSS_SELECTOR, '[data-draw="dec"] [data-test="my-tickets"]').text
+    # The tickets' points are held until the draw, and the page says for what.
+    assert "100 held by tickets in December lucky draw until it is drawn" in browser.page_source
     # A transfer to the partner.
     transfer = browser.find_element(By.CSS_SELECTOR, '[data-test="transfer"]')
     assert "100 points = 1 JD Airlines miles" in transfer.text and "5,000 left today" in transfer.text
@@ -96,3 +102,19 @@ def test_tickets_a_transfer_and_a_gift_through_the_page(extras, browser):
     friend = extras.call("GET", "/v1/programs/extras/members/friend").json()
     assert [c["code"] for c in friend["coupons"]] == [code]
     assert code not in [c["code"] for c in extras.call("GET", "/v1/programs/extras/members/zoe").json()["coupons"]]
+
+
+def test_a_cancelled_draw_returns_the_tickets_points(extras, browser):
+    before = extras.call("GET", "/v1/programs/extras/members/zoe").json()
+    assert before["held"] == 100
+    cancelled = extras.post_inputs("extras", [{"id": "x-dec", "type": "draw.cancelled", "member": "ops", "at": "2026-11-23T00:00:00Z",
+                                               "data": {"draw": "dec", "reason": "the vouchers were withdrawn"}}])
+    assert cancelled[0]["status"] == "applied", cancelled
+    open_member(browser, extras, "zoe")
+    notice = browser.find_element(By.CSS_SELECTOR, '[data-draw="dec"] [data-test="draw-cancelled"]').text
+    assert notice == "This draw was cancelled (the vouchers were withdrawn). The points of every ticket were returned."
+    assert browser.find_elements(By.CSS_SELECTOR, '[data-draw="dec"] form') == [], "a cancelled draw takes no entries"
+    after = extras.call("GET", "/v1/programs/extras/members/zoe").json()
+    assert after["held"] == 0 and after["balance"] == before["balance"] + 100
+    history = browser.find_element(By.CSS_SELECTOR, "#history-title").find_element(By.XPATH, "..").text
+    assert "December lucky draw cancelled (the vouchers were withdrawn): 100 points for tickets returned" in history, history

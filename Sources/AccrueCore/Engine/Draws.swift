@@ -1,8 +1,10 @@
 /// Lucky draws anyone can check. The operator commits the SHA-256 of a secret seed
-/// (`draw.committed`) before entries are taken; members buy tickets for points (`draw.entered`);
-/// at the draw time the operator reveals the seed (`draw.revealed`): it must hash to the
-/// commitment, and the winners follow from the seed and the ticket list by `drawWinners`, so the
-/// operator cannot choose them after seeing the entries, and anyone can recompute them.
+/// (`draw.committed`) before entries are taken; members buy tickets for points (`draw.entered`),
+/// which are held until the draw; at the draw time the operator reveals the seed (`draw.revealed`):
+/// it must hash to the commitment, the held points are spent, and the winners follow from the seed
+/// and the ticket list by `drawWinners`, so the operator cannot choose them after seeing the
+/// entries, and anyone can recompute them. A draw cancelled before it is drawn (`draw.cancelled`)
+/// returns every ticket's points to the lots they came from.
 extension Engine {
     func draw(_ input: Input) -> Result<Draw, Reason> {
         let id = input.string("draw")!
@@ -48,6 +50,9 @@ extension Engine {
         case let .failure(reason): return Engine.refused(reason)
         }
         var record = state.draws?[draw.id] ?? DrawState()
+        if let why = record.cancelled {
+            return Engine.refused(Reason(.drawCancelled, "\(draw.name) was cancelled (\(why)) and takes no entries"))
+        }
         guard record.hash != nil else {
             return Engine.refused(Reason(.drawNotCommitted, "\(draw.name) takes no entries until its seed is committed"))
         }
@@ -66,14 +71,17 @@ extension Engine {
         let cost = draw.entryCost * count
         if let refusal = insufficient(input.member, needed: cost) { return Engine.refused(refusal) }
         let first = record.tickets.count + 1
-        _ = takeFromLots(input.member, points: cost, at: input.at, kind: .spend, input: input.id,
-                         reason: "\(formatPoints(cost)) \(pointsName) for \(count == 1 ? "ticket \(first)" : "tickets \(first)-\(first + Int(count) - 1)") in \(draw.name)")
+        let tickets = count == 1 ? "ticket \(first)" : "tickets \(first)-\(first + Int(count) - 1)"
+        let holdID = Hold.drawID(draw.id, firstTicket: first)
+        let parts = takeFromLots(input.member, points: cost, at: input.at, kind: .hold, input: input.id,
+                                 reason: "\(formatPoints(cost)) \(pointsName) held for \(tickets) in \(draw.name) until it is drawn", hold: holdID)
+        withMember(input.member) { $0.holds.append(Hold(id: holdID, points: cost, parts: parts)) }
         record.tickets += Array(repeating: input.member, count: Int(count))
         record.counts[input.member] = held + count
         state.draws = (state.draws ?? [:]).merging([draw.id: record]) { $1 }
         touch(input.member, at: input.at)
         var outcome = Engine.applied(-cost)
-        outcome.reason = "\(count == 1 ? "ticket \(first)" : "tickets \(first)-\(first + Int(count) - 1)") in \(draw.name), drawn at \(local(draw.drawAt))"
+        outcome.reason = "\(tickets) in \(draw.name), drawn at \(local(draw.drawAt))"
         return outcome
     }
 
@@ -88,6 +96,9 @@ extension Engine {
             return Engine.refused(Reason(.drawNotCommitted, "\(draw.name) was never committed: it cannot be drawn"))
         }
         guard record.seed == nil else { return Engine.refused(Reason(.drawAlreadyDrawn, "\(draw.name) was already drawn")) }
+        if let why = record.cancelled {
+            return Engine.refused(Reason(.drawCancelled, "\(draw.name) was cancelled (\(why)): it cannot be drawn"))
+        }
         guard input.at >= draw.drawAt else {
             return Engine.refused(Reason(.drawNotDue, "\(draw.name) is drawn at \(local(draw.drawAt)), not before"))
         }
@@ -101,6 +112,13 @@ extension Engine {
         record.drawnAt = input.at
         record.winners = winners
         state.draws = (state.draws ?? [:]).merging([draw.id: record]) { $1 }
+        // Every ticket's held points are spent now that the draw took place.
+        for (member, held) in takeDrawHolds(draw.id, record) {
+            for hold in held {
+                self.record(member, input.at, .capture, hold.points, reason: "\(formatPoints(hold.points)) \(pointsName) for tickets in \(draw.name) spent at the draw",
+                       hold: hold.id, input: input.id)
+            }
+        }
         for (slot, ticket) in winners.enumerated() {
             guard let ticket else { continue }
             let prize = slots[slot]
@@ -113,6 +131,47 @@ extension Engine {
         var outcome = Engine.applied(0)
         outcome.reason = "\(draw.name) drawn from \(record.tickets.count) tickets: \(awarded) of \(slots.count) prizes awarded"
         return outcome
+    }
+
+    mutating func cancelDraw(_ input: Input) -> Outcome {
+        let draw: Draw
+        switch self.draw(input) {
+        case let .success(value): draw = value
+        case let .failure(reason): return Engine.refused(reason)
+        }
+        var record = state.draws?[draw.id] ?? DrawState()
+        guard record.seed == nil else {
+            return Engine.refused(Reason(.drawAlreadyDrawn, "\(draw.name) was already drawn: its prizes are given and it cannot be cancelled"))
+        }
+        guard record.cancelled == nil else {
+            return Engine.refused(Reason(.drawCancelled, "\(draw.name) was already cancelled"))
+        }
+        let why = input.string("reason")!
+        record.cancelled = why
+        record.cancelledAt = input.at
+        var returned: Int64 = 0
+        for (member, held) in takeDrawHolds(draw.id, record) {
+            for hold in held {
+                releaseHold(member, hold, at: input.at, input: input.id,
+                            reason: "\(draw.name) cancelled (\(why)): \(formatPoints(hold.points)) \(pointsName) for tickets returned")
+                returned += hold.points
+            }
+        }
+        state.draws = (state.draws ?? [:]).merging([draw.id: record]) { $1 }
+        var outcome = Engine.applied(0)
+        outcome.reason = "\(draw.name) cancelled: \(formatPoints(returned)) \(pointsName) returned to \(record.counts.count) members"
+        return outcome
+    }
+
+    /// Removes the holds of a draw's tickets from their members and gives them, per member,
+    /// members in name order, for the caller to spend or return.
+    mutating func takeDrawHolds(_ draw: String, _ record: DrawState) -> [(String, [Hold])] {
+        let prefix = Hold.drawPrefix(draw)
+        return record.counts.keys.sorted().map { member in
+            let held = self.member(member).holds.filter { $0.id.hasPrefix(prefix) }
+            withMember(member) { $0.holds.removeAll { $0.id.hasPrefix(prefix) } }
+            return (member, held)
+        }
     }
 
     /// The documented, reproducible drawing: for prize slot `i` (0-based, prizes in file order,

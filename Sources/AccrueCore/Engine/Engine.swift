@@ -138,6 +138,7 @@ public struct Engine: Sendable {
         case .drawCommitted: return commitDraw(input)
         case .drawEntered: return enterDraw(input)
         case .drawRevealed: return revealDraw(input)
+        case .drawCancelled: return cancelDraw(input)
         case .bookingRequested: return requestBooking(input)
         case .bookingConfirmed, .bookingRejected, .bookingCancelled: return settleBooking(input)
         case .pointsAdjusted: return adjust(input)

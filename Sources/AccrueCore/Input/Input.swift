@@ -21,6 +21,7 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
     case drawCommitted = "draw.committed"
     case drawEntered = "draw.entered"
     case drawRevealed = "draw.revealed"
+    case drawCancelled = "draw.cancelled"
     case bookingRequested = "booking.requested"
     case bookingConfirmed = "booking.confirmed"
     case bookingRejected = "booking.rejected"
@@ -33,7 +34,7 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
 
     /// Inputs that concern the whole program, not one member: their `member` names who sent them
     /// (an operator), and no member is enrolled by them.
-    public var isProgramWide: Bool { self == .drawCommitted || self == .drawRevealed }
+    public var isProgramWide: Bool { self == .drawCommitted || self == .drawRevealed || self == .drawCancelled }
 
     /// How sentences name inputs of this type when no rule names them: "posts", "sign-ins".
     public var plural: String {
@@ -57,6 +58,7 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .drawCommitted: return "draw commitments"
         case .drawEntered: return "draw entries"
         case .drawRevealed: return "draws"
+        case .drawCancelled: return "draw cancellations"
         case .bookingRequested: return "booking requests"
         case .bookingConfirmed: return "booking confirmations"
         case .bookingRejected: return "booking rejections"
@@ -90,6 +92,7 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .drawCommitted: return [("draw", true), ("hash", true)]
         case .drawEntered: return [("draw", true), ("entries", false)]
         case .drawRevealed: return [("draw", true), ("seed", true)]
+        case .drawCancelled: return [("draw", true), ("reason", true)]
         case .bookingRequested: return [("booking", true), ("services", true)]
         case .bookingConfirmed, .bookingCancelled: return [("booking", true)]
         case .bookingRejected: return [("booking", true), ("reason", false)]

@@ -37,8 +37,14 @@ public struct LedgerEvent: Sendable, Equatable {
     public static let types: [String] = [
         "points.earned", "points.pending_released", "points.expiring", "points.expired", "points.spent",
         "points.reversed", "points.adjusted", "tier.changed", "reward.issued", "reward.gifted",
-        "booking.requested", "booking.confirmed", "booking.rejected", "booking.cancelled",
+        "booking.requested", "booking.confirmed", "booking.rejected", "booking.cancelled", "draw.entered", "draw.cancelled",
     ]
+
+    /// The draw of a draw hold's id (`draw:<draw>:<first ticket>`).
+    static func drawOf(_ hold: String) -> String {
+        let rest = hold.dropFirst("draw:".count)
+        return String(rest[..<(rest.lastIndex(of: ":") ?? rest.endIndex)])
+    }
 
     /// The events of a commit's entries. `inputTypes` gives the type of each input of the commit by
     /// id (a booking's release is a rejection or a cancellation according to its input).
@@ -79,6 +85,13 @@ public struct LedgerEvent: Sendable, Equatable {
                 // release are the shop's own requests and make no event.
                 type = "points.spent"
                 fields.append(("hold", .string(String(entry.hold!.dropFirst("checkout:".count)))))
+            case .capture where entry.hold?.hasPrefix("draw:") ?? false:
+                // Tickets' held points are spent when the draw takes place.
+                type = "points.spent"
+                fields.append(("draw", .string(Self.drawOf(entry.hold!))))
+            case .hold where entry.hold?.hasPrefix("draw:") ?? false, .holdRelease where entry.hold?.hasPrefix("draw:") ?? false:
+                type = entry.kind == .hold ? "draw.entered" : "draw.cancelled"
+                fields.append(("draw", .string(Self.drawOf(entry.hold!))))
             case .hold, .capture, .holdRelease:
                 guard let hold = entry.hold, hold.hasPrefix("booking:") else { return nil }
                 fields.append(("booking", .string(String(hold.dropFirst("booking:".count)))))

@@ -45,6 +45,7 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case drawEntryLimit = "draw_entry_limit"
     case drawNotDue = "draw_not_due"
     case drawAlreadyDrawn = "draw_already_drawn"
+    case drawCancelled = "draw_cancelled"
     case seedMismatch = "seed_mismatch"
     case notGiftable = "not_giftable"
     case unknownTransfer = "unknown_transfer"

@@ -59,6 +59,9 @@ public struct Hold: Sendable, Codable, Equatable {
     /// Hold ids of bookings and of checkout holds live in one namespace per member.
     public static func bookingID(_ booking: String) -> String { "booking:" + booking }
     public static func checkoutID(_ hold: String) -> String { "checkout:" + hold }
+    /// A draw entry's points are held until the draw (then spent) or its cancellation (then returned).
+    public static func drawID(_ draw: String, firstTicket: Int) -> String { "draw:\(draw):\(firstTicket)" }
+    public static func drawPrefix(_ draw: String) -> String { "draw:\(draw):" }
 }
 
 /// A coupon or voucher issued to a member.
@@ -384,6 +387,9 @@ public struct DrawState: Sendable, Codable, Equatable {
     public var drawnAt: Instant?
     /// The winning ticket (1-based) of each prize slot; nil when there were fewer tickets than prizes.
     public var winners: [Int?]?
+    /// Why the operator cancelled the draw, and when; every ticket's points went back.
+    public var cancelled: String?
+    public var cancelledAt: Instant?
 
     public init() {}
 }

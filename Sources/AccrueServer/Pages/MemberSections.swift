@@ -29,6 +29,8 @@ struct MemberSnapshot: Sendable {
         var myTickets: [Int]
         /// Prize names of the member's winning tickets.
         var won: [(ticket: Int, prize: String)]
+        /// Why the draw was cancelled.
+        var cancelled: String?
     }
 
     static let historyPage = 20
@@ -55,7 +57,8 @@ struct MemberSnapshot: Sendable {
                 guard let ticket, mine.contains(ticket) else { return nil }
                 return (ticket, slots[slot].name)
             }
-            return DrawLine(draw: draw, committed: record.hash, seed: record.seed, ticketCount: record.tickets.count, myTickets: mine, won: won)
+            return DrawLine(draw: draw, committed: record.hash, seed: record.seed, ticketCount: record.tickets.count, myTickets: mine, won: won,
+                            cancelled: record.cancelled)
         }
         let day = program.calendar.periodIndex(.day, of: now)
         for transfer in program.transfers {
@@ -112,11 +115,22 @@ struct MemberSections {
         if let view, view.held > 0 {
             html += "<h3>\(HTML.escape(t.held)): <span data-test=\"held\">\(HTML.points(view.held))</span></h3><ul class=\"plain\">"
             for hold in view.holds {
-                html += "<li>\(HTML.escape(t.holdLine(hold.hold, HTML.points(hold.points))))</li>"
+                html += "<li>\(HTML.escape(t.holdLine(holdName(hold.hold), HTML.points(hold.points))))</li>"
             }
             html += "</ul>"
         }
         return html + "</section>"
+    }
+
+    /// What a hold is for, in the member's words: a booking, a checkout, or a draw's tickets.
+    func holdName(_ id: String) -> String {
+        let parts = id.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return id }
+        if parts[0] == "draw" {
+            let draw = String(parts[1][..<(parts[1].lastIndex(of: ":") ?? parts[1].endIndex)])
+            return texts.holdName("draw", program.draws.first { $0.id == draw }?.name ?? draw)
+        }
+        return texts.holdName(parts[0], parts[1])
     }
 
     func expiring() -> String {
@@ -301,7 +315,9 @@ struct MemberSections {
             html += "<p class=\"small\">\(HTML.escape(t.drawTimes(HTML.time(draw.opens, calendar), HTML.time(draw.closes, calendar), HTML.time(draw.drawAt, calendar))))</p>"
             html += "<p>\(HTML.escape(t.prizes)): \(HTML.escape(draw.prizes.map { "\($0.name) ×\($0.count)" }.joined(separator: ", "))) · \(HTML.escape(t.cost(HTML.points(draw.entryCost), pointsName)))</p>"
             html += "<p data-test=\"my-tickets\">\(HTML.escape(t.yourTickets(line.myTickets.map(String.init).joined(separator: ", "), line.ticketCount)))</p>"
-            if let seed = line.seed {
+            if let why = line.cancelled {
+                html += "<p class=\"notice\" data-test=\"draw-cancelled\">\(HTML.escape(t.drawCancelled(why)))</p>"
+            } else if let seed = line.seed {
                 html += line.won.isEmpty ? "<p>\(HTML.escape(t.noWin))</p>"
                     : "<p class=\"notice ok\" data-test=\"won\">\(HTML.escape(t.youWon(line.won.map { "\($0.prize) (\($0.ticket))" }.joined(separator: ", "))))</p>"
                 html += "<p class=\"small\">\(HTML.escape(t.seedRevealed)) <code data-test=\"seed\">\(HTML.escape(seed))</code></p>"

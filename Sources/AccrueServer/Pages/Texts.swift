@@ -53,6 +53,9 @@ struct Texts: Sendable {
     var availableWhen: @Sendable (String, PendingWait) -> String
     var held: String
     var holdLine: @Sendable (String, String) -> String
+    /// What a hold is for: (`booking`, `checkout` or `draw`, its booking id, hold id or draw name).
+    var holdName: @Sendable (String, String) -> String
+    var drawCancelled: @Sendable (String) -> String
     var expiringSoon: String
     var nothingExpiring: String
     var neverExpire: @Sendable (String) -> String
@@ -147,6 +150,8 @@ extension Texts {
         },
         held: "Held",
         holdLine: { "\($1) held by \($0)" },
+        holdName: { kind, name in kind == "draw" ? "tickets in \(name) until it is drawn" : "\(kind) \(name)" },
+        drawCancelled: { "This draw was cancelled (\($0)). The points of every ticket were returned." },
         expiringSoon: "Expiring soon",
         nothingExpiring: "Nothing expires in the coming weeks.",
         neverExpire: { "\($0.prefix(1).uppercased() + $0.dropFirst()) do not expire in this program." },
@@ -267,6 +272,8 @@ extension Texts {
         },
         held: "已冻结",
         holdLine: { "\($0) 冻结 \($1)" },
+        holdName: { kind, name in kind == "draw" ? "\(name) 抽奖券（开奖前）" : kind == "booking" ? "预订 \(name)" : "下单 \(name)" },
+        drawCancelled: { "本次抽奖已取消（\($0)），所有抽奖券的积分已退回。" },
         expiringSoon: "即将过期",
         nothingExpiring: "未来几周内没有积分过期。",
         neverExpire: { _ in "本计划的积分永不过期。" },
