@@ -175,7 +175,7 @@ extension PostgresStore {
     // MARK: Reports and retired programs
 
     public func entryTotals(program: String, from: Instant, to: Instant) throws -> [EntryTotal] {
-        try run("SELECT at, kind, points, rule FROM entries WHERE program = $1 AND at >= $2 AND at < $3 ORDER BY at, seq") {
+        try run("SELECT at, kind, points, rule FROM entries WHERE program = $1 AND at >= $2 AND at < $3 AND currency IS NULL ORDER BY at, seq") {
             $0.add(program)
             $0.add(from.milliseconds)
             $0.add(to.milliseconds)

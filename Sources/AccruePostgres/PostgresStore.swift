@@ -238,7 +238,7 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
     // MARK: Entries and history
 
     /// The columns an entry is read from, in `entry(_:)`'s terms.
-    static let entryColumns = "seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason"
+    static let entryColumns = "seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason, currency"
     /// The same columns of a table named by an alias (`e.seq, e.member, ...`).
     static func entryColumns(_ alias: String) -> String {
         entryColumns.split(separator: ", ").map { alias + $0 }.joined(separator: ", ")
@@ -266,7 +266,7 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
               lot: try row.get("lot"), hold: try row.get("hold"), input: try row.get("input"), rule: try row.get("rule"),
               expiresAt: (try row.get("expires_at", as: Int64?.self)).map(Instant.init(milliseconds:)),
               availableAt: (try row.get("available_at", as: Int64?.self)).map(Instant.init(milliseconds:)),
-              tier: try row.get("tier"), code: try row.get("code"), reason: try row.get("reason"))
+              tier: try row.get("tier"), code: try row.get("code"), reason: try row.get("reason"), currency: try row.get("currency"))
     }
 
     public func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine] {

@@ -134,6 +134,9 @@ enum Schema {
             );
             CREATE INDEX webhooks_by_program ON webhooks (program);
             """),
+        (3, "entry currencies", """
+            ALTER TABLE entries ADD COLUMN currency TEXT;
+            """),
     ]
 
     /// Runs the migrations a database has not run yet, in one transaction under an advisory lock,

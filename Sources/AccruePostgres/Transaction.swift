@@ -101,7 +101,7 @@ extension PostgresStore {
             try batch(entries.count, """
                 INSERT INTO entries (program, \(PostgresStore.entryColumns))
                 SELECT $1, e.* FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[], $8::text[],
-                    $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[]) AS e
+                    $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[]) AS e
                 """) {
                 $0.add(entries.map(\.seq))
                 $0.add(entries.map(\.member))
@@ -117,6 +117,7 @@ extension PostgresStore {
                 $0.add(nullable: entries.map(\.tier))
                 $0.add(nullable: entries.map(\.code))
                 $0.add(entries.map(\.reason))
+                $0.add(nullable: entries.map(\.currency))
             }
         }
 

@@ -5,7 +5,7 @@ import Yams
 extension Reader {
     func program(_ root: Node) -> Program? {
         let keys = ["program", "name", "version", "description", "time_zone", "currency", "points", "guests_earn", "excluded_sellers", "participating_sellers",
-                    "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday", "anniversary", "places", "transfers", "draws"]
+                    "expiry", "checkout", "tiers", "campaign_policy", "campaigns", "rules", "rewards", "services", "birthday", "anniversary", "places", "transfers", "draws", "currencies"]
         guard let map = fields(root, "", allowed: keys) else { return nil }
         let id = identifier(map, "program", "")
         let name = string(map, "name", "", required: true)
@@ -27,12 +27,29 @@ extension Reader {
             policy = CampaignPolicy(rawValue: text)!
         }
         let campaigns = (list(map, "campaigns", "", maximum: ProgramFileLimits.maximumCampaigns) ?? []).compactMap { campaign($0.0, $0.1) }
-        let rules = (list(map, "rules", "", maximum: ProgramFileLimits.maximumRules) ?? []).compactMap { rule($0.0, $0.1) }
+        var rules = (list(map, "rules", "", maximum: ProgramFileLimits.maximumRules) ?? []).compactMap { rule($0.0, $0.1) }
+        // A rule that names the points' own code earns points.
+        for index in rules.indices where rules[index].currency != nil && rules[index].currency == points?.code { rules[index].currency = nil }
         if map["rules"] == nil { problem(root, "rules", "is required (an empty list when nothing earns)") }
         let rewards = (list(map, "rewards", "", maximum: ProgramFileLimits.maximumRewards) ?? []).compactMap { reward($0.0, $0.1) }
         let services = (list(map, "services", "", maximum: ProgramFileLimits.maximumServices) ?? []).compactMap { service($0.0, $0.1) }
         let birthday = map["birthday"].flatMap { coupon($0, "birthday") }
         let anniversary = map["anniversary"].flatMap { self.anniversary($0, tiers: tiers) }
+        let currencies = (list(map, "currencies", "", maximum: 4) ?? []).compactMap { otherCurrency($0.0, $0.1) }
+        checkUnique(currencies.map(\.points.code) + [points?.code ?? "points"], map["currencies"], "currencies", what: "currency code")
+        for (index, rule) in rules.enumerated() {
+            guard let code = rule.currency else { continue }
+            let rulePath = "rules[\(index)].currency"
+            if !currencies.contains(where: { $0.points.code == code }) {
+                problem(map["rules"], rulePath, "\"\(code)\" is not one of the program's currencies (\(currencies.isEmpty ? "it keeps only its points" : currencies.map(\.points.code).joined(separator: ", ")))")
+            }
+            // Refunds, disputes and order states act on the points of orders; awards in another
+            // currency come from the member's own actions.
+            if rule.on.rawValue.hasPrefix("order.") {
+                problem(map["rules"], rulePath, "rules in another currency earn on sign-ins, reviews, posts, shares, referrals, campaigns and joining, not on orders")
+            }
+            if rule.tierMultiplier { problem(map["rules"], rulePath, "a rule in another currency cannot use the tier multiplier") }
+        }
         let places = (list(map, "places", "", maximum: 50) ?? []).compactMap { place($0.0, $0.1) }
         checkUnique(places.map(\.id), map["places"], "places", what: "place")
         let transfers = (list(map, "transfers", "", maximum: 50) ?? []).compactMap { transfer($0.0, $0.1) }
@@ -84,7 +101,34 @@ extension Reader {
         program.places = places
         program.transfers = transfers
         program.draws = draws
+        program.currencies = currencies
         return program
+    }
+
+    /// Another currency the program keeps beside its points: its own code, name, value, places to
+    /// spend (checkout only), expiry and checkout.
+    func otherCurrency(_ node: Node, _ path: String) -> Currency? {
+        guard let map = fields(node, path, allowed: ["code", "name", "spend", "value", "not_spendable_reason", "expiry", "checkout"]) else { return nil }
+        guard let code = identifier(map, "code", path) else { return nil }
+        var inner = map
+        inner["expiry"] = nil
+        inner["checkout"] = nil
+        guard let points = pointsCurrency(node, fields: inner, path: path) else { return nil }
+        for place in points.spendableAt where place != .checkout {
+            problem(map["spend"], path + ".spend", "another currency can be spent at checkout only, not \(place.phrase)")
+        }
+        let expiry = map["expiry"].flatMap { self.expiry($0, path: path + ".expiry") } ?? Expiry.none
+        if case .inactivity = expiry {
+            problem(map["expiry"], path + ".expiry", "another currency expires lot by lot (months_after_available, end_of_month) or never, not by inactivity")
+        }
+        let checkout = map["checkout"].flatMap { self.checkout($0, path: path + ".checkout") }
+        if points.spendableAt.contains(.checkout) {
+            if checkout == nil { problem(node, path + ".spend", "includes checkout, so the currency needs a checkout section") }
+            if points.valueMinorUnits == 0 { problem(node, path + ".value", "is required when the currency pays at checkout") }
+        }
+        var result = Currency(points: points, expiry: expiry, checkout: checkout)
+        result.points.code = code
+        return result
     }
 
     /// A required instant (RFC 3339, with its offset).
@@ -155,54 +199,59 @@ extension Reader {
 
     func pointsCurrency(_ node: Node) -> PointsCurrency? {
         guard let map = fields(node, "points", allowed: ["code", "name", "spend", "value", "not_spendable_reason"]) else { return nil }
-        let code = identifier(map, "code", "points", required: false) ?? "points"
-        let name = string(map, "name", "points") ?? "points"
+        return pointsCurrency(node, fields: map, path: "points")
+    }
+
+    /// A currency's code, name, places to spend and value, from fields already checked.
+    func pointsCurrency(_ node: Node, fields map: [String: Node], path: String) -> PointsCurrency? {
+        let code = identifier(map, "code", path, required: false) ?? "points"
+        let name = string(map, "name", path) ?? code
         var places: [SpendPlace] = []
-        for (index, text) in (strings(map, "spend", "points") ?? []).enumerated() {
+        for (index, text) in (strings(map, "spend", path) ?? []).enumerated() {
             guard let place = SpendPlace(rawValue: text) else {
-                problem(map["spend"], "points.spend[\(index)]", "\"\(text)\" is not a place to spend (checkout, rewards, services)")
+                problem(map["spend"], "\(path).spend[\(index)]", "\"\(text)\" is not a place to spend (checkout, rewards, services)")
                 continue
             }
             places.append(place)
         }
         var valuePoints: Int64 = 1
         var valueMinor: Int64 = 0
-        if let valueNode = map["value"], let value = fields(valueNode, "points.value", allowed: ["points", "money"]) {
-            valuePoints = integer(value, "points", "points.value", required: true, minimum: 1) ?? 1
-            valueMinor = self.money(value, "money", "points.value", required: true) ?? 0
+        if let valueNode = map["value"], let value = fields(valueNode, path + ".value", allowed: ["points", "money"]) {
+            valuePoints = integer(value, "points", path + ".value", required: true, minimum: 1) ?? 1
+            valueMinor = self.money(value, "money", path + ".value", required: true) ?? 0
         }
         return PointsCurrency(code: code, name: name, spendableAt: places, valuePoints: valuePoints, valueMinorUnits: valueMinor,
-                              notSpendableReason: string(map, "not_spendable_reason", "points"))
+                              notSpendableReason: string(map, "not_spendable_reason", path))
     }
 
-    func expiry(_ node: Node) -> Expiry? {
-        guard let map = fields(node, "expiry", allowed: ["model", "months", "days", "notice_days", "months_after"]) else { return nil }
-        let notice = integer(map, "notice_days", "expiry", minimum: 1, maximum: 3_650)
-        switch string(map, "model", "expiry", required: true) {
+    func expiry(_ node: Node, path: String = "expiry") -> Expiry? {
+        guard let map = fields(node, path, allowed: ["model", "months", "days", "notice_days", "months_after"]) else { return nil }
+        let notice = integer(map, "notice_days", path, minimum: 1, maximum: 3_650)
+        switch string(map, "model", path, required: true) {
         case "none"?: return Expiry.none
         case "months_after_available"?:
-            guard let months = integer(map, "months", "expiry", required: true, minimum: 1, maximum: 1_200) else { return nil }
+            guard let months = integer(map, "months", path, required: true, minimum: 1, maximum: 1_200) else { return nil }
             return .monthsAfterAvailable(months: months, noticeDays: notice)
         case "end_of_month"?:
-            guard let after = integer(map, "months_after", "expiry", required: true, minimum: 0, maximum: 1_200) else { return nil }
+            guard let after = integer(map, "months_after", path, required: true, minimum: 0, maximum: 1_200) else { return nil }
             return .endOfMonth(monthsAfter: after, noticeDays: notice)
         case "inactivity"?:
-            guard let days = integer(map, "days", "expiry", required: true, minimum: 1, maximum: 36_500) else { return nil }
-            if let notice, notice >= days { problem(map["notice_days"], "expiry.notice_days", "must be less than days") }
+            guard let days = integer(map, "days", path, required: true, minimum: 1, maximum: 36_500) else { return nil }
+            if let notice, notice >= days { problem(map["notice_days"], path + ".notice_days", "must be less than days") }
             return .inactivity(days: days, noticeDays: notice)
         case let other?:
-            problem(map["model"], "expiry.model", "\"\(other)\" is not an expiry model (none, months_after_available, end_of_month, inactivity)")
+            problem(map["model"], path + ".model", "\"\(other)\" is not an expiry model (none, months_after_available, end_of_month, inactivity)")
             return nil
         case nil: return nil
         }
     }
 
-    func checkout(_ node: Node) -> CheckoutPolicy? {
-        guard let map = fields(node, "checkout", allowed: ["minimum", "multiple", "max_share_percent", "hold_minutes"]) else { return nil }
-        guard let minimum = integer(map, "minimum", "checkout", required: true, minimum: 1),
-              let share = integer(map, "max_share_percent", "checkout", required: true, minimum: 1, maximum: 100) else { return nil }
-        return CheckoutPolicy(minimum: minimum, multiple: integer(map, "multiple", "checkout", minimum: 1), maximumSharePercent: share,
-                              holdMinutes: integer(map, "hold_minutes", "checkout", minimum: 1, maximum: 10_080))
+    func checkout(_ node: Node, path: String = "checkout") -> CheckoutPolicy? {
+        guard let map = fields(node, path, allowed: ["minimum", "multiple", "max_share_percent", "hold_minutes"]) else { return nil }
+        guard let minimum = integer(map, "minimum", path, required: true, minimum: 1),
+              let share = integer(map, "max_share_percent", path, required: true, minimum: 1, maximum: 100) else { return nil }
+        return CheckoutPolicy(minimum: minimum, multiple: integer(map, "multiple", path, minimum: 1), maximumSharePercent: share,
+                              holdMinutes: integer(map, "hold_minutes", path, minimum: 1, maximum: 10_080))
     }
 
     func coupon(_ node: Node, _ path: String) -> CouponGrant? {
@@ -289,7 +338,7 @@ extension Reader {
                                             .sharePosted, .referralCompleted, .campaignJoined]
 
     func rule(_ node: Node, _ path: String) -> Rule? {
-        let keys = ["id", "on", "label", "title", "earn", "when", "multipliers", "pending_days", "pending", "caps", "once_per"]
+        let keys = ["id", "on", "label", "title", "earn", "when", "multipliers", "pending_days", "pending", "caps", "once_per", "currency"]
         guard let map = fields(node, path, allowed: keys) else { return nil }
         let id = identifier(map, "id", path)
         var type: InputType?
@@ -386,9 +435,11 @@ extension Reader {
         }
         guard let id, let type, let earn else { return nil }
         let label = string(map, "label", path) ?? type.plural
-        return Rule(id: id, on: type, label: label, title: string(map, "title", path) ?? id, earn: earn, conditions: conditions,
-                    tierMultiplier: tierMultiplier, campaignMultiplier: campaignMultiplier, pendingDays: pendingDays,
-                    pendingUntil: pendingUntil, caps: caps, oncePer: oncePer)
+        var rule = Rule(id: id, on: type, label: label, title: string(map, "title", path) ?? id, earn: earn, conditions: conditions,
+                        tierMultiplier: tierMultiplier, campaignMultiplier: campaignMultiplier, pendingDays: pendingDays,
+                        pendingUntil: pendingUntil, caps: caps, oncePer: oncePer)
+        rule.currency = identifier(map, "currency", path, required: false)
+        return rule
     }
 
     func reward(_ node: Node, _ path: String) -> Reward? {

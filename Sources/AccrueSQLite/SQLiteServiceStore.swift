@@ -127,7 +127,7 @@ extension SQLiteStore: ServiceStore {
 
     public func entryTotals(program: String, from: Instant, to: Instant) throws -> [EntryTotal] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT at, kind, points, rule FROM entries WHERE program = ? AND at >= ? AND at < ? ORDER BY at, seq",
+            try Row.fetchAll(db, sql: "SELECT at, kind, points, rule FROM entries WHERE program = ? AND at >= ? AND at < ? AND currency IS NULL ORDER BY at, seq",
                              arguments: [program, from.milliseconds, to.milliseconds]).compactMap { row in
                 guard let kind = EntryKind(rawValue: row["kind"]) else { return nil }
                 return EntryTotal(at: Instant(milliseconds: row["at"]), kind: kind, points: row["points"], rule: row["rule"])

@@ -169,6 +169,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 CREATE INDEX webhooks_by_program ON webhooks (program);
                 """)
         }
+        migrator.registerMigration("0003-entry-currencies") { db in
+            try db.execute(sql: "ALTER TABLE entries ADD COLUMN currency TEXT")
+        }
         return migrator
     }
 
@@ -362,13 +365,13 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     """, arguments: [program, next, "\u{1}advance:\(next)", time.rfc3339])
             }
             let insertEntry = try db.cachedStatement(sql: """
-                INSERT INTO entries (program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO entries (program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason, currency)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for entry in batch.entries {
                 try insertEntry.execute(arguments: [program, entry.seq, entry.member, entry.at.milliseconds, entry.kind.rawValue, entry.points,
                                                     entry.lot, entry.hold, entry.input, entry.rule, entry.expiresAt?.milliseconds,
-                                                    entry.availableAt?.milliseconds, entry.tier, entry.code, entry.reason])
+                                                    entry.availableAt?.milliseconds, entry.tier, entry.code, entry.reason, entry.currency])
             }
             let insertEvent = try db.cachedStatement(sql: "INSERT INTO events (program, seq, type, member, at, data) VALUES (?, ?, ?, ?, ?, ?)")
             for event in batch.events {
@@ -442,7 +445,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
               points: row["points"], lot: row["lot"], hold: row["hold"], input: row["input"], rule: row["rule"],
               expiresAt: (row["expires_at"] as Int64?).map(Instant.init(milliseconds:)),
               availableAt: (row["available_at"] as Int64?).map(Instant.init(milliseconds:)),
-              tier: row["tier"], code: row["code"], reason: row["reason"])
+              tier: row["tier"], code: row["code"], reason: row["reason"], currency: row["currency"])
     }
 
     public func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine] {

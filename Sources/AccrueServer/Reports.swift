@@ -9,15 +9,27 @@ extension AccrueService {
     func liability(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, _) = try program(request, context, scope: .readMembers)
         let now = configuration.now()
-        let totals = try await host.read { ledger in LiabilityTotals(ledger.engine.state) }
-        let points = host.program.points
+        let program = host.program
+        let (totals, others) = try await host.read { ledger in
+            (LiabilityTotals(ledger.engine.state), program.currencies.map { LiabilityTotals(ledger.engine.state, currency: $0.points.code) })
+        }
+        var fields: [(String, JSON)] = [("program", .string(host.id)), ("as_of", .string(now.rfc3339)), ("currency", .string(program.moneyCurrency))]
+        fields += liabilityFields(totals, points: program.points, moneyCurrency: program.moneyCurrency)
+        // Each other currency the program keeps is a liability of its own, at its own rate.
+        if !program.currencies.isEmpty {
+            fields.append(("currencies", .array(zip(program.currencies, others).map { currency, totals in
+                .object(liabilityFields(totals, points: currency.points, moneyCurrency: program.moneyCurrency) + [("name", .string(currency.points.name))])
+            })))
+        }
+        return Reply.json(.object(fields))
+    }
+
+    /// One currency's outstanding amounts and their money value at its checkout rate.
+    func liabilityFields(_ totals: LiabilityTotals, points: PointsCurrency, moneyCurrency: String) -> [(String, JSON)] {
         let money = { (value: Int64) -> JSON in
             points.valueMinorUnits > 0 ? .string(Money.format(minorUnits: points.moneyValue(of: value))) : .null
         }
-        return Reply.json(.object([
-            ("program", .string(host.id)),
-            ("as_of", .string(now.rfc3339)),
-            ("currency", .string(host.program.moneyCurrency)),
+        return [
             ("points", .string(points.code)),
             ("members", .number(String(totals.members))),
             ("available", .number(String(totals.available))),
@@ -28,9 +40,9 @@ extension AccrueService {
             ("available_value", money(totals.available)),
             ("outstanding_value", money(totals.outstanding)),
             ("valuation", .string(points.valueMinorUnits > 0
-                ? "\(points.valuePoints) \(points.name) = \(Money.format(minorUnits: points.valueMinorUnits)) \(host.program.moneyCurrency), the checkout rate"
+                ? "\(points.valuePoints) \(points.name) = \(Money.format(minorUnits: points.valueMinorUnits)) \(moneyCurrency), the checkout rate"
                 : "\(points.name) have no money value in this program")),
-        ]))
+        ]
     }
 
     func daily(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {

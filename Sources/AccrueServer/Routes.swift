@@ -390,7 +390,7 @@ extension AccrueService {
     func checkoutQuote(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {
         let (host, principal) = try program(request, context, scope: nil)
         let body = try await Body.read(request, limit: 4_096)
-        try body.allow(["member", "order_amount", "order", "place"])
+        try body.allow(["member", "order_amount", "order", "place", "points_currency"])
         let member = try body.requiredString("member")
         // The shop's checkout (a key that writes inputs or reads members) or the member itself.
         if case .key = principal, (try? principal.requireKey(.writeInputs, program: host.id)) != nil {
@@ -403,7 +403,15 @@ extension AccrueService {
         }
         let order = try body.string("order", required: false)
         let place = try body.string("place", required: false, maxLength: 64)
-        let quote = try await host.read { ledger in ledger.engine.checkoutQuote(member: member, order: order, orderAmount: amount, place: place) }
+        let currency = try body.string("points_currency", required: false, maxLength: 64)
+        let program = host.program
+        if let currency, currency != program.points.code, program.currency(currency) == nil {
+            let kept = ([program.points.code] + program.currencies.map(\.points.code)).joined(separator: ", ")
+            throw Problem(.unprocessableContent, "unknown_currency", "\(program.name) keeps no currency \"\(currency)\" (it keeps: \(kept))")
+        }
+        let quote = try await host.read { ledger in
+            ledger.engine.checkoutQuote(member: member, order: order, orderAmount: amount, place: place, currency: currency)
+        }
         return try Reply.json(quote)
     }
 

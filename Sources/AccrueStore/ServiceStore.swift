@@ -127,7 +127,8 @@ public protocol ServiceStore: AnyObject, Sendable {
     /// The last seq in a program's outbox (0 when empty): a new webhook starts after it.
     func lastEventSeq(program: String) throws -> Int64
 
-    /// Entries of a program between two instants (from inclusive, to exclusive), for reports.
+    /// Entries in points (not in the program's other currencies) of a program between two instants
+    /// (from inclusive, to exclusive), for reports.
     func entryTotals(program: String, from: Instant, to: Instant) throws -> [EntryTotal]
 
     func retiredPrograms() throws -> Set<String>

@@ -11,12 +11,22 @@ public struct LiabilityTotals: Sendable, Equatable {
 
     public init() {}
 
-    public init(_ state: ProgramState) {
+    /// The totals in points, or with `currency`, in that other currency of the program (`members`
+    /// counts the members holding any of it).
+    public init(_ state: ProgramState, currency: String? = nil) {
         for member in state.members.values {
+            guard let currency else {
+                members += 1
+                if member.balance >= 0 { available += member.balance } else { debt -= member.balance }
+                pending += member.pending
+                held += member.held
+                continue
+            }
+            guard let wallet = member.wallets?[currency] else { continue }
             members += 1
-            if member.balance >= 0 { available += member.balance } else { debt -= member.balance }
-            pending += member.pending
-            held += member.held
+            if wallet.balance >= 0 { available += wallet.balance } else { debt -= wallet.balance }
+            pending += wallet.pending
+            held += wallet.held
         }
     }
 

@@ -35,7 +35,9 @@ final class RandomLogTests: XCTestCase {
             let text = jd.replacingOccurrences(of: "pending_days: 7", with: line).replacingOccurrences(of: "campaign_policy: highest", with: window)
             return try ProgramFile.parse(text, file: "jd-state-\(index)").instance(id: "jd-state-\(index)")
         }
-        return presets + states
+        // Points and coins in one program: every spend names its currency now and then.
+        let coins = try ProgramFile.load(path: repositoryRoot.appendingPathComponent("docs/examples/points-and-coins.yaml").path)
+        return presets + states + [coins]
     }
 
     func testLedgerAgreesWithStateAfterEveryInput() throws {

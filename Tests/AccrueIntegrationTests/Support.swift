@@ -152,6 +152,11 @@ struct LogGenerator {
             type = "points.adjusted"
             data = "{\"points\":\(pick([-300, -20, 15, 250, 1_200])),\"reason\":\"support correction\"}"
         }
+        // In a program with other currencies, spends and corrections name one now and then.
+        if !program.currencies.isEmpty, ["points.redeemed", "checkout.held", "points.adjusted"].contains(type), chance(50) {
+            let code = pick(program.currencies.map(\.points.code) + (chance(10) ? ["gems"] : []))
+            data = "{\"points_currency\":\"\(code)\"," + data.dropFirst()
+        }
         return envelope(id, type, member, stamp, data)
     }
 

@@ -9,6 +9,8 @@ public enum Audit {
         public var holds: [String: Int64] = [:]
         public var tier: String?
         public var coupons: [String] = []
+        /// The same lots, debt and holds in each of the program's other currencies, by code.
+        public var wallets: [String: RebuiltMember] = [:]
     }
 
     public struct RebuiltLot: Equatable, Sendable {
@@ -22,6 +24,21 @@ public enum Audit {
         var members: [String: RebuiltMember] = [:]
         for entry in entries {
             var member = members[entry.member] ?? RebuiltMember(tier: initialTier)
+            if let code = entry.currency {
+                // Entries in another currency fold into that currency's wallet the same way.
+                var wallet = member.wallets[code] ?? RebuiltMember()
+                fold(entry, into: &wallet)
+                member.wallets[code] = wallet.lots.isEmpty && wallet.debt == 0 && wallet.holds.isEmpty ? nil : wallet
+            } else {
+                fold(entry, into: &member)
+            }
+            members[entry.member] = member
+        }
+        return members
+    }
+
+    /// Folds one entry into a member (or one currency's wallet of a member).
+    static func fold(_ entry: Entry, into member: inout RebuiltMember) {
             switch entry.kind {
             case .earnPending:
                 if let lot = entry.lot { member.lots[lot] = RebuiltLot(remaining: entry.points, pending: true, expiresAt: nil) }
@@ -70,9 +87,6 @@ public enum Audit {
             }
             member.lots = member.lots.filter { $0.value.remaining != 0 }
             member.holds = member.holds.filter { $0.value != 0 }
-            members[entry.member] = member
-        }
-        return members
     }
 
     /// The state's view of a member in the same shape.
@@ -84,6 +98,15 @@ public enum Audit {
         view.debt = member.debt
         for hold in member.holds where hold.points != 0 { view.holds[hold.id, default: 0] += hold.points }
         view.coupons = member.coupons.map(\.code)
+        for (code, wallet) in member.wallets ?? [:] {
+            var inner = RebuiltMember()
+            for lot in wallet.lots where lot.remaining != 0 {
+                inner.lots[lot.id] = RebuiltLot(remaining: lot.remaining, pending: lot.pending, expiresAt: lot.expiresAt)
+            }
+            inner.debt = wallet.debt
+            for hold in wallet.holds where hold.points != 0 { inner.holds[hold.id, default: 0] += hold.points }
+            if !(inner.lots.isEmpty && inner.debt == 0 && inner.holds.isEmpty) { view.wallets[code] = inner }
+        }
         return view
     }
 
@@ -103,6 +126,20 @@ public enum Audit {
             if expected.holds != actual.holds { problems.append("\(program.id)/\(id): holds differ: ledger \(expected.holds), state \(actual.holds)") }
             if expected.tier != actual.tier { problems.append("\(program.id)/\(id): tier differs: ledger \(expected.tier ?? "none"), state \(actual.tier ?? "none")") }
             if expected.coupons != actual.coupons { problems.append("\(program.id)/\(id): coupons differ: ledger \(expected.coupons), state \(actual.coupons)") }
+            for code in Set(expected.wallets.keys).union(actual.wallets.keys).sorted() {
+                let ledger = expected.wallets[code] ?? RebuiltMember()
+                let state = actual.wallets[code] ?? RebuiltMember()
+                if ledger.lots != state.lots { problems.append("\(program.id)/\(id): \(code) lots differ: ledger \(describe(ledger.lots)), state \(describe(state.lots))") }
+                if ledger.debt != state.debt { problems.append("\(program.id)/\(id): \(code) negative balance differs: ledger \(ledger.debt), state \(state.debt)") }
+                if ledger.holds != state.holds { problems.append("\(program.id)/\(id): \(code) holds differ: ledger \(ledger.holds), state \(state.holds)") }
+            }
+            for (code, wallet) in member.wallets ?? [:] {
+                if program.currency(code) == nil { problems.append("\(program.id)/\(id): holds \(code), a currency the program does not keep") }
+                for lot in wallet.lots where lot.remaining < 0 { problems.append("\(program.id)/\(id): \(code) lot \(lot.id) is negative") }
+                if wallet.debt > 0, wallet.lots.contains(where: { !$0.pending && $0.remaining > 0 }) {
+                    problems.append("\(program.id)/\(id): owes \(wallet.debt) \(code) while holding available \(code)")
+                }
+            }
             for lot in member.lots where lot.remaining < 0 { problems.append("\(program.id)/\(id): lot \(lot.id) is negative") }
             if member.debt < 0 { problems.append("\(program.id)/\(id): the negative balance is below zero") }
             if member.debt > 0, member.lots.contains(where: { !$0.pending && $0.remaining > 0 }) {

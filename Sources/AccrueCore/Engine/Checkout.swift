@@ -114,7 +114,7 @@ extension Engine {
 
     mutating func holdForCheckout(_ input: Input) -> Outcome {
         let holdID = Hold.checkoutID(input.string("hold")!)
-        if member(input.member).holds.contains(where: { $0.id == holdID }) {
+        if holdIsOpen(input.member, holdID) {
             return Engine.refused(Reason(.holdExists, "checkout hold \(truncated(input.string("hold")!)) is already open"))
         }
         let request: CheckoutRequest
@@ -131,7 +131,7 @@ extension Engine {
             member.holds.append(Hold(id: holdID, points: points, parts: parts, order: orderID, expiresAt: expiresAt))
             member.checkoutAmounts[orderID] = orderAmount
         }
-        if let expiresAt { schedule.push(Due(at: expiresAt, kind: .holdTimeout, member: input.member, lot: 0)) }
+        if let expiresAt { schedule.push(Due(at: expiresAt, kind: .holdTimeout, member: input.member, lot: 0, currency: currency)) }
         touch(input.member, at: input.at)
         return Engine.applied(-points)
     }

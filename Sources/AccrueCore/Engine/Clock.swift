@@ -39,16 +39,10 @@ extension Engine {
         let clock = state.clock ?? Instant(milliseconds: Int64.min / 2)
         for member in state.members.values {
             if needsTierWork(member) { tierWatch.insert(member.id) }
-            for lot in member.lots {
-                if lot.pending {
-                    // Points waiting for an order's state have no time to wait for yet.
-                    if lot.waitsFor == nil { schedule.push(Due(at: lot.availableAt, kind: .release, member: member.id, lot: lot.id)) }
-                } else if let expiresAt = lot.expiresAt {
-                    schedule.push(Due(at: expiresAt, kind: .expire, member: member.id, lot: lot.id))
-                    if let noticeDays = program.expiry.lotNoticeDays, !lot.noticed {
-                        schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: member.id, lot: lot.id))
-                    }
-                }
+            scheduleLots(member.lots, holds: member.holds, member: member.id, currency: nil, expiry: program.expiry)
+            for (code, wallet) in member.wallets ?? [:] {
+                guard let other = program.currency(code) else { continue }
+                scheduleLots(wallet.lots, holds: wallet.holds, member: member.id, currency: code, expiry: other.expiry)
             }
             if case let .inactivity(days, noticeDays) = program.expiry, let last = member.lastActivity {
                 schedule.push(Due(at: last.adding(days: days), kind: .inactivity, member: member.id, lot: 0))
@@ -62,16 +56,41 @@ extension Engine {
             if program.anniversary != nil {
                 scheduleAnniversaryIn(&schedule, member: member, after: clock)
             }
-            for at in Set(member.holds.compactMap(\.expiresAt)) {
-                schedule.push(Due(at: at, kind: .holdTimeout, member: member.id, lot: 0))
+        }
+    }
+
+    /// Schedules the releases, expiries, notices and hold timeouts of one currency's lots and holds.
+    mutating func scheduleLots(_ lots: Lots, holds: [Hold], member: String, currency: String?, expiry: Expiry) {
+        for lot in lots {
+            if lot.pending {
+                // Points waiting for an order's state have no time to wait for yet.
+                if lot.waitsFor == nil { schedule.push(Due(at: lot.availableAt, kind: .release, member: member, lot: lot.id, currency: currency)) }
+            } else if let expiresAt = lot.expiresAt {
+                schedule.push(Due(at: expiresAt, kind: .expire, member: member, lot: lot.id, currency: currency))
+                if let noticeDays = expiry.lotNoticeDays, !lot.noticed {
+                    schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: member, lot: lot.id, currency: currency))
+                }
             }
+        }
+        for at in Set(holds.compactMap(\.expiresAt)) {
+            schedule.push(Due(at: at, kind: .holdTimeout, member: member, lot: 0, currency: currency))
         }
     }
 
     /// Runs one piece of member work if it is still valid (the state may have moved on since it was
     /// scheduled: a lot spent, new activity).
     mutating func run(_ due: Due) {
-        guard let member = state.members[due.member] else { return }
+        guard state.members[due.member] != nil else { return }
+        if let code = due.currency {
+            guard program.currency(code) != nil else { return }
+            inCurrency(code) { $0.runDue(due) }
+        } else {
+            runDue(due)
+        }
+    }
+
+    private mutating func runDue(_ due: Due) {
+        let member = self.member(due.member)
         switch due.kind {
         case .release:
             guard let index = member.lots.index(ofLot: due.lot), member.lots[index].pending, member.lots[index].waitsFor == nil,

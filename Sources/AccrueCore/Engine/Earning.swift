@@ -28,28 +28,24 @@ extension Engine {
             return Engine.applied(0, Reason(.guest, text))
         }
         var total: Int64 = 0
+        var others: [String: Int64] = [:]
         var results: [RuleResult] = []
         var firstReason: Reason?
         for rule in rules {
-            var evaluation: Evaluation
-            switch rule.earn {
-            case .cumulative:
-                evaluation = evaluateCumulative(rule, input: input, amount: amount ?? 0)
-            default:
-                evaluation = evaluate(rule, input: input, amount: amount)
+            // A rule in another currency is evaluated and awarded in that currency.
+            let evaluation = inCurrency(rule.currency) { $0.earn(rule, input: input, amount: amount, order: order) }
+            if let code = rule.currency {
+                others[code, default: 0] += evaluation.points
+            } else {
+                total += evaluation.points
             }
-            if evaluation.points > 0, wouldOverflow(input.member, adding: evaluation.points) {
-                evaluation.points = 0
-                evaluation.reason = Reason(.overflow, "\(rule.title) would take this member past \(formatPoints(Limits.maximumMemberPoints)) \(pointsName)")
-            }
-            if evaluation.points > 0 {
-                award(evaluation, input: input, order: order)
-            }
-            total += evaluation.points
-            results.append(RuleResult(rule: rule.id, points: evaluation.points, reason: evaluation.reason?.message, code: evaluation.reason?.code))
+            var result = RuleResult(rule: rule.id, points: evaluation.points, reason: evaluation.reason?.message, code: evaluation.reason?.code)
+            result.currency = rule.currency
+            results.append(result)
             if firstReason == nil, let reason = evaluation.reason { firstReason = reason }
         }
         var outcome = Engine.applied(total)
+        if !others.isEmpty { outcome.currencies = others }
         var reasons: [String] = []
         for reason in results.compactMap(\.reason) where !reasons.contains(reason) { reasons.append(reason) }
         if !reasons.isEmpty {
@@ -58,6 +54,25 @@ extension Engine {
         }
         outcome.rules = results
         return outcome
+    }
+
+    /// Evaluates one rule on the input and makes its award, in the current currency.
+    mutating func earn(_ rule: Rule, input: Input, amount: Int64?, order: String?) -> Evaluation {
+        var evaluation: Evaluation
+        switch rule.earn {
+        case .cumulative:
+            evaluation = evaluateCumulative(rule, input: input, amount: amount ?? 0)
+        default:
+            evaluation = evaluate(rule, input: input, amount: amount)
+        }
+        if evaluation.points > 0, wouldOverflow(input.member, adding: evaluation.points) {
+            evaluation.points = 0
+            evaluation.reason = Reason(.overflow, "\(rule.title) would take this member past \(formatPoints(Limits.maximumMemberPoints)) \(pointsName)")
+        }
+        if evaluation.points > 0 {
+            award(evaluation, input: input, order: order)
+        }
+        return evaluation
     }
 
     /// The multiplier for an award under `rule` for this member at `at`, and its explanation.
@@ -354,7 +369,7 @@ extension Engine {
             withMember(memberID) { $0.lots.append(lot) }
             record(memberID, at, .earnPending, points, reason: "\(explanation); pending until \(local(availableAt))",
                    lot: id, input: input, rule: rule, availableAt: availableAt)
-            schedule.push(Due(at: availableAt, kind: .release, member: memberID, lot: id))
+            schedule.push(Due(at: availableAt, kind: .release, member: memberID, lot: id, currency: currency))
         } else {
             let expiresAt = lotExpiry(availableAt: at)
             let lot = Lot(id: id, remaining: points, pending: false, availableAt: at, expiresAt: expiresAt, order: order, rule: rule)
@@ -422,9 +437,9 @@ extension Engine {
 
     mutating func scheduleExpiry(_ memberID: String, lot lotID: Int64) {
         guard let lot = member(memberID).lots.lot(lotID), let expiresAt = lot.expiresAt else { return }
-        schedule.push(Due(at: expiresAt, kind: .expire, member: memberID, lot: lotID))
+        schedule.push(Due(at: expiresAt, kind: .expire, member: memberID, lot: lotID, currency: currency))
         if let noticeDays = program.expiry.lotNoticeDays, !lot.noticed {
-            schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: memberID, lot: lotID))
+            schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: memberID, lot: lotID, currency: currency))
         }
     }
 

@@ -1,8 +1,14 @@
 /// The state machine of one program: an input and the time give an outcome and ledger entries.
 /// It does no I/O and reads no clock. Replays and the durable ingest drive the same `Engine`.
 public struct Engine: Sendable {
-    public let program: Program
+    /// The program, or while the engine works in another currency, the program as that currency
+    /// sees it (`Program.spending(in:)`).
+    public internal(set) var program: Program
     public internal(set) var state: ProgramState
+    /// The other currency the engine is working in (its code), or nil for the points.
+    var currency: String?
+    /// The program itself while `program` is another currency's view of it.
+    var programInPoints: Program?
     var schedule = Schedule()
     /// Members the program-wide tier work may change: those with qualifying points, a tier above
     /// the first or a level scheduled. The others would stay as they are, so a new year or a
@@ -132,7 +138,7 @@ public struct Engine: Sendable {
         case .orderDisputeResolved: return disputeResolved(input)
         case .reviewPosted, .memberSignedIn, .postPublished, .sharePosted, .referralCompleted, .campaignJoined:
             return earn(input, amount: nil, order: nil)
-        case .pointsRedeemed: return redeem(input)
+        case .pointsRedeemed: return inSpendingCurrency(input) { $0.redeem(input) }
         case .rewardClaimed: return claim(input)
         case .rewardGifted: return gift(input)
         case .drawCommitted: return commitDraw(input)
@@ -141,11 +147,38 @@ public struct Engine: Sendable {
         case .drawCancelled: return cancelDraw(input)
         case .bookingRequested: return requestBooking(input)
         case .bookingConfirmed, .bookingRejected, .bookingCancelled: return settleBooking(input)
-        case .pointsAdjusted: return adjust(input)
+        case .pointsAdjusted: return inSpendingCurrency(input) { $0.adjust(input) }
         case .pointsTransferred: return transfer(input)
-        case .checkoutHeld: return holdForCheckout(input)
-        case .checkoutCaptured, .checkoutReleased: return settleCheckout(input)
+        case .checkoutHeld: return inSpendingCurrency(input) { $0.holdForCheckout(input) }
+        case .checkoutCaptured, .checkoutReleased: return inSpendingCurrency(input, orOfHold: Hold.checkoutID(input.string("hold")!)) { $0.settleCheckout(input) }
         }
+    }
+
+    /// Runs a spending input in the currency its `points_currency` names (the points when absent
+    /// or the points' own code). Without one, `orOfHold` finds the currency whose member holds that
+    /// hold. An unknown code is refused with the currencies the program keeps.
+    mutating func inSpendingCurrency(_ input: Input, orOfHold hold: String? = nil, _ body: (inout Engine) -> Outcome) -> Outcome {
+        var code: String?
+        if let named = input.string("points_currency") {
+            if named != program.points.code {
+                guard program.currency(named) != nil else {
+                    let kept = ([program.points.code] + program.currencies.map(\.points.code)).joined(separator: ", ")
+                    return Engine.refused(Reason(.unknownCurrency, "\(program.name) keeps no currency \"\(truncated(named))\" (it keeps: \(kept))"))
+                }
+                code = named
+            }
+        } else if let hold, let member = state.members[input.member], !member.holds.contains(where: { $0.id == hold }) {
+            code = member.wallets?.keys.sorted().first { member.wallets![$0]!.holds.contains { $0.id == hold } }
+        }
+        var outcome = inCurrency(code, body)
+        if outcome.status != .refused { outcome.currency = code }
+        return outcome
+    }
+
+    /// Whether the member has an open hold of this id in any currency (hold ids are one namespace).
+    func holdIsOpen(_ memberID: String, _ hold: String) -> Bool {
+        guard let member = state.members[memberID] else { return false }
+        return member.holds.contains { $0.id == hold } || (member.wallets?.values.contains { $0.holds.contains { $0.id == hold } } ?? false)
     }
 
     static func refused(_ reason: Reason) -> Outcome {
@@ -164,12 +197,41 @@ public struct Engine: Sendable {
         return formatPoints(count) + " " + (count == 1 && name.hasSuffix("s") ? String(name.dropLast()) : name)
     }
 
-    func member(_ id: String) -> MemberState { state.members[id]! }
+    /// A member as the current currency sees them: in another currency, that currency's lots,
+    /// debt, holds and redemptions stand where the points' are.
+    func member(_ id: String) -> MemberState {
+        guard let currency else { return state.members[id]! }
+        var member = state.members[id]!
+        member.exchangeWallet(currency)
+        return member
+    }
 
     @discardableResult
     mutating func withMember<T>(_ id: String, _ body: (inout MemberState) -> T) -> T {
         touchedMembers.insert(id)
+        guard let currency else { return body(&state.members[id]!) }
+        state.members[id]!.exchangeWallet(currency)
+        defer { state.members[id]!.exchangeWallet(currency) }
         return body(&state.members[id]!)
+    }
+
+    /// Runs `body` in the program's other currency `code` (nil: in points): lots, balances, holds,
+    /// entries, expiry and checkout are that currency's until it returns.
+    mutating func inCurrency<T>(_ code: String?, _ body: (inout Engine) -> T) -> T {
+        guard code != currency else { return body(&self) }
+        let saved = (program, currency, programInPoints)
+        let base = programInPoints ?? program
+        if let code {
+            guard let other = base.currency(code) else { preconditionFailure("\(base.id) keeps no currency \(code)") }
+            program = base.spending(in: other)
+            programInPoints = base
+        } else {
+            program = base
+            programInPoints = nil
+        }
+        currency = code
+        defer { (program, currency, programInPoints) = saved }
+        return body(&self)
     }
 
     mutating func record(_ member: String, _ at: Instant, _ kind: EntryKind, _ points: Int64, reason: String,
@@ -177,7 +239,7 @@ public struct Engine: Sendable {
                          expiresAt: Instant? = nil, availableAt: Instant? = nil, tier: String? = nil, code: String? = nil) {
         journal.append(Entry(seq: nextSeq(), member: member, at: at, kind: kind, points: points, lot: lot, hold: hold,
                              input: input, rule: rule, expiresAt: expiresAt, availableAt: availableAt, tier: tier,
-                             code: code, reason: reason))
+                             code: code, reason: reason, currency: currency))
         touchedMembers.insert(member)
     }
 

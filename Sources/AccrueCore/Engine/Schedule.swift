@@ -7,12 +7,15 @@ struct Due: Sendable, Comparable {
     var kind: Kind
     var member: String
     var lot: Int64
+    /// The program's other currency the work is in (its code); nil: the points.
+    var currency: String? = nil
 
     static func < (a: Due, b: Due) -> Bool {
         if a.at != b.at { return a.at < b.at }
         if a.kind != b.kind { return a.kind.rawValue < b.kind.rawValue }
         if a.member != b.member { return a.member < b.member }
-        return a.lot < b.lot
+        if a.lot != b.lot { return a.lot < b.lot }
+        return (a.currency ?? "") < (b.currency ?? "")
     }
 }
 

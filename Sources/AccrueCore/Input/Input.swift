@@ -86,7 +86,8 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .postPublished: return [("post", true)]
         case .referralCompleted: return [("referred", true)]
         case .campaignJoined: return [("campaign", true)]
-        case .pointsRedeemed: return [("order", true), ("points", true), ("order_amount", true), ("currency", false), ("place", false)]
+        case .pointsRedeemed: return [("order", true), ("points", true), ("order_amount", true), ("currency", false), ("place", false),
+                                      ("points_currency", false)]
         case .rewardClaimed: return [("reward", true)]
         case .rewardGifted: return [("code", true), ("to", true)]
         case .drawCommitted: return [("draw", true), ("hash", true)]
@@ -96,11 +97,11 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         case .bookingRequested: return [("booking", true), ("services", true)]
         case .bookingConfirmed, .bookingCancelled: return [("booking", true)]
         case .bookingRejected: return [("booking", true), ("reason", false)]
-        case .pointsAdjusted: return [("points", true), ("reason", true)]
+        case .pointsAdjusted: return [("points", true), ("reason", true), ("points_currency", false)]
         case .pointsTransferred: return [("transfer", true), ("points", true), ("account", false)]
         case .checkoutHeld: return [("hold", true), ("order", true), ("points", true), ("order_amount", true), ("currency", false),
-                                    ("place", false)]
-        case .checkoutCaptured, .checkoutReleased: return [("hold", true)]
+                                    ("place", false), ("points_currency", false)]
+        case .checkoutCaptured, .checkoutReleased: return [("hold", true), ("points_currency", false)]
         }
     }
 }

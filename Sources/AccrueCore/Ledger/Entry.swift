@@ -61,10 +61,13 @@ public struct Entry: Sendable, Codable, Equatable {
     public var code: String?
     /// A sentence for the member's history.
     public var reason: String
+    /// The program's other currency the points are in (its code); nil: the points.
+    public var currency: String?
 
     public init(seq: Int64, member: String, at: Instant, kind: EntryKind, points: Int64, lot: Int64? = nil, hold: String? = nil,
                 input: String? = nil, rule: String? = nil, expiresAt: Instant? = nil, availableAt: Instant? = nil,
-                tier: String? = nil, code: String? = nil, reason: String) {
+                tier: String? = nil, code: String? = nil, reason: String, currency: String? = nil) {
+        self.currency = currency
         self.seq = seq
         self.member = member
         self.at = at

@@ -54,6 +54,8 @@ public struct LedgerEvent: Sendable, Equatable {
             if let input = entry.input { fields.append(("input", .string(input))) }
             if let rule = entry.rule { fields.append(("rule", .string(rule))) }
             if let lot = entry.lot { fields.append(("lot", .number(String(lot)))) }
+            // Points in another of the program's currencies say which.
+            if let currency = entry.currency { fields.append(("currency", .string(currency))) }
             let type: String
             switch entry.kind {
             case .earn, .earnPending:

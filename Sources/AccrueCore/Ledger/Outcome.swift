@@ -36,6 +36,7 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case holdExists = "hold_exists"
     case unknownHold = "unknown_hold"
     case unknownPlace = "unknown_place"
+    case unknownCurrency = "unknown_currency"
     case notTransferable = "not_transferable"
     case unknownCoupon = "unknown_coupon"
     case unknownDraw = "unknown_draw"
@@ -93,6 +94,8 @@ public struct RuleResult: Sendable, Codable, Equatable {
     public var points: Int64
     public var reason: String?
     public var code: ReasonCode?
+    /// The program's other currency the rule earns in; nil: the points.
+    public var currency: String?
 }
 
 /// The answer to one input.
@@ -117,6 +120,11 @@ public struct Outcome: Sendable, Codable, Equatable {
     public var first: OutcomeStatus?
     /// The input's position in the program's ledger (shared with entries), for ordering history.
     public var seq: Int64?
+    /// For an input spent, held or adjusted in another of the program's currencies: its code
+    /// (`points` is then in that currency).
+    public var currency: String?
+    /// What an input earned in the program's other currencies, by code (besides `points`).
+    public var currencies: [String: Int64]?
 
     public init(id: String?, status: OutcomeStatus, points: Int64 = 0, reason: String? = nil, code: ReasonCode? = nil,
                 member: String? = nil, type: String? = nil, at: Instant? = nil) {

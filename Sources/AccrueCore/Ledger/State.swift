@@ -98,6 +98,22 @@ public struct CumulativeSpend: Sendable, Codable, Equatable {
     public var awarded: Int64
 }
 
+/// What a member holds in one of the program's other currencies: the same parts a member holds in
+/// points, kept apart so that each currency has its own balance, expiry and checkout share.
+public struct Wallet: Sendable, Codable, Equatable {
+    public var lots = Lots()
+    public var debt: Int64 = 0
+    public var holds: [Hold] = []
+    public var redeemed: [String: Int64] = [:]
+
+    public init() {}
+
+    public var balance: Int64 { lots.availableTotal - debt }
+    public var pending: Int64 { lots.pendingTotal }
+    public var held: Int64 { holds.reduce(0) { $0 + $1.points } }
+    public var isEmpty: Bool { lots.isEmpty && debt == 0 && holds.isEmpty && redeemed.isEmpty }
+}
+
 /// One member's state in one program. Everything here can be rebuilt from the ledger's entries
 /// (lots, debt, holds, tier) or from the input log (counters).
 public struct MemberState: Sendable, Codable, Equatable {
@@ -139,6 +155,9 @@ public struct MemberState: Sendable, Codable, Equatable {
     public var anniversaryYear: Int64?
     /// Daily streaks per rule: the last local day counted (days since 1970-01-01) and the length.
     public var streaks: [String: Streak]?
+    /// The member's lots, debt, holds and checkout redemptions in each of the program's other
+    /// currencies, by code (nil until the member has any).
+    public var wallets: [String: Wallet]?
 
     public init(id: String, joinedAt: Instant) {
         self.id = id
@@ -151,6 +170,26 @@ public struct MemberState: Sendable, Codable, Equatable {
     public var pending: Int64 { lots.pendingTotal }
     /// Points reserved by holds.
     public var held: Int64 { holds.reduce(0) { $0 + $1.points } }
+
+    /// What the member holds in another currency (empty when nothing).
+    public func wallet(_ code: String) -> Wallet { wallets?[code] ?? Wallet() }
+
+    /// Exchanges the points' lots, debt, holds and redemptions with those of the currency `code`:
+    /// the engine works on another currency with the same code it uses for points, between two
+    /// calls. An empty wallet is not kept.
+    mutating func exchangeWallet(_ code: String) {
+        var wallet = wallets?[code] ?? Wallet()
+        swap(&lots, &wallet.lots)
+        swap(&debt, &wallet.debt)
+        swap(&holds, &wallet.holds)
+        swap(&redeemed, &wallet.redeemed)
+        if wallet.isEmpty {
+            wallets?[code] = nil
+            if wallets?.isEmpty ?? false { wallets = nil }
+        } else {
+            wallets = (wallets ?? [:]).merging([code: wallet]) { $1 }
+        }
+    }
 }
 
 /// A member's lots: an array that keeps its available and pending totals as lots change, so that

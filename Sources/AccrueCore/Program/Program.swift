@@ -36,6 +36,9 @@ public struct Program: Sendable {
     public var transfers: [Transfer] = []
     /// Lucky draws: entries for points, winners drawn from a committed seed.
     public var draws: [Draw] = []
+    /// Other currencies the program keeps beside its points (AliExpress coins beside points),
+    /// each with its own lots, balance, expiry and checkout; rules name the currency they earn in.
+    public var currencies: [Currency] = []
 
     public init(id: String, name: String, version: Int = 1, calendar: LocalCalendar, moneyCurrency: String,
                 points: PointsCurrency, guestsEarn: Bool = false, excludedSellers: [String] = [], rules: [Rule],
@@ -63,6 +66,30 @@ public struct Program: Sendable {
         self.anniversary = anniversary
     }
 
+    /// The currency of this code other than the points, if the program keeps it.
+    public func currency(_ code: String) -> Currency? { currencies.first { $0.points.code == code } }
+
+    /// The program as one of its other currencies sees it: that currency's name, value, expiry and
+    /// checkout in place of the points'; no tiers, places, transfers, draws, rewards, services or
+    /// further currencies (those are paid and counted in points). Rules stay, so counters still
+    /// find theirs.
+    public func spending(in currency: Currency) -> Program {
+        var copy = self
+        copy.points = currency.points
+        copy.expiry = currency.expiry
+        copy.checkout = currency.checkout
+        copy.tiers = nil
+        copy.places = []
+        copy.transfers = []
+        copy.draws = []
+        copy.rewards = []
+        copy.services = []
+        copy.birthday = nil
+        copy.anniversary = nil
+        copy.currencies = []
+        return copy
+    }
+
     /// The program with another id: one preset run once per store (`store-123` from `aliexpress-store`).
     public func instance(id newID: String, name newName: String? = nil) -> Program {
         var copy = self
@@ -76,12 +103,26 @@ public struct Program: Sendable {
 public enum SpendPlace: String, Sendable, CaseIterable {
     case checkout, rewards, services
 
-    var phrase: String {
+    public var phrase: String {
         switch self {
         case .checkout: return "at checkout"
         case .rewards: return "on rewards"
         case .services: return "on services"
         }
+    }
+}
+
+/// A currency a program keeps beside its points: what it is and is worth, how it expires, and how
+/// it pays at checkout. Its balances, lots and holds are the member's own for that currency.
+public struct Currency: Sendable {
+    public var points: PointsCurrency
+    public var expiry: Expiry
+    public var checkout: CheckoutPolicy?
+
+    public init(points: PointsCurrency, expiry: Expiry = .none, checkout: CheckoutPolicy? = nil) {
+        self.points = points
+        self.expiry = expiry
+        self.checkout = checkout
     }
 }
 
@@ -185,6 +226,8 @@ public struct Rule: Sendable {
     public var caps: [Cap]
     /// The data fields that make an award unique for a member (`[order, product]` for reviews).
     public var oncePer: [String]
+    /// The program's other currency this rule earns in (its code); nil: the points.
+    public var currency: String?
 
     public init(id: String, on: InputType, label: String, title: String? = nil, earn: Earn, conditions: Conditions = Conditions(),
                 tierMultiplier: Bool = false, campaignMultiplier: Bool = false, pendingDays: Int64? = nil,

@@ -109,7 +109,7 @@ public struct MemberSummary: Sendable, Encodable, Equatable {
 
 extension Outcome {
     enum CodingKeys: String, CodingKey {
-        case id, status, points, reason, code, member, type, at, rules, voucher, quote, first, seq
+        case id, status, points, reason, code, member, type, at, rules, voucher, quote, first, seq, currency, currencies
     }
 
     /// `id`, `status`, `points` and `reason` are always written (null when absent), as the replay
@@ -129,5 +129,7 @@ extension Outcome {
         try c.encodeIfPresent(quote, forKey: .quote)
         try c.encodeIfPresent(first, forKey: .first)
         try c.encodeIfPresent(seq, forKey: .seq)
+        try c.encodeIfPresent(currency, forKey: .currency)
+        try c.encodeIfPresent(currencies, forKey: .currencies)
     }
 }

@@ -15,9 +15,12 @@ public struct CheckoutQuote: Sendable, Codable, Equatable {
     /// Why no points (or fewer than the order allows) can pay, when that is so.
     public var reason: String?
     public var code: ReasonCode?
+    /// The currency of the points quoted: the points' code, or another currency's the program keeps.
+    public var pointsCurrency: String?
 
     enum CodingKeys: String, CodingKey {
         case points, discount, currency, available, reason, code
+        case pointsCurrency = "points_currency"
         case orderMaximum = "order_maximum"
         case alreadyRedeemed = "already_redeemed"
     }
@@ -26,11 +29,21 @@ public struct CheckoutQuote: Sendable, Codable, Equatable {
 extension Engine {
     /// The checkout quote for `member` on an order of `orderAmount` minor units (pure: nothing
     /// changes). It applies the same checks a redemption would, in the same order.
+    /// With `currency`, the quote is in that other currency of the program (its own share and value).
+    public func checkoutQuote(member memberID: String, order orderID: String?, orderAmount: Int64, place: String? = nil,
+                              currency code: String?) -> CheckoutQuote {
+        guard let code, code != program.points.code, program.currency(code) != nil else {
+            return checkoutQuote(member: memberID, order: orderID, orderAmount: orderAmount, place: place)
+        }
+        var engine = self
+        return engine.inCurrency(code) { $0.checkoutQuote(member: memberID, order: orderID, orderAmount: orderAmount, place: place) }
+    }
+
     public func checkoutQuote(member memberID: String, order orderID: String?, orderAmount: Int64, place: String? = nil) -> CheckoutQuote {
-        let member = state.members[memberID]
+        let member = state.members[memberID] == nil ? nil : self.member(memberID)
         let available = max(0, member?.balance ?? 0)
         var quote = CheckoutQuote(points: 0, discount: Money.format(minorUnits: 0), currency: program.moneyCurrency, available: available,
-                                  orderMaximum: 0, alreadyRedeemed: 0, reason: nil, code: nil)
+                                  orderMaximum: 0, alreadyRedeemed: 0, reason: nil, code: nil, pointsCurrency: program.points.code)
         let till: Till
         switch self.till(order: orderID ?? "", place: place) {
         case let .success(value): till = value

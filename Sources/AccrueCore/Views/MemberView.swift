@@ -110,13 +110,35 @@ public struct MemberView: Sendable, Codable, Equatable {
     public var tier: TierProgress?
     public var coupons: [Coupon]
     public var guest: Bool
+    /// The member's balances in the program's other currencies, each on its own; nil when the
+    /// program keeps only points.
+    public var currencies: [CurrencyLine]?
+
+    /// What a member holds in one of the program's other currencies.
+    public struct CurrencyLine: Sendable, Codable, Equatable {
+        public var currency: String
+        public var name: String
+        public var balance: Int64
+        public var balanceValue: String?
+        public var pending: Int64
+        public var held: Int64
+        public var holds: [HoldLine]
+        public var lots: [LotLine]
+        public var expiringSoon: [LotLine]
+
+        enum CodingKeys: String, CodingKey {
+            case currency, name, balance, pending, held, holds, lots
+            case balanceValue = "balance_value"
+            case expiringSoon = "expiring_soon"
+        }
+    }
 
     /// How far ahead the view looks for expiring points when the program sets no notice window: a
     /// display choice (shoppers lose points by forgetting), not a rule of any program.
     public static let defaultExpiringSoonDays: Int64 = 30
 
     enum CodingKeys: String, CodingKey {
-        case member, program, currency, balance, pending, held, holds, lots, tier, coupons, guest
+        case member, program, currency, balance, pending, held, holds, lots, tier, coupons, guest, currencies
         case balanceValue = "balance_value"
         case expiringSoon = "expiring_soon"
     }
@@ -151,6 +173,15 @@ public struct MemberView: Sendable, Codable, Equatable {
         coupons = state.coupons
         guest = state.guest
         tier = MemberView.progress(state, program: program, now: now)
+        if !program.currencies.isEmpty {
+            currencies = program.currencies.map { other in
+                var inCurrency = state
+                inCurrency.exchangeWallet(other.points.code)
+                let view = MemberView(member: inCurrency, program: program.spending(in: other), now: now)
+                return CurrencyLine(currency: other.points.code, name: other.points.name, balance: view.balance, balanceValue: view.balanceValue,
+                                    pending: view.pending, held: view.held, holds: view.holds, lots: view.lots, expiringSoon: view.expiringSoon)
+            }
+        }
     }
 
     static func progress(_ state: MemberState, program: Program, now: Instant) -> TierProgress? {
