@@ -163,7 +163,7 @@ extension HistoryLine {
                 if explained[input]?.contains(entry.reason) != true { explained[input, default: []].append(entry.reason) }
             } else {
                 lines.append(HistoryLine(seq: entry.seq, at: entry.at, what: entry.kind.rawValue, input: entry.input, status: nil,
-                                         points: entry.kind == .expiryNotice ? 0 : entry.points, reason: entry.reason))
+                                         points: entry.kind == .expiryNotice ? 0 : entry.points, reason: entry.reason, currency: entry.currency))
             }
         }
         for record in log {
@@ -171,7 +171,8 @@ extension HistoryLine {
             let outcome = stored.outcome
             lines.append(HistoryLine(seq: seq, at: outcome.at ?? Instant(milliseconds: 0), what: outcome.type ?? "input", input: id,
                                      status: outcome.status, points: outcome.points,
-                                     reason: outcome.reason ?? explained[id].map { $0.joined(separator: "; ") }))
+                                     reason: outcome.reason ?? explained[id].map { $0.joined(separator: "; ") },
+                                     currency: outcome.currency, currencies: outcome.currencies))
         }
         return Array(lines.sorted { $0.seq > $1.seq }.prefix(limit))
     }

@@ -88,8 +88,15 @@ public struct HistoryLine: Sendable, Codable, Equatable {
     public var status: OutcomeStatus?
     public var points: Int64
     public var reason: String?
+    /// When `points` are in another of the program's currencies: its code.
+    public var currency: String?
+    /// What the input earned in the program's other currencies, by code.
+    public var currencies: [String: Int64]?
 
-    public init(seq: Int64, at: Instant, what: String, input: String?, status: OutcomeStatus?, points: Int64, reason: String?) {
+    public init(seq: Int64, at: Instant, what: String, input: String?, status: OutcomeStatus?, points: Int64, reason: String?,
+                currency: String? = nil, currencies: [String: Int64]? = nil) {
+        self.currency = currency
+        self.currencies = currencies
         self.seq = seq
         self.at = at
         self.what = what

@@ -174,6 +174,14 @@ public struct MemberState: Sendable, Codable, Equatable {
     /// What the member holds in another currency (empty when nothing).
     public func wallet(_ code: String) -> Wallet { wallets?[code] ?? Wallet() }
 
+    /// The member as another currency sees them: that currency's lots, debt, holds and
+    /// redemptions where the points' are (for views of that currency).
+    public func inCurrency(_ code: String) -> MemberState {
+        var copy = self
+        copy.exchangeWallet(code)
+        return copy
+    }
+
     /// Exchanges the points' lots, debt, holds and redemptions with those of the currency `code`:
     /// the engine works on another currency with the same code it uses for points, between two
     /// calls. An empty wallet is not kept.

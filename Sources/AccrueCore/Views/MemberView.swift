@@ -175,9 +175,7 @@ public struct MemberView: Sendable, Codable, Equatable {
         tier = MemberView.progress(state, program: program, now: now)
         if !program.currencies.isEmpty {
             currencies = program.currencies.map { other in
-                var inCurrency = state
-                inCurrency.exchangeWallet(other.points.code)
-                let view = MemberView(member: inCurrency, program: program.spending(in: other), now: now)
+                let view = MemberView(member: state.inCurrency(other.points.code), program: program.spending(in: other), now: now)
                 return CurrencyLine(currency: other.points.code, name: other.points.name, balance: view.balance, balanceValue: view.balanceValue,
                                     pending: view.pending, held: view.held, holds: view.holds, lots: view.lots, expiringSoon: view.expiringSoon)
             }

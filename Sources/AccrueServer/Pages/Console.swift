@@ -217,6 +217,7 @@ extension AccrueService {
         main += "<h2>\(HTML.escape(member))</h2>" + sections.notice()
         if snapshot.view == nil { main += "<p class=\"notice\">\(HTML.escape(host.id)) has no member \(HTML.escape(member)) yet.</p>" }
         main += "<div class=\"grid\">" + sections.balance() + sections.expiring() + sections.tier() + "</div>"
+        for other in sections.otherCurrencies() { main += "<div class=\"grid\">" + other.balance() + other.expiring() + "</div>" }
         if session.may(.writeInputs, program: host.id), !directory.isRetired(host.id) {
             main += """
             <section class="card"><h2>Adjust points</h2>
@@ -224,12 +225,19 @@ extension AccrueService {
             <input type="hidden" name="input" value="\(FormID.make())">
             <label for="points">Points (negative to take back)</label><input id="points" name="points" type="number" required step="1">
             <label for="reason">Reason (the member reads it in the history)</label><input id="reason" name="reason" required maxlength="200" size="60">
-            <p><button type="submit">Adjust</button></p></form></section>
+            \(currencyChoice(host.program))<p><button type="submit">Adjust</button></p></form></section>
             """
         }
         main += sections.coupons() + sections.catalogue(formID: FormID.make) + sections.booking(formID: FormID.make, quote: nil, chosen: nil)
         main += sections.history()
         return consoleDocument(session, title: member, program: host, main: main)
+    }
+
+    /// A choice of currency for a program that keeps more than its points; nothing otherwise.
+    func currencyChoice(_ program: Program) -> String {
+        guard !program.currencies.isEmpty else { return "" }
+        let options = ([program.points] + program.currencies.map(\.points)).map { "<option value=\"\(HTML.escape($0.code))\">\(HTML.escape($0.name))</option>" }
+        return "<label for=\"points_currency\">Currency</label><select id=\"points_currency\" name=\"points_currency\">\(options.joined())</select>"
     }
 
     func adjust(_ session: ConsoleSession, _ request: Request, _ context: AccrueRequestContext) async throws -> Response {
@@ -241,8 +249,12 @@ extension AccrueService {
         guard let points = form["points"].flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }), !reason.isEmpty else {
             throw PageRefusal(.unprocessableContent, "Not adjusted", "An adjustment needs a whole number of points and a reason.")
         }
-        try await send(host, member: member, input: input, type: .pointsAdjusted,
-                                  data: [("points", .number(String(points))), ("reason", .string(reason))])
+        var data: [(String, JSON)] = [("points", .number(String(points))), ("reason", .string(reason))]
+        // In a program with other currencies, the form says which one (the engine refuses an unknown code).
+        if let currency = form["points_currency"], currency != host.program.points.code, !currency.isEmpty {
+            data.append(("points_currency", .string(currency)))
+        }
+        try await send(host, member: member, input: input, type: .pointsAdjusted, data: data)
         return HTML.redirect("/console/programs/\(HTML.component(host.id))/members?member=\(HTML.component(member))&done=\(input)")
     }
 

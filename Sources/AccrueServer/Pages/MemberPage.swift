@@ -117,6 +117,8 @@ extension AccrueService {
         if directory.isRetired(host.id) { main += "<p class=\"notice refused\">\(HTML.escape(texts.retired))</p>" }
         if snapshot.view == nil { main += "<p class=\"notice\">\(HTML.escape(texts.noMember))</p>" }
         main += "<div class=\"grid\">" + sections.balance() + sections.expiring() + sections.tier() + "</div>"
+        // Each other currency the program keeps (coins beside points) on its own.
+        for other in sections.otherCurrencies() { main += "<div class=\"grid\">" + other.balance() + other.expiring() + "</div>" }
         main += sections.coupons()
         main += sections.catalogue(formID: FormID.make)
         main += sections.booking(formID: FormID.make, quote: quote, chosen: chosen)

@@ -17,6 +17,9 @@ struct MemberSnapshot: Sendable {
     var done: Outcome?
     /// The program's draws as this member sees them.
     var draws: [DrawLine] = []
+    /// The member in each of the program's other currencies: that currency's view of the program
+    /// and of the member, shown in sections of their own.
+    var otherCurrencies: [(program: Program, view: MemberView?)] = []
     /// Points this member transferred today, per transfer window.
     var transferredToday: [String: Int64] = [:]
 
@@ -49,6 +52,10 @@ struct MemberSnapshot: Sendable {
                                       history: history, nextBefore: history.count == historyPage ? history.last?.seq : nil,
                                       bookings: state.bookings.values.filter { $0.member == member }.sorted { ($0.requestedAt, $0.id) > ($1.requestedAt, $1.id) },
                                       issued: state.issued, claims: memberState?.claims ?? [:], now: now, done: outcome)
+        snapshot.otherCurrencies = program.currencies.map { currency in
+            let seen = program.spending(in: currency)
+            return (seen, memberState.map { MemberView(member: $0.inCurrency(currency.points.code), program: seen, now: now) })
+        }
         snapshot.draws = program.draws.map { draw in
             let record = state.draws?[draw.id] ?? DrawState()
             let mine = record.tickets.enumerated().filter { $0.element == member }.map { $0.offset + 1 }
@@ -83,6 +90,22 @@ struct MemberSections {
 
     private var program: Program { snapshot.program }
     private var pointsName: String { program.points.name }
+    /// The other currency these sections show (its code), or nil for the points.
+    var currency: String?
+    /// Element ids are prefixed with the currency's code, so that two balances never share one.
+    private var idPrefix: String { currency.map { "\($0)-" } ?? "" }
+
+    /// The same sections for each of the program's other currencies (balance and expiry).
+    func otherCurrencies() -> [MemberSections] {
+        snapshot.otherCurrencies.map { seen, view in
+            var copy = snapshot
+            copy.program = seen
+            copy.view = view
+            var sections = MemberSections(snapshot: copy, texts: texts, hidden: hidden, forms: forms, olderLink: olderLink)
+            sections.currency = seen.points.code
+            return sections
+        }
+    }
 
     func notice() -> String {
         guard let outcome = snapshot.done else { return "" }
@@ -98,7 +121,9 @@ struct MemberSections {
         let t = texts
         let view = snapshot.view
         let calendar = snapshot.calendar
-        var html = "<section class=\"card balance\" aria-labelledby=\"balance-title\"><h2 id=\"balance-title\">\(HTML.escape(t.balance))</h2>"
+        // Beside other currencies, the points' balance is named too ("My points", "My coins").
+        let title = currency == nil && program.currencies.isEmpty ? t.balance : t.balanceOf(pointsName)
+        var html = "<section class=\"card balance\" data-currency=\"\(HTML.escape(program.points.code))\" aria-labelledby=\"\(idPrefix)balance-title\"><h2 id=\"\(idPrefix)balance-title\">\(HTML.escape(title))</h2>"
         html += "<p class=\"big\"><span data-test=\"balance\">\(HTML.points(view?.balance ?? 0))</span> \(HTML.escape(pointsName))</p>"
         if let value = view?.balanceValue { html += "<p class=\"worth\">\(HTML.escape(t.worth(value)))</p>" }
         if let view, view.pending > 0 {
@@ -137,7 +162,8 @@ struct MemberSections {
         let t = texts
         guard let view = snapshot.view else { return "" }
         let calendar = snapshot.calendar
-        var html = "<section class=\"card expiring\" aria-labelledby=\"expiring-title\"><h2 id=\"expiring-title\">\(HTML.escape(t.expiringSoon))</h2>"
+        let title = currency == nil ? t.expiringSoon : t.expiringSoonOf(pointsName)
+        var html = "<section class=\"card expiring\" data-currency=\"\(HTML.escape(program.points.code))\" aria-labelledby=\"\(idPrefix)expiring-title\"><h2 id=\"\(idPrefix)expiring-title\">\(HTML.escape(title))</h2>"
         if case .none = program.expiry {
             html += "<p>\(HTML.escape(t.neverExpire(pointsName)))</p>"
         } else if view.expiringSoon.isEmpty {
@@ -369,11 +395,21 @@ struct MemberSections {
         html += "<table><thead><tr><th scope=\"col\">\(HTML.escape(t.when))</th><th scope=\"col\">\(HTML.escape(t.what))</th>"
         html += "<th scope=\"col\" class=\"num\">\(HTML.escape(pointsName))</th><th scope=\"col\">\(HTML.escape(t.why))</th></tr></thead><tbody>"
         for line in snapshot.history {
-            let nothing = line.input != nil && line.points == 0
+            // Amounts in another currency carry its name; the column's own unit is the points.
+            var amounts: [String] = []
+            let signed = { (points: Int64) in (points > 0 ? "+" : "") + HTML.points(points) }
+            let others = (line.currencies ?? [:]).filter { $0.value != 0 }.sorted { $0.key < $1.key }
+            if let code = line.currency {
+                amounts.append(signed(line.points) + " " + HTML.escape(program.currency(code)?.points.name ?? code))
+            } else if line.points != 0 || others.isEmpty {
+                amounts.append(signed(line.points))
+            }
+            for (code, points) in others { amounts.append(signed(points) + " " + HTML.escape(program.currency(code)?.points.name ?? code)) }
+            let nothing = line.input != nil && line.points == 0 && others.isEmpty
             let refused = line.status == .refused
             html += "<tr data-test=\"history-line\"\(refused ? " class=\"refused\"" : nothing ? " class=\"nothing\"" : "")>"
             html += "<td>\(HTML.escape(HTML.time(line.at, snapshot.calendar)))</td><td>\(HTML.escape(t.what(line.what)))</td>"
-            html += "<td class=\"num\">\(line.points > 0 ? "+" : "")\(HTML.points(line.points))</td>"
+            html += "<td class=\"num\">\(amounts.joined(separator: "<br>"))</td>"
             html += "<td>\(HTML.escape(line.reason ?? (refused ? t.refused : "")))</td></tr>"
         }
         html += "</tbody></table>"

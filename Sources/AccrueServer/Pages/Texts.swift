@@ -55,6 +55,9 @@ struct Texts: Sendable {
     var holdLine: @Sendable (String, String) -> String
     /// What a hold is for: (`booking`, `checkout` or `draw`, its booking id, hold id or draw name).
     var holdName: @Sendable (String, String) -> String
+    /// Titles of another currency's balance and expiry sections: "My coins", "Coins expiring soon".
+    var balanceOf: @Sendable (String) -> String
+    var expiringSoonOf: @Sendable (String) -> String
     var drawCancelled: @Sendable (String) -> String
     var expiringSoon: String
     var nothingExpiring: String
@@ -151,6 +154,8 @@ extension Texts {
         held: "Held",
         holdLine: { "\($1) held by \($0)" },
         holdName: { kind, name in kind == "draw" ? "tickets in \(name) until it is drawn" : "\(kind) \(name)" },
+        balanceOf: { "My \($0)" },
+        expiringSoonOf: { "\($0.prefix(1).uppercased() + $0.dropFirst()) expiring soon" },
         drawCancelled: { "This draw was cancelled (\($0)). The points of every ticket were returned." },
         expiringSoon: "Expiring soon",
         nothingExpiring: "Nothing expires in the coming weeks.",
@@ -273,6 +278,8 @@ extension Texts {
         held: "已冻结",
         holdLine: { "\($0) 冻结 \($1)" },
         holdName: { kind, name in kind == "draw" ? "\(name) 抽奖券（开奖前）" : kind == "booking" ? "预订 \(name)" : "下单 \(name)" },
+        balanceOf: { "我的\($0)" },
+        expiringSoonOf: { "即将过期的\($0)" },
         drawCancelled: { "本次抽奖已取消（\($0)），所有抽奖券的积分已退回。" },
         expiringSoon: "即将过期",
         nothingExpiring: "未来几周内没有积分过期。",
