@@ -135,25 +135,33 @@ extension PostgresStore {
             }
         }
 
-        func checkpoint(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws {
+        func checkpoint(_ rows: CheckpointRows) throws -> Bool {
+            let checkpoint = rows.checkpoint
             var binds = Binds()
             binds.add(program)
             binds.add(checkpoint.revision)
-            binds.add(try StoredJSON.encode(checkpoint.state))
+            binds.add(rows.header)
             binds.add(checkpoint.programVersion)
-            // The header moves only when the checkpoint is of the current revision and not older
-            // than the one stored.
+            // The header moves only when the checkpoint's revision is committed and not older than
+            // the checkpoint stored (the write lock is held: neither can change meanwhile).
             let updated = try connection.run("""
                 UPDATE programs SET header = $3, checkpoint_revision = $2, checkpoint_version = $4
-                WHERE id = $1 AND revision = $2 AND checkpoint_revision <= $2
+                WHERE id = $1 AND revision >= $2 AND checkpoint_revision <= $2
                 """, binds.values).changed
-            guard updated == 1 else { throw StoreError.staleRevision(program: program, expected: checkpoint.revision) }
-            try upsert(members)
-            try upsert(orders)
-            try upsert(bookings)
+            guard updated == 1 else {
+                var programBind = Binds()
+                programBind.add(program)
+                let stored = try connection.run("SELECT revision FROM programs WHERE id = $1", programBind.values).rows.first
+                if let stored, try stored.get("revision", as: Int64.self) >= checkpoint.revision { return false }
+                throw StoreError.staleRevision(program: program, expected: checkpoint.revision)
+            }
+            try upsert(rows.members, states: rows.memberStates)
+            try upsert(rows.orders, states: rows.orderStates)
+            try upsert(rows.bookings, states: rows.bookingStates)
+            return true
         }
 
-        private func upsert(_ members: [MemberState]) throws {
+        private func upsert(_ members: [MemberState], states: [String]) throws {
             try batch(members.count, """
                 INSERT INTO members (program, member, balance, pending, held, tier, state)
                 SELECT $1, m.* FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[]) AS m
@@ -165,11 +173,11 @@ extension PostgresStore {
                 $0.add(members.map(\.pending))
                 $0.add(members.map(\.held))
                 $0.add(nullable: members.map(\.tier))
-                $0.add(try members.map { try StoredJSON.encode($0) })
+                $0.add(states)
             }
         }
 
-        private func upsert(_ orders: [OrderRecord]) throws {
+        private func upsert(_ orders: [OrderRecord], states: [String]) throws {
             try batch(orders.count, """
                 INSERT INTO orders (program, order_id, member, state)
                 SELECT $1, o.* FROM unnest($2::text[], $3::text[], $4::text[]) AS o
@@ -177,11 +185,11 @@ extension PostgresStore {
                 """) {
                 $0.add(orders.map(\.id))
                 $0.add(orders.map(\.member))
-                $0.add(try orders.map { try StoredJSON.encode($0) })
+                $0.add(states)
             }
         }
 
-        private func upsert(_ bookings: [Booking]) throws {
+        private func upsert(_ bookings: [Booking], states: [String]) throws {
             try batch(bookings.count, """
                 INSERT INTO bookings (program, booking, member, status, state)
                 SELECT $1, b.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS b
@@ -190,7 +198,7 @@ extension PostgresStore {
                 $0.add(bookings.map(\.id))
                 $0.add(bookings.map(\.member))
                 $0.add(bookings.map(\.status.rawValue))
-                $0.add(try bookings.map { try StoredJSON.encode($0) })
+                $0.add(states)
             }
         }
     }

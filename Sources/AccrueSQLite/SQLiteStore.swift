@@ -380,36 +380,38 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             return next
         }
 
-        func checkpoint(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws {
+        func checkpoint(_ rows: CheckpointRows) throws -> Bool {
+            let checkpoint = rows.checkpoint
             let row = try Row.fetchOne(db, sql: "SELECT revision, checkpoint_revision FROM programs WHERE id = ?", arguments: [program])
-            guard let row, row["revision"] as Int64 == checkpoint.revision, checkpoint.revision >= row["checkpoint_revision"] as Int64 else {
+            guard let row, checkpoint.revision <= row["revision"] as Int64 else {
                 throw StoreError.staleRevision(program: program, expected: checkpoint.revision)
             }
+            guard checkpoint.revision >= row["checkpoint_revision"] as Int64 else { return false }
             try db.execute(sql: "UPDATE programs SET header = ?, checkpoint_revision = ?, checkpoint_version = ? WHERE id = ?",
-                           arguments: [try StoredJSON.encode(checkpoint.state), checkpoint.revision, checkpoint.programVersion, program])
+                           arguments: [rows.header, checkpoint.revision, checkpoint.programVersion, program])
             let upsertMember = try db.cachedStatement(sql: """
                 INSERT INTO members (program, member, balance, pending, held, tier, state) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (program, member) DO UPDATE SET balance = excluded.balance, pending = excluded.pending,
                     held = excluded.held, tier = excluded.tier, state = excluded.state
                 """)
-            for member in members {
-                try upsertMember.execute(arguments: [program, member.id, member.balance, member.pending, member.held, member.tier,
-                                                     try StoredJSON.encode(member)])
+            for (member, state) in zip(rows.members, rows.memberStates) {
+                try upsertMember.execute(arguments: [program, member.id, member.balance, member.pending, member.held, member.tier, state])
             }
             let upsertOrder = try db.cachedStatement(sql: """
                 INSERT INTO orders (program, order_id, member, state) VALUES (?, ?, ?, ?)
                 ON CONFLICT (program, order_id) DO UPDATE SET state = excluded.state
                 """)
-            for order in orders {
-                try upsertOrder.execute(arguments: [program, order.id, order.member, try StoredJSON.encode(order)])
+            for (order, state) in zip(rows.orders, rows.orderStates) {
+                try upsertOrder.execute(arguments: [program, order.id, order.member, state])
             }
             let upsertBooking = try db.cachedStatement(sql: """
                 INSERT INTO bookings (program, booking, member, status, state) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (program, booking) DO UPDATE SET status = excluded.status, state = excluded.state
                 """)
-            for booking in bookings {
-                try upsertBooking.execute(arguments: [program, booking.id, booking.member, booking.status.rawValue, try StoredJSON.encode(booking)])
+            for (booking, state) in zip(rows.bookings, rows.bookingStates) {
+                try upsertBooking.execute(arguments: [program, booking.id, booking.member, booking.status.rawValue, state])
             }
+            return true
         }
     }
 

@@ -17,9 +17,14 @@ final class ProgramHost: @unchecked Sendable {
     private var current: Program
     private var currentVersion: Int
 
+    /// Where checkpoints are encoded and written, one at a time, off the program's queue.
+    private let checkpoints: DispatchQueue
+
     init(ledger: ProgramLedger, version: Int) {
         id = ledger.program.id
         queue = DispatchQueue(label: "accrue.program.\(ledger.program.id)")
+        checkpoints = DispatchQueue(label: "accrue.checkpoint.\(ledger.program.id)")
+        ledger.deferCheckpoints = true
         self.ledger = ledger
         current = ledger.program
         currentVersion = version
@@ -42,7 +47,29 @@ final class ProgramHost: @unchecked Sendable {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result { try body(self.ledger) })
+                self.handOffCheckpoint()
             }
+        }
+    }
+
+    /// On the queue, after a commit has answered its callers: a checkpoint the commit took is
+    /// encoded and written on the checkpoint queue, in a transaction of its own, so no request
+    /// waits for it. Its outcome is reported back to the ledger that took it.
+    private func handOffCheckpoint() {
+        guard let pending = ledger.takeReadyCheckpoint() else { return }
+        // The ledger is touched only on the queue; the box carries it there and back.
+        let owner = LedgerBox(ledger)
+        let store = ledger.store
+        checkpoints.async {
+            let written: Bool
+            do {
+                written = try ProgramLedger.write(pending, to: store)
+                if written { ServiceMetrics.shared.checkpoint(program: pending.program) }
+            } catch {
+                ServiceMetrics.shared.checkpointFailed(program: pending.program)
+                written = false
+            }
+            self.queue.async { owner.ledger.finishCheckpoint(pending.id, written: written) }
         }
     }
 
@@ -96,6 +123,7 @@ final class ProgramHost: @unchecked Sendable {
                 // Nothing of the group was stored: every request of it is told, and may resend.
                 for item in group { item.continuation.resume(throwing: error) }
             }
+            handOffCheckpoint()
         }
     }
 

@@ -192,6 +192,16 @@ final class ServiceMetrics: Sendable {
         registry.makeCounter(name: "accrue_committed_inputs_total", labels: []).increment(by: Int64(inputs))
     }
 
+    /// Checkpoints written off the writers' path, and those that failed (their records are
+    /// written by the next one).
+    func checkpoint(program: String) {
+        registry.makeCounter(name: "accrue_checkpoints_total", labels: [("program", program)]).increment()
+    }
+
+    func checkpointFailed(program: String) {
+        registry.makeCounter(name: "accrue_checkpoint_failures_total", labels: [("program", program)]).increment()
+    }
+
     func webhook(result: String) {
         registry.makeCounter(name: "accrue_webhook_deliveries_total", labels: [("result", result)]).increment()
     }

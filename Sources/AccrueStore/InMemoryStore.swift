@@ -115,12 +115,14 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
             }
         }
 
-        func checkpoint(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws {
-            try store.locked {
+        func checkpoint(_ rows: CheckpointRows) throws -> Bool {
+            let (checkpoint, members, orders, bookings) = (rows.checkpoint, rows.members, rows.orders, rows.bookings)
+            return try store.locked {
                 var current = store.data[program]!
-                guard checkpoint.revision == current.revision, checkpoint.revision >= current.checkpoint.revision else {
+                guard checkpoint.revision <= current.revision else {
                     throw StoreError.staleRevision(program: program, expected: checkpoint.revision)
                 }
+                guard checkpoint.revision >= current.checkpoint.revision else { return false }
                 var state = checkpoint.state
                 state.members = current.checkpoint.state.members
                 state.orders = current.checkpoint.state.orders
@@ -130,6 +132,7 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
                 for booking in bookings { state.bookings[booking.id] = booking }
                 current.checkpoint = Checkpoint(state: state, revision: checkpoint.revision, programVersion: checkpoint.programVersion)
                 store.data[program] = current
+                return true
             }
         }
     }

@@ -138,9 +138,38 @@ public protocol LedgerWriteTransaction {
     func inputRecords(ids: [String]) throws -> [String: InputRecord]
     /// Appends a batch on top of `revision` (which must be current) and returns the new revision.
     func append(_ batch: CommitBatch, revision: Int64) throws -> Int64
-    /// Records the state at the current revision: the header and the members, orders and bookings
-    /// that changed since the previous checkpoint.
-    func checkpoint(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws
+    /// Records the state at the rows' revision (the current one, or an earlier one when the
+    /// checkpoint was taken off the writers' path): the header and the members, orders and bookings
+    /// that changed since the previous checkpoint. Returns false, writing nothing, when the store
+    /// already holds a checkpoint of a later revision.
+    func checkpoint(_ rows: CheckpointRows) throws -> Bool
+}
+
+/// A checkpoint ready to write: the header state and the changed members, orders and bookings, as
+/// values and already encoded. Encoding is most of a checkpoint's cost; it needs no lock, so a
+/// server does it on another thread and holds the write lock only to write the rows.
+public struct CheckpointRows: Sendable {
+    public let checkpoint: Checkpoint
+    public let members: [MemberState]
+    public let orders: [OrderRecord]
+    public let bookings: [Booking]
+    public let header: String
+    public let memberStates: [String]
+    public let orderStates: [String]
+    public let bookingStates: [String]
+
+    public init(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws {
+        self.checkpoint = checkpoint
+        self.members = members
+        self.orders = orders
+        self.bookings = bookings
+        header = try StoredJSON.encode(checkpoint.state)
+        memberStates = try members.map { try StoredJSON.encode($0) }
+        orderStates = try orders.map { try StoredJSON.encode($0) }
+        bookingStates = try bookings.map { try StoredJSON.encode($0) }
+    }
+
+    public var revision: Int64 { checkpoint.revision }
 }
 
 /// The storage port. Every implementation passes the same conformance suite.

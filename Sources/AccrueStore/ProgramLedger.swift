@@ -1,5 +1,15 @@
 import AccrueCore
 
+/// A checkpoint taken at a revision and not written yet (see `ProgramLedger.deferCheckpoints`).
+public struct PendingCheckpoint: Sendable {
+    public let id: Int
+    public let program: String
+    public let checkpoint: Checkpoint
+    public let members: [MemberState]
+    public let orders: [OrderRecord]
+    public let bookings: [Booking]
+}
+
 /// One program's engine kept in step with a store. The state is the latest checkpoint plus the log
 /// after it, replayed by the same engine; a write takes the program's lock, catches up with what
 /// other writers committed, decides the batch and appends it, all in one transaction.
@@ -28,6 +38,16 @@ public final class ProgramLedger {
     private var dirtyOrders: Set<String> = []
     private var dirtyBookings: Set<String> = []
     private var sinceCheckpoint = 0
+    /// With `deferCheckpoints`, a due checkpoint is not written inside the batch's transaction: the
+    /// ledger takes it (the header and the changed records at that revision, as values) for the
+    /// owner to encode and write off the writers' path (`takeReadyCheckpoint`, `write(_:to:)`,
+    /// `finishCheckpoint`), so that a commit never waits for a checkpoint's encoding.
+    public var deferCheckpoints = false
+    private var ready: PendingCheckpoint?
+    /// What the checkpoint being written off the path holds; until it is written, a checkpoint
+    /// written here also writes these records, and should it fail, they are changed again.
+    private var inFlight: (id: Int, members: Set<String>, orders: Set<String>, bookings: Set<String>)?
+    private var checkpointsTaken = 0
     /// Set when a write failed and the reload after it failed too: the engine may hold decisions
     /// that were never stored, so nothing is decided until a reload succeeds.
     private var needsReload = false
@@ -175,20 +195,77 @@ public final class ProgramLedger {
         revision = try tx.append(batch, revision: revision)
         if let programVersion { logVersion = programVersion }
         sinceCheckpoint += max(1, inputs.count)
-        if sinceCheckpoint >= checkpointInterval { try writeCheckpoint(tx) }
+        if sinceCheckpoint >= checkpointInterval {
+            if !deferCheckpoints {
+                try writeCheckpoint(tx)
+            } else if ready == nil, inFlight == nil {
+                takeCheckpoint()
+            }
+        }
         return changes.entries
     }
 
     private func writeCheckpoint(_ tx: any LedgerWriteTransaction) throws {
         let state = engine.state
-        try tx.checkpoint(Checkpoint(state: engine.header, revision: revision, programVersion: logVersion),
-                          members: dirtyMembers.sorted().compactMap { state.members[$0] },
-                          orders: dirtyOrders.sorted().compactMap { state.orders[$0] },
-                          bookings: dirtyBookings.sorted().compactMap { state.bookings[$0] })
+        // Records of a checkpoint still on its way are written here too, at this later revision.
+        let members = dirtyMembers.union(inFlight?.members ?? [])
+        let orders = dirtyOrders.union(inFlight?.orders ?? [])
+        let bookings = dirtyBookings.union(inFlight?.bookings ?? [])
+        let rows = try CheckpointRows(Checkpoint(state: engine.header, revision: revision, programVersion: logVersion),
+                                      members: members.sorted().compactMap { state.members[$0] },
+                                      orders: orders.sorted().compactMap { state.orders[$0] },
+                                      bookings: bookings.sorted().compactMap { state.bookings[$0] })
+        guard try tx.checkpoint(rows) else { throw StoreError.staleRevision(program: program.id, expected: revision) }
+        dirtyMembers.removeAll()
+        dirtyOrders.removeAll()
+        dirtyBookings.removeAll()
+        inFlight = nil
+        ready = nil
+        sinceCheckpoint = 0
+    }
+
+    /// Takes the due checkpoint as values at the current revision, for writing off the path.
+    private func takeCheckpoint() {
+        let state = engine.state
+        checkpointsTaken += 1
+        ready = PendingCheckpoint(id: checkpointsTaken, program: program.id,
+                                  checkpoint: Checkpoint(state: engine.header, revision: revision, programVersion: logVersion),
+                                  members: dirtyMembers.sorted().compactMap { state.members[$0] },
+                                  orders: dirtyOrders.sorted().compactMap { state.orders[$0] },
+                                  bookings: dirtyBookings.sorted().compactMap { state.bookings[$0] })
+        inFlight = (checkpointsTaken, dirtyMembers, dirtyOrders, dirtyBookings)
         dirtyMembers.removeAll()
         dirtyOrders.removeAll()
         dirtyBookings.removeAll()
         sinceCheckpoint = 0
+    }
+
+    /// The checkpoint taken by the last commits, once: its owner writes it with `write(_:to:)`
+    /// (on any thread) and reports with `finishCheckpoint`. Take it only after the commit that
+    /// took it has returned.
+    public func takeReadyCheckpoint() -> PendingCheckpoint? {
+        defer { ready = nil }
+        return ready
+    }
+
+    /// Encodes a taken checkpoint and writes it in a transaction of its own. Safe on any thread:
+    /// it touches only the store. False when a checkpoint of a later revision was stored first.
+    public static func write(_ pending: PendingCheckpoint, to store: any LedgerStore) throws -> Bool {
+        let rows = try CheckpointRows(pending.checkpoint, members: pending.members, orders: pending.orders, bookings: pending.bookings)
+        return try store.write(program: pending.program) { tx in try tx.checkpoint(rows) }
+    }
+
+    /// What became of a checkpoint written off the path. When it was not written, its records
+    /// count as changed again, so the next checkpoint writes them.
+    public func finishCheckpoint(_ id: Int, written: Bool) {
+        guard let inFlight, inFlight.id == id else { return }
+        if !written {
+            dirtyMembers.formUnion(inFlight.members)
+            dirtyOrders.formUnion(inFlight.orders)
+            dirtyBookings.formUnion(inFlight.bookings)
+            sinceCheckpoint = checkpointInterval
+        }
+        self.inFlight = nil
     }
 
     private func reload() throws {
@@ -201,6 +278,8 @@ public final class ProgramLedger {
         dirtyMembers.removeAll()
         dirtyOrders.removeAll()
         dirtyBookings.removeAll()
+        inFlight = nil
+        ready = nil
         sinceCheckpoint = 0
         try switchProgram(to: checkpoint.programVersion)
         try catchUp(try store.tail(program: program.id, after: revision))

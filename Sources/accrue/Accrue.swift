@@ -8,7 +8,7 @@ struct Accrue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accrue",
         abstract: "Accrue: a loyalty points engine.",
-        subcommands: [Demo.self, Replay.self, Ingest.self, MemberCommand.self, Why.self, Quote.self, Verify.self, Advance.self, Programs.self, Serve.self, Backup.self, Restore.self],
+        subcommands: [Demo.self, Replay.self, Ingest.self, MemberCommand.self, Why.self, Quote.self, Verify.self, Advance.self, Programs.self, Serve.self, Backup.self, Restore.self, BareHTTP.self],
         defaultSubcommand: Demo.self)
 }
 

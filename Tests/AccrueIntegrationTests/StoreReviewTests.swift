@@ -81,6 +81,68 @@ final class StoreReviewTests: XCTestCase {
         }
     }
 
+    // MARK: - Checkpoints written off the writers' path
+
+    /// With checkpoints taken at commits and written later (as a server does): written at once,
+    /// after more commits, after a checkpoint written inside a commit overtook them, or failing.
+    /// Loading from the store always gives the live state, no checkpoint ever goes back to an
+    /// older revision, and `verify` passes.
+    func testCheckpointsWrittenOffThePathNeverLoseAChange() throws {
+        for name in ["jd-points", "aliexpress-levels", "cj-rewards"] {
+            let program = try preset(name)
+            let folder = temporaryFolder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let store = try sqliteStore(folder, program)
+            let ledger = try ProgramLedger(program: program, store: store, checkpointInterval: 7)
+            ledger.deferCheckpoints = true
+            var random = SeededRandom(seed: UInt64(name.count))
+            var waiting: [PendingCheckpoint] = []
+            var outcomes = (written: 0, late: 0, failed: 0, overtaken: 0)
+            var lastRevision: Int64 = 0
+            for (step, operation) in operations(seed: 41, program: program, count: 150).enumerated() {
+                let label = "\(name) step \(step)"
+                switch operation {
+                case let .ingest(lines): _ = try ledger.ingest(lines: lines)
+                case let .advance(days): try ledger.advance(to: (ledger.engine.state.clock ?? Instant(rfc3339: "2026-01-01T00:00:00Z")!).adding(days: days))
+                case .reopen:
+                    // A checkpoint written inside a commit, with others still on their way.
+                    try ledger.checkpoint()
+                    outcomes.overtaken += waiting.count
+                }
+                if let taken = ledger.takeReadyCheckpoint() { waiting.append(taken) }
+                // Each waiting checkpoint is written now, later, or fails.
+                var still: [PendingCheckpoint] = []
+                for pending in waiting {
+                    switch random.next() % 4 {
+                    case 0: still.append(pending)
+                    case 1:
+                        ledger.finishCheckpoint(pending.id, written: false)
+                        outcomes.failed += 1
+                    default:
+                        let written = try ProgramLedger.write(pending, to: store)
+                        ledger.finishCheckpoint(pending.id, written: written)
+                        if written { outcomes.written += 1 } else { outcomes.late += 1 }
+                    }
+                }
+                waiting = still
+                let stored = try XCTUnwrap(try store.load(program: program.id))
+                XCTAssertGreaterThanOrEqual(stored.revision, lastRevision, "a checkpoint went back: " + label)
+                lastRevision = stored.revision
+                let loaded = try ProgramLedger(program: program, store: store)
+                XCTAssertTrue(loaded.engine.state == ledger.engine.state, "loaded state differs: " + label)
+                if loaded.engine.state != ledger.engine.state { return }
+            }
+            for pending in waiting { ledger.finishCheckpoint(pending.id, written: try ProgramLedger.write(pending, to: store)) }
+            try ledger.checkpoint()
+            let stored = try XCTUnwrap(try store.load(program: program.id))
+            XCTAssertEqual(stored.revision, ledger.revision)
+            XCTAssertTrue(stored.state == ledger.engine.state, name)
+            XCTAssertEqual(try verify(program, store: store).problems, [], name)
+            XCTAssertGreaterThan(outcomes.written, 3, "\(name): \(outcomes)")
+            XCTAssertGreaterThan(outcomes.failed, 0, "\(name): \(outcomes)")
+        }
+    }
+
     // MARK: - Two ledgers on one database
 
     /// Two ledgers on one SQLite file, both checkpointing often, take turns (each is stale every
@@ -250,9 +312,9 @@ final class StoreReviewTests: XCTestCase {
             func tail(after revision: Int64) throws -> LogTail { try inner.tail(after: revision) }
             func inputRecords(ids: [String]) throws -> [String: InputRecord] { try inner.inputRecords(ids: ids) }
             func append(_ batch: CommitBatch, revision: Int64) throws -> Int64 { try inner.append(batch, revision: revision) }
-            func checkpoint(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws {
+            func checkpoint(_ rows: CheckpointRows) throws -> Bool {
                 if store.failCheckpoints > 0 { store.failCheckpoints -= 1; throw Failure() }
-                try inner.checkpoint(checkpoint, members: members, orders: orders, bookings: bookings)
+                return try inner.checkpoint(rows)
             }
         }
 

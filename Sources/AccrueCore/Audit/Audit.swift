@@ -39,54 +39,54 @@ public enum Audit {
 
     /// Folds one entry into a member (or one currency's wallet of a member).
     static func fold(_ entry: Entry, into member: inout RebuiltMember) {
-            switch entry.kind {
-            case .earnPending:
-                if let lot = entry.lot { member.lots[lot] = RebuiltLot(remaining: entry.points, pending: true, expiresAt: nil) }
-            case .earn:
-                if let lot = entry.lot { member.lots[lot] = RebuiltLot(remaining: entry.points, pending: false, expiresAt: entry.expiresAt) }
-            case .adjust:
-                if entry.points > 0, let lot = entry.lot {
-                    member.lots[lot] = RebuiltLot(remaining: entry.points, pending: false, expiresAt: entry.expiresAt)
-                } else if let lot = entry.lot {
-                    member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points
-                }
-            case .release:
-                if let lot = entry.lot {
-                    member.lots[lot, default: RebuiltLot(remaining: 0, pending: true, expiresAt: nil)].pending = false
-                    member.lots[lot]!.expiresAt = entry.expiresAt
-                }
-            case .cancelPending, .spend, .expire:
-                if let lot = entry.lot { member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points }
-            case .reverse:
-                if let lot = entry.lot {
-                    member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points
-                } else {
-                    member.debt -= entry.points
-                }
-            case .payDebt:
-                if let lot = entry.lot { member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points }
-                member.debt += entry.points
-            case .hold:
-                if let lot = entry.lot { member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points }
-                member.holds[entry.hold ?? "", default: 0] -= entry.points
-            case .capture:
-                member.holds[entry.hold ?? "", default: 0] -= entry.points
-            case .holdRelease:
-                member.holds[entry.hold ?? "", default: 0] -= entry.points
-                if let lot = entry.lot {
-                    member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: entry.expiresAt)].remaining += entry.points
-                }
-            case .tierChange:
-                member.tier = entry.tier
-            case .coupon:
-                if let code = entry.code { member.coupons.append(code) }
-            case .couponGiven:
-                if let code = entry.code, let index = member.coupons.firstIndex(of: code) { member.coupons.remove(at: index) }
-            case .tierScheduled, .expiryNotice:
-                break
+        switch entry.kind {
+        case .earnPending:
+            if let lot = entry.lot { member.lots[lot] = RebuiltLot(remaining: entry.points, pending: true, expiresAt: nil) }
+        case .earn:
+            if let lot = entry.lot { member.lots[lot] = RebuiltLot(remaining: entry.points, pending: false, expiresAt: entry.expiresAt) }
+        case .adjust:
+            if entry.points > 0, let lot = entry.lot {
+                member.lots[lot] = RebuiltLot(remaining: entry.points, pending: false, expiresAt: entry.expiresAt)
+            } else if let lot = entry.lot {
+                member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points
             }
-            member.lots = member.lots.filter { $0.value.remaining != 0 }
-            member.holds = member.holds.filter { $0.value != 0 }
+        case .release:
+            if let lot = entry.lot {
+                member.lots[lot, default: RebuiltLot(remaining: 0, pending: true, expiresAt: nil)].pending = false
+                member.lots[lot]!.expiresAt = entry.expiresAt
+            }
+        case .cancelPending, .spend, .expire:
+            if let lot = entry.lot { member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points }
+        case .reverse:
+            if let lot = entry.lot {
+                member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points
+            } else {
+                member.debt -= entry.points
+            }
+        case .payDebt:
+            if let lot = entry.lot { member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points }
+            member.debt += entry.points
+        case .hold:
+            if let lot = entry.lot { member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: nil)].remaining += entry.points }
+            member.holds[entry.hold ?? "", default: 0] -= entry.points
+        case .capture:
+            member.holds[entry.hold ?? "", default: 0] -= entry.points
+        case .holdRelease:
+            member.holds[entry.hold ?? "", default: 0] -= entry.points
+            if let lot = entry.lot {
+                member.lots[lot, default: RebuiltLot(remaining: 0, pending: false, expiresAt: entry.expiresAt)].remaining += entry.points
+            }
+        case .tierChange:
+            member.tier = entry.tier
+        case .coupon:
+            if let code = entry.code { member.coupons.append(code) }
+        case .couponGiven:
+            if let code = entry.code, let index = member.coupons.firstIndex(of: code) { member.coupons.remove(at: index) }
+        case .tierScheduled, .expiryNotice:
+            break
+        }
+        member.lots = member.lots.filter { $0.value.remaining != 0 }
+        member.holds = member.holds.filter { $0.value != 0 }
     }
 
     /// The state's view of a member in the same shape.

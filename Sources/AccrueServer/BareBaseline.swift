@@ -1,0 +1,55 @@
+import AccrueCore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The HTTP benchmark's baseline (`scripts/bench-http`): a bare Hummingbird server with routes of
+/// the same shape as Accrue's input and member routes, doing only what any server must: check the
+/// bearer key, read the body and parse its JSON (with the same reader), answer a JSON body of the
+/// same size. No rules, no store, no middleware. Never used to serve shoppers.
+public enum BareBaseline {
+    public static func application(host: String, port: Int, key: String,
+                                   onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        let expected = "Bearer " + key
+        let member = ByteBuffer(string: memberBody)
+        router.post("/v1/programs/:program/inputs") { request, _ -> Response in
+            guard request.headers[.authorization] == expected else { return answer(ByteBuffer(string: #"{"code":"unauthorized"}"#), .unauthorized) }
+            let body = try await request.body.collect(upTo: Limits.maximumInputBytes)
+            guard case let .object(fields)? = try? JSONReader.parse(Array(body.readableBytesView)),
+                  case let .string(id)? = fields.first(where: { $0.0 == "id" })?.1 else {
+                return answer(ByteBuffer(string: #"{"code":"malformed_input"}"#), .badRequest)
+            }
+            return answer(ByteBuffer(string: #"{"id":"\#(id)","points":120,"reason":null,"replayed":false,"status":"applied","type":"order.completed"}"#), .ok)
+        }
+        router.post("/v1/programs/:program/batches") { request, _ -> Response in
+            guard request.headers[.authorization] == expected else { return answer(ByteBuffer(string: #"{"code":"unauthorized"}"#), .unauthorized) }
+            let body = try await request.body.collect(upTo: APILimits.maximumBodyBytes)
+            guard case let .object(fields)? = try? JSONReader.parse(Array(body.readableBytesView)),
+                  case let .array(items)? = fields.first(where: { $0.0 == "inputs" })?.1 else {
+                return answer(ByteBuffer(string: #"{"code":"malformed_input"}"#), .badRequest)
+            }
+            var text = #"{"outcomes":["#
+            for (index, item) in items.enumerated() {
+                guard case let .object(input) = item, case let .string(id)? = input.first(where: { $0.0 == "id" })?.1 else { continue }
+                text += (index == 0 ? "" : ",") + #"{"id":"\#(id)","points":120,"reason":null,"replayed":false,"status":"applied","type":"order.completed"}"#
+            }
+            return answer(ByteBuffer(string: text + "]}"), .ok)
+        }
+        router.get("/v1/programs/:program/members/:member") { request, _ -> Response in
+            guard request.headers[.authorization] == expected else { return answer(ByteBuffer(string: #"{"code":"unauthorized"}"#), .unauthorized) }
+            return answer(member, .ok)
+        }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "bare"),
+                           onServerRunning: onServerRunning)
+    }
+
+    static func answer(_ body: ByteBuffer, _ status: HTTPResponse.Status) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// A member view of a typical size (a few lots, a tier, a coupon).
+    static let memberBody = #"{"balance":1280,"balance_value":"12.80 CNY","coupons":[{"code":"JDV10-8BTSBJSPS3","issuedAt":1763800000000,"name":"10 CNY voucher","reward":"voucher-10","valueMinorUnits":1000}],"currency":"points","expiring_soon":[],"guest":false,"held":0,"holds":[],"lots":[{"available_at":"2026-11-01T10:00:00Z","expires_at":"2027-11-01T10:00:00Z","lot":11,"pending":false,"points":800},{"available_at":"2026-11-11T10:00:00Z","expires_at":"2027-11-11T10:00:00Z","lot":19,"pending":false,"points":480}],"member":"m-1","pending":0,"program":"jd-points","tier":{"benefits":["free shipping"],"counted":1280,"needed":3720,"next_tier":"platinum","next_tier_name":"Platinum","tier":"gold","tier_name":"Gold","window":"points that became available in 2026 (local calendar year)"}}"#
+}
