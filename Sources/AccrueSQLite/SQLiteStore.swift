@@ -39,7 +39,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return true
         case .SQLITE_ERROR:
             // The other connection ran a migration between this one's check and its own run.
-            return error.message.map { $0.contains("already exists") || $0.contains("duplicate column name") } ?? false
+            return error.message.map { $0.contains("already exists") || $0.contains("duplicate column name") || $0.contains("no such table") } ?? false
+        case .SQLITE_CONSTRAINT:
+            // ... and recorded it first.
+            return error.message?.contains("grdb_migrations") ?? false
         default: return false
         }
     }
@@ -172,6 +175,50 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         migrator.registerMigration("0003-entry-currencies") { db in
             try db.execute(sql: "ALTER TABLE entries ADD COLUMN currency TEXT")
         }
+        // Checkpoint records by generation (the revision of the checkpoint that wrote them), so a
+        // checkpoint can write its records in short transactions before one moves the header: a
+        // load takes each record's newest generation not after the header's revision.
+        migrator.registerMigration("0004-checkpoint-generations") { db in
+            try db.execute(sql: """
+                CREATE TABLE members_by_generation (
+                    program TEXT NOT NULL,
+                    member TEXT NOT NULL,
+                    generation INTEGER NOT NULL,
+                    balance INTEGER NOT NULL,
+                    pending INTEGER NOT NULL,
+                    held INTEGER NOT NULL,
+                    tier TEXT,
+                    state TEXT NOT NULL,
+                    PRIMARY KEY (program, member, generation)
+                ) WITHOUT ROWID;
+                INSERT INTO members_by_generation SELECT program, member, 0, balance, pending, held, tier, state FROM members;
+                DROP TABLE members;
+                ALTER TABLE members_by_generation RENAME TO members;
+                CREATE TABLE orders_by_generation (
+                    program TEXT NOT NULL,
+                    order_id TEXT NOT NULL,
+                    generation INTEGER NOT NULL,
+                    member TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    PRIMARY KEY (program, order_id, generation)
+                ) WITHOUT ROWID;
+                INSERT INTO orders_by_generation SELECT program, order_id, 0, member, state FROM orders;
+                DROP TABLE orders;
+                ALTER TABLE orders_by_generation RENAME TO orders;
+                CREATE TABLE bookings_by_generation (
+                    program TEXT NOT NULL,
+                    booking TEXT NOT NULL,
+                    generation INTEGER NOT NULL,
+                    member TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    PRIMARY KEY (program, booking, generation)
+                ) WITHOUT ROWID;
+                INSERT INTO bookings_by_generation SELECT program, booking, 0, member, status, state FROM bookings;
+                DROP TABLE bookings;
+                ALTER TABLE bookings_by_generation RENAME TO bookings;
+                """)
+        }
         return migrator
     }
 
@@ -240,15 +287,20 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             let version: Int? = row["checkpoint_version"]
             guard let header: String = row["header"] else { return Checkpoint(state: ProgramState(), revision: revision, programVersion: version) }
             var state = try StoredJSON.decode(ProgramState.self, header)
-            for text in try String.fetchAll(db, sql: "SELECT state FROM members WHERE program = ?", arguments: [program]) {
+            // Each record's newest generation not after the checkpoint (generations in order: the
+            // last one read for a key stands).
+            for text in try String.fetchAll(db, sql: "SELECT state FROM members WHERE program = ? AND generation <= ? ORDER BY member, generation",
+                                            arguments: [program, revision]) {
                 let member = try StoredJSON.decode(MemberState.self, text)
                 state.members[member.id] = member
             }
-            for text in try String.fetchAll(db, sql: "SELECT state FROM orders WHERE program = ?", arguments: [program]) {
+            for text in try String.fetchAll(db, sql: "SELECT state FROM orders WHERE program = ? AND generation <= ? ORDER BY order_id, generation",
+                                            arguments: [program, revision]) {
                 let order = try StoredJSON.decode(OrderRecord.self, text)
                 state.orders[order.id] = order
             }
-            for text in try String.fetchAll(db, sql: "SELECT state FROM bookings WHERE program = ?", arguments: [program]) {
+            for text in try String.fetchAll(db, sql: "SELECT state FROM bookings WHERE program = ? AND generation <= ? ORDER BY booking, generation",
+                                            arguments: [program, revision]) {
                 let booking = try StoredJSON.decode(Booking.self, text)
                 state.bookings[booking.id] = booking
             }
@@ -381,46 +433,117 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
 
         func checkpoint(_ rows: CheckpointRows) throws -> Bool {
-            let checkpoint = rows.checkpoint
-            let row = try Row.fetchOne(db, sql: "SELECT revision, checkpoint_revision FROM programs WHERE id = ?", arguments: [program])
-            guard let row, checkpoint.revision <= row["revision"] as Int64 else {
-                throw StoreError.staleRevision(program: program, expected: checkpoint.revision)
-            }
-            guard checkpoint.revision >= row["checkpoint_revision"] as Int64 else { return false }
-            try db.execute(sql: "UPDATE programs SET header = ?, checkpoint_revision = ?, checkpoint_version = ? WHERE id = ?",
-                           arguments: [rows.header, checkpoint.revision, checkpoint.programVersion, program])
-            let upsertMember = try db.cachedStatement(sql: """
-                INSERT INTO members (program, member, balance, pending, held, tier, state) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (program, member) DO UPDATE SET balance = excluded.balance, pending = excluded.pending,
-                    held = excluded.held, tier = excluded.tier, state = excluded.state
-                """)
-            for (member, state) in zip(rows.members, rows.memberStates) {
-                try upsertMember.execute(arguments: [program, member.id, member.balance, member.pending, member.held, member.tier, state])
-            }
-            let upsertOrder = try db.cachedStatement(sql: """
-                INSERT INTO orders (program, order_id, member, state) VALUES (?, ?, ?, ?)
-                ON CONFLICT (program, order_id) DO UPDATE SET state = excluded.state
-                """)
-            for (order, state) in zip(rows.orders, rows.orderStates) {
-                try upsertOrder.execute(arguments: [program, order.id, order.member, state])
-            }
-            let upsertBooking = try db.cachedStatement(sql: """
-                INSERT INTO bookings (program, booking, member, status, state) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (program, booking) DO UPDATE SET status = excluded.status, state = excluded.state
-                """)
-            for (booking, state) in zip(rows.bookings, rows.bookingStates) {
-                try upsertBooking.execute(arguments: [program, booking.id, booking.member, booking.status.rawValue, state])
-            }
+            guard try SQLiteStore.checkpointMayMove(db, program: program, to: rows.revision) else { return false }
+            try SQLiteStore.writeRecords(db, program: program, rows, range: nil)
+            try SQLiteStore.moveHeader(db, program: program, rows)
+            try SQLiteStore.dropOlderGenerations(db, program: program, rows, range: nil)
             return true
         }
+    }
+
+    // MARK: Checkpoints by generation
+
+    /// Whether a checkpoint of `revision` may be written: not beyond the log (that is an error), and
+    /// not older than the checkpoint stored (then nothing is written).
+    static func checkpointMayMove(_ db: Database, program: String, to revision: Int64) throws -> Bool {
+        let row = try Row.fetchOne(db, sql: "SELECT revision, checkpoint_revision FROM programs WHERE id = ?", arguments: [program])
+        guard let row, revision <= row["revision"] as Int64 else { throw StoreError.staleRevision(program: program, expected: revision) }
+        return revision >= row["checkpoint_revision"] as Int64
+    }
+
+    /// Writes a checkpoint's records (all, or the members of `range` and, with the first range, the
+    /// orders and bookings) under the generation of its revision. Loads ignore them until the header
+    /// moves to that revision; a record of generation g is its state at revision g, so records of a
+    /// checkpoint that never moved the header are never wrong, only unused.
+    static func writeRecords(_ db: Database, program: String, _ rows: CheckpointRows, range: Range<Int>?) throws {
+        let generation = rows.revision
+        let upsertMember = try db.cachedStatement(sql: """
+            INSERT INTO members (program, member, generation, balance, pending, held, tier, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (program, member, generation) DO UPDATE SET balance = excluded.balance, pending = excluded.pending,
+                held = excluded.held, tier = excluded.tier, state = excluded.state
+            """)
+        for index in range ?? rows.members.indices {
+            let member = rows.members[index]
+            try upsertMember.execute(arguments: [program, member.id, generation, member.balance, member.pending, member.held, member.tier,
+                                                 rows.memberStates[index]])
+        }
+        guard range == nil || range?.lowerBound == 0 else { return }
+        let upsertOrder = try db.cachedStatement(sql: """
+            INSERT INTO orders (program, order_id, generation, member, state) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (program, order_id, generation) DO UPDATE SET state = excluded.state
+            """)
+        for (order, state) in zip(rows.orders, rows.orderStates) {
+            try upsertOrder.execute(arguments: [program, order.id, generation, order.member, state])
+        }
+        let upsertBooking = try db.cachedStatement(sql: """
+            INSERT INTO bookings (program, booking, generation, member, status, state) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (program, booking, generation) DO UPDATE SET status = excluded.status, state = excluded.state
+            """)
+        for (booking, state) in zip(rows.bookings, rows.bookingStates) {
+            try upsertBooking.execute(arguments: [program, booking.id, generation, booking.member, booking.status.rawValue, state])
+        }
+    }
+
+    static func moveHeader(_ db: Database, program: String, _ rows: CheckpointRows) throws {
+        try db.execute(sql: "UPDATE programs SET header = ?, checkpoint_revision = ?, checkpoint_version = ? WHERE id = ?",
+                       arguments: [rows.header, rows.revision, rows.checkpoint.programVersion, program])
+    }
+
+    /// Deletes the older generations of the records a checkpoint wrote: once the header is at (or
+    /// past) its revision, no load reads them.
+    static func dropOlderGenerations(_ db: Database, program: String, _ rows: CheckpointRows, range: Range<Int>?) throws {
+        let generation = rows.revision
+        let dropMember = try db.cachedStatement(sql: "DELETE FROM members WHERE program = ? AND member = ? AND generation < ?")
+        for index in range ?? rows.members.indices { try dropMember.execute(arguments: [program, rows.members[index].id, generation]) }
+        guard range == nil || range?.lowerBound == 0 else { return }
+        let dropOrder = try db.cachedStatement(sql: "DELETE FROM orders WHERE program = ? AND order_id = ? AND generation < ?")
+        for order in rows.orders { try dropOrder.execute(arguments: [program, order.id, generation]) }
+        let dropBooking = try db.cachedStatement(sql: "DELETE FROM bookings WHERE program = ? AND booking = ? AND generation < ?")
+        for booking in rows.bookings { try dropBooking.execute(arguments: [program, booking.id, generation]) }
+    }
+
+    /// Records in transactions of this many members, between which commits of inputs go ahead.
+    public static let checkpointStep = 64
+
+    /// A checkpoint taken earlier, written in steps so that no transaction holds the writer for
+    /// long: the records in transactions of `checkpointStep` members, then one moving the header,
+    /// then the older generations dropped in steps. False when a later checkpoint was stored first.
+    public func writeCheckpoint(program: String, _ rows: CheckpointRows) throws -> Bool {
+        let count = rows.members.count
+        let ranges = stride(from: 0, to: max(count, 1), by: Self.checkpointStep).map { $0..<min($0 + Self.checkpointStep, count) }
+        for range in ranges {
+            let proceed = try pool.write { db -> Bool in
+                guard try Self.checkpointMayMove(db, program: program, to: rows.revision) else { return false }
+                try Self.writeRecords(db, program: program, rows, range: range)
+                return true
+            }
+            guard proceed else { return false }
+        }
+        let moved = try pool.write { db -> Bool in
+            guard try Self.checkpointMayMove(db, program: program, to: rows.revision) else { return false }
+            try Self.moveHeader(db, program: program, rows)
+            return true
+        }
+        guard moved else { return false }
+        for range in ranges {
+            try pool.write { db in try Self.dropOlderGenerations(db, program: program, rows, range: range) }
+        }
+        return true
     }
 
     /// Members whose report columns (balance, pending, held, tier) disagree with the state stored
     /// beside them: reports read the columns, so `verify` checks them.
     public func summaryMismatches(program: String) throws -> [String] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT member, balance, pending, held, tier, state FROM members WHERE program = ? ORDER BY member",
-                             arguments: [program]).compactMap { row -> String? in
+            let header = try Int64.fetchOne(db, sql: "SELECT checkpoint_revision FROM programs WHERE id = ?", arguments: [program]) ?? 0
+            // The rows a load reads: each member's newest generation not after the checkpoint.
+            var newest: [String: Row] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT member, balance, pending, held, tier, state FROM members WHERE program = ? AND generation <= ? ORDER BY member, generation
+                """, arguments: [program, header]) {
+                newest[row["member"]] = row
+            }
+            return try newest.keys.sorted().map { newest[$0]! }.compactMap { row -> String? in
                 let member = try StoredJSON.decode(MemberState.self, row["state"])
                 let columns: (Int64, Int64, Int64, String?) = (row["balance"], row["pending"], row["held"], row["tier"])
                 guard columns != (member.balance, member.pending, member.held, member.tier) else { return nil }

@@ -63,8 +63,14 @@ final class ProgramHost: @unchecked Sendable {
         checkpoints.async {
             let written: Bool
             do {
-                written = try ProgramLedger.write(pending, to: store)
-                if written { ServiceMetrics.shared.checkpoint(program: pending.program) }
+                let start = DispatchTime.now().uptimeNanoseconds
+                let rows = try CheckpointRows(pending.checkpoint, members: pending.members, orders: pending.orders, bookings: pending.bookings)
+                let encoded = DispatchTime.now().uptimeNanoseconds
+                written = try store.writeCheckpoint(program: pending.program, rows)
+                let end = DispatchTime.now().uptimeNanoseconds
+                if written {
+                    ServiceMetrics.shared.checkpoint(program: pending.program, encodeNanoseconds: encoded - start, writeNanoseconds: end - encoded)
+                }
             } catch {
                 ServiceMetrics.shared.checkpointFailed(program: pending.program)
                 written = false

@@ -194,8 +194,13 @@ final class ServiceMetrics: Sendable {
 
     /// Checkpoints written off the writers' path, and those that failed (their records are
     /// written by the next one).
-    func checkpoint(program: String) {
+    func checkpoint(program: String, encodeNanoseconds: UInt64, writeNanoseconds: UInt64) {
         registry.makeCounter(name: "accrue_checkpoints_total", labels: [("program", program)]).increment()
+        // Where a checkpoint's time goes: encoding (off every lock) and writing (holding the store's writer).
+        registry.makeCounter(name: "accrue_checkpoint_encode_milliseconds_total", labels: [("program", program)])
+            .increment(by: Int64(encodeNanoseconds / 1_000_000))
+        registry.makeCounter(name: "accrue_checkpoint_write_milliseconds_total", labels: [("program", program)])
+            .increment(by: Int64(writeNanoseconds / 1_000_000))
     }
 
     func checkpointFailed(program: String) {

@@ -208,9 +208,17 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// Members whose report columns (balance, pending, held, tier) disagree with the state stored
     /// beside them, one sentence each; `verify` checks them.
     func summaryMismatches(program: String) throws -> [String]
+    /// Writes a checkpoint taken at an earlier commit, outside any commit: in one write transaction,
+    /// or, where the store can, in short steps so that commits go ahead between them (SQLite).
+    /// False, with the header unmoved, when a checkpoint of a later revision was stored first.
+    func writeCheckpoint(program: String, _ rows: CheckpointRows) throws -> Bool
 }
 
 extension LedgerStore {
+    public func writeCheckpoint(program: String, _ rows: CheckpointRows) throws -> Bool {
+        try write(program: program) { tx in try tx.checkpoint(rows) }
+    }
+
     public func revision(program: String) throws -> Int64 {
         try tail(program: program, after: Int64.max).revision
     }

@@ -252,7 +252,7 @@ public final class ProgramLedger {
     /// it touches only the store. False when a checkpoint of a later revision was stored first.
     public static func write(_ pending: PendingCheckpoint, to store: any LedgerStore) throws -> Bool {
         let rows = try CheckpointRows(pending.checkpoint, members: pending.members, orders: pending.orders, bookings: pending.bookings)
-        return try store.write(program: pending.program) { tx in try tx.checkpoint(rows) }
+        return try store.writeCheckpoint(program: pending.program, rows)
     }
 
     /// What became of a checkpoint written off the path. When it was not written, its records

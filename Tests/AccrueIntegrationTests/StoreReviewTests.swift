@@ -143,6 +143,36 @@ final class StoreReviewTests: XCTestCase {
         }
     }
 
+    /// SQLite writes a checkpoint's records in steps under their generation before the header
+    /// moves: records of a generation after the header (a checkpoint cut short by a crash) are
+    /// never read, and older generations are dropped once the header passed them.
+    func testRecordsOfACheckpointCutShortAreNeverRead() throws {
+        let program = try preset("jd-points")
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try sqliteStore(folder, program)
+        let ledger = try ProgramLedger(program: program, store: store)
+        var generator = LogGenerator(seed: 12, program: program)
+        _ = try ledger.ingest(lines: generator.log(150).map { Array($0.utf8) })
+        try ledger.checkpoint()
+        // Records of a later generation with wrong states, as a cut-short checkpoint could leave.
+        let database = folder.appendingPathComponent("ledger.sqlite").path
+        try sqlite(database, """
+            db.execute('''INSERT INTO members SELECT program, member, generation + 1000000, balance + 1, pending, held, tier, replace(state, '"debt":0', '"debt":7') FROM members''')
+            db.execute('''INSERT INTO orders SELECT program, order_id, generation + 1000000, member, replace(state, '"refunded":0', '"refunded":5') FROM orders''')
+            """)
+        let reopened = try SQLiteStore(path: database)
+        let loaded = try XCTUnwrap(try reopened.load(program: program.id))
+        XCTAssertTrue(loaded.state == ledger.engine.state, "the later generation is not read")
+        XCTAssertEqual(try verify(program, store: reopened).problems, [])
+        // A checkpoint past them reads its own generation, and drops the older ones it replaces.
+        let again = try ProgramLedger(program: program, store: reopened)
+        _ = try again.ingest(lines: generator.log(40).map { Array($0.utf8) })
+        try again.checkpoint()
+        XCTAssertTrue(try XCTUnwrap(try reopened.load(program: program.id)).state == again.engine.state)
+        XCTAssertEqual(try verify(program, store: reopened).problems, [])
+    }
+
     // MARK: - Two ledgers on one database
 
     /// Two ledgers on one SQLite file, both checkpointing often, take turns (each is stale every
@@ -432,7 +462,7 @@ final class StoreReviewTests: XCTestCase {
             // An order.
             "row = db.execute(\"SELECT order_id, state FROM orders ORDER BY order_id LIMIT 1\").fetchone(); s = json.loads(row[1]); s['refunded'] = s.get('refunded', 0) + 100\ndb.execute(\"UPDATE orders SET state=? WHERE order_id=?\", (json.dumps(s), row[0]))",
             // A member that does not exist.
-            "db.execute(\"INSERT INTO members SELECT program, 'zed', balance, pending, held, tier, replace(state, '\\\"id\\\":\\\"' || member || '\\\"', '\\\"id\\\":\\\"zed\\\"') FROM members ORDER BY member LIMIT 1\")",
+            "db.execute(\"INSERT INTO members SELECT program, 'zed', generation, balance, pending, held, tier, replace(state, '\\\"id\\\":\\\"' || member || '\\\"', '\\\"id\\\":\\\"zed\\\"') FROM members ORDER BY member LIMIT 1\")",
             // The header.
             "row = db.execute(\"SELECT header FROM programs\").fetchone(); s = json.loads(row[0]); s['nextLot'] = s['nextLot'] + 5\ndb.execute(\"UPDATE programs SET header=?\", (json.dumps(s),))",
         ]
