@@ -119,6 +119,12 @@ final class CurrenciesTableTests: XCTestCase {
         XCTAssertEqual(pointQuote.points, 500)
         XCTAssertEqual(pointQuote.orderMaximum, 4_000)
         XCTAssertEqual(pointQuote.pointsCurrency, "points")
+        // `accrue replay`'s summary of a member lists each currency too.
+        let summary = MemberSummary(replay.engine.state.members["amy"]!, program: pointsAndCoins)
+        XCTAssertEqual(summary.balance, 500)
+        XCTAssertEqual(summary.currencies.map(\.currency), ["coins"])
+        XCTAssertEqual(summary.currencies.first?.balance, 25)
+        XCTAssertEqual(summary.currencies.first?.lots.map(\.points), [10, 15])
         // A program with one currency has no `currencies` in its views.
         XCTAssertNil(MemberView(member: MemberState(id: "x", joinedAt: now), program: try preset("jd-points"), now: now).currencies)
     }

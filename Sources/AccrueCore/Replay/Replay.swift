@@ -74,6 +74,17 @@ public struct MemberSummary: Sendable, Encodable, Equatable {
     public var nextTierAt: Instant?
     public var rewards: [RewardLine]
     public var lots: [MemberView.LotLine]
+    /// The balances in the program's other currencies (none when it keeps only points).
+    public var currencies: [CurrencyLine] = []
+
+    /// A member's balance in another of the program's currencies.
+    public struct CurrencyLine: Sendable, Encodable, Equatable {
+        public var currency: String
+        public var balance: Int64
+        public var pending: Int64
+        public var held: Int64
+        public var lots: [MemberView.LotLine]
+    }
 
     public init(_ state: MemberState, program: Program) {
         member = state.id
@@ -85,10 +96,15 @@ public struct MemberSummary: Sendable, Encodable, Equatable {
         nextTierAt = state.nextTierAt
         rewards = state.coupons.map { RewardLine(reward: $0.reward, code: $0.code, value: $0.valueMinorUnits.map { Money.format(minorUnits: $0) }) }
         lots = state.lots.map(MemberView.LotLine.init)
+        currencies = program.currencies.map { currency in
+            let wallet = state.wallet(currency.points.code)
+            return CurrencyLine(currency: currency.points.code, balance: wallet.balance, pending: wallet.pending, held: wallet.held,
+                                lots: wallet.lots.map(MemberView.LotLine.init))
+        }
     }
 
     enum CodingKeys: String, CodingKey {
-        case member, balance, pending, held, tier, rewards, lots
+        case member, balance, pending, held, tier, rewards, lots, currencies
         case nextTier = "next_tier"
         case nextTierAt = "next_tier_at"
     }
@@ -104,6 +120,7 @@ public struct MemberSummary: Sendable, Encodable, Equatable {
         try c.encodeIfPresent(nextTierAt, forKey: .nextTierAt)
         try c.encode(rewards, forKey: .rewards)
         try c.encode(lots, forKey: .lots)
+        if !currencies.isEmpty { try c.encode(currencies, forKey: .currencies) }
     }
 }
 
