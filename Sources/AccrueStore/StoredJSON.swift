@@ -14,6 +14,11 @@ public enum StoredJSON {
         String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// An outcome, written directly (one per input stored): what `encode` would write, faster.
+    public static func encode(_ outcome: Outcome) throws -> String {
+        outcome.json(compactInstants: true).canonical
+    }
+
     public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }

@@ -125,6 +125,38 @@ public struct MemberSummary: Sendable, Encodable, Equatable {
 }
 
 extension Outcome {
+    /// The outcome as a JSON value with the fields and values `encode(to:)` writes, built directly:
+    /// every input's outcome is stored and answered, and `JSONEncoder` was a fifth of a posted
+    /// input's time. `compact` writes instants as milliseconds (what stores keep), else RFC 3339.
+    public func json(compactInstants compact: Bool) -> JSON {
+        func number<N: BinaryInteger>(_ value: N) -> JSON { .number(String(value)) }
+        func instant(_ value: Instant) -> JSON { compact ? number(value.milliseconds) : .string(value.rfc3339) }
+        var fields: [(String, JSON)] = [
+            ("id", id.map(JSON.string) ?? .null), ("status", .string(status.rawValue)), ("points", number(points)),
+            ("reason", reason.map(JSON.string) ?? .null),
+        ]
+        if let code { fields.append(("code", .string(code.rawValue))) }
+        if let member { fields.append(("member", .string(member))) }
+        if let type { fields.append(("type", .string(type))) }
+        if let at { fields.append(("at", instant(at))) }
+        if let rules {
+            fields.append(("rules", .array(rules.map { rule in
+                var line: [(String, JSON)] = [("rule", .string(rule.rule)), ("points", number(rule.points))]
+                if let reason = rule.reason { line.append(("reason", .string(reason))) }
+                if let code = rule.code { line.append(("code", .string(code.rawValue))) }
+                if let currency = rule.currency { line.append(("currency", .string(currency))) }
+                return .object(line)
+            })))
+        }
+        if let voucher { fields.append(("voucher", .string(voucher))) }
+        if let quote { fields.append(("quote", number(quote))) }
+        if let first { fields.append(("first", .string(first.rawValue))) }
+        if let seq { fields.append(("seq", number(seq))) }
+        if let currency { fields.append(("currency", .string(currency))) }
+        if let currencies { fields.append(("currencies", .object(currencies.map { ($0.key, number($0.value)) }))) }
+        return .object(fields)
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, status, points, reason, code, member, type, at, rules, voucher, quote, first, seq, currency, currencies
     }

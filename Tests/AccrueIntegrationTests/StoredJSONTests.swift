@@ -1,0 +1,38 @@
+import AccrueCore
+import AccruePrograms
+import AccrueStore
+import Foundation
+import XCTest
+
+/// Outcomes are written directly (`Outcome.json`), not through `JSONEncoder`: for every outcome of
+/// random logs over the presets and the two-currency example, the text decodes to the same outcome
+/// and is the same JSON as `JSONEncoder` writes, stored (milliseconds) and answered (RFC 3339).
+final class StoredJSONTests: XCTestCase {
+    func testOutcomesWrittenDirectlyAreWhatJSONEncoderWrites() throws {
+        var programs = try RandomLogTests.presets.map { try preset($0) }
+        programs.append(try ProgramFile.load(path: repositoryRoot.appendingPathComponent("docs/examples/points-and-coins.yaml").path))
+        let stored = JSONEncoder()
+        stored.userInfo[Instant.compactCoding] = true
+        let answered = JSONEncoder()
+        var kinds = Set<String>()
+        for program in programs {
+            var generator = LogGenerator(seed: 5, program: program)
+            var replay = Replay(program: program)
+            for line in generator.log(300) { _ = replay.apply(line: Array(line.utf8)) }
+            for outcome in replay.outcomes {
+                let direct = try StoredJSON.encode(outcome)
+                XCTAssertEqual(try StoredJSON.decode(Outcome.self, direct), outcome, direct)
+                XCTAssertEqual(try JSONReader.parse(direct).canonical,
+                               try JSONReader.parse(String(decoding: try stored.encode(outcome), as: UTF8.self)).canonical)
+                XCTAssertEqual(outcome.json(compactInstants: false).canonical,
+                               try JSONReader.parse(String(decoding: try answered.encode(outcome), as: UTF8.self)).canonical)
+                if outcome.rules != nil { kinds.insert("rules") }
+                if outcome.currencies != nil { kinds.insert("currencies") }
+                if outcome.currency != nil { kinds.insert("currency") }
+                if outcome.voucher != nil { kinds.insert("voucher") }
+                if outcome.first != nil { kinds.insert("first") }
+            }
+        }
+        XCTAssertEqual(kinds, ["rules", "currencies", "currency", "voucher", "first"], "the logs exercise every optional field")
+    }
+}
