@@ -347,7 +347,7 @@ extension AccrueService {
             return MemberView(member: state, program: ledger.program, now: now)
         }
         guard let view else { throw Problem.notFound("member_not_found", "\(host.id) has no member \(member)") }
-        return try Reply.json(view)
+        return Reply.json(view.json)
     }
 
     func history(_ host: ProgramHost, _ member: String, _ request: Request) async throws -> Response {

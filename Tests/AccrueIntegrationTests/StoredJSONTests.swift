@@ -36,3 +36,35 @@ final class StoredJSONTests: XCTestCase {
         XCTAssertEqual(kinds, ["rules", "currencies", "currency", "voucher", "first"], "the logs exercise every optional field")
     }
 }
+
+/// Member views are written directly (`MemberView.json`) for the API: the same JSON as
+/// `JSONEncoder` writes, for every member of random logs over the presets and the example, at
+/// several moments (tiers, coupons, holds, pending and expiring lots, other currencies).
+final class MemberViewJSONTests: XCTestCase {
+    func testMemberViewsWrittenDirectlyAreWhatJSONEncoderWrites() throws {
+        var programs = try RandomLogTests.presets.map { try preset($0) }
+        programs.append(try ProgramFile.load(path: repositoryRoot.appendingPathComponent("docs/examples/points-and-coins.yaml").path))
+        let encoder = JSONEncoder()
+        var seen = Set<String>()
+        for program in programs {
+            var generator = LogGenerator(seed: 7, program: program)
+            var replay = Replay(program: program)
+            for (index, line) in generator.log(400).enumerated() {
+                _ = replay.apply(line: Array(line.utf8))
+                guard index % 50 == 49, let now = replay.engine.state.clock else { continue }
+                for member in replay.engine.state.members.values {
+                    let view = MemberView(member: member, program: program, now: now)
+                    let expected = try JSONReader.parse(String(decoding: try encoder.encode(view), as: UTF8.self)).canonical
+                    XCTAssertEqual(view.json.canonical, expected, "\(program.id) \(member.id)")
+                    if view.tier != nil { seen.insert("tier") }
+                    if !view.coupons.isEmpty { seen.insert("coupons") }
+                    if !view.holds.isEmpty { seen.insert("holds") }
+                    if !view.expiringSoon.isEmpty { seen.insert("expiring") }
+                    if view.lots.contains(where: \.pending) { seen.insert("pending") }
+                    if view.currencies?.contains(where: { !$0.lots.isEmpty }) ?? false { seen.insert("currencies") }
+                }
+            }
+        }
+        XCTAssertEqual(seen, ["tier", "coupons", "holds", "expiring", "pending", "currencies"], "the logs exercise every part of a view")
+    }
+}
