@@ -32,7 +32,7 @@ final class Credentials: @unchecked Sendable {
 
     static func randomHex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return hex((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        return SHA256Hash.hex(bytes: (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
     static func bytes(fromHex text: String) -> [UInt8] {
@@ -45,21 +45,10 @@ final class Credentials: @unchecked Sendable {
         return result
     }
 
+    /// Every request hashes its key, so the hex is written from a table (`String(format:)` per byte
+    /// took a sixth of a member read's time).
     static func sha256(_ text: String) -> String {
-        hex(SHA256.hash(data: Array(text.utf8)))
-    }
-
-    /// Lower-case hex digits of bytes. Every request hashes its key, so this is on the hot path:
-    /// `String(format:)` per byte took a sixth of a member read's time.
-    static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        SHA256Hash.hex(bytes: SHA256.hash(data: Array(text.utf8)))
     }
 
     /// A new key's text and the record to store. The text is returned once and never stored.

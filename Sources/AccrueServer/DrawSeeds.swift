@@ -55,13 +55,16 @@ extension AccrueService {
             for draw in host.program.draws where draw.drawAt <= now {
                 do {
                     let inputID = "draw.revealed:\(draw.id)"
-                    let (record, tried) = try await host.read { ledger in
-                        (ledger.engine.state.draws?[draw.id],
-                         try ledger.store.inputRecords(program: ledger.program.id, ids: [inputID])[inputID] != nil)
+                    // The state answers for nearly every tick (drawn, cancelled, never committed);
+                    // the store is asked only about a draw still waiting for its reveal.
+                    let hash = try await host.read { ledger -> String? in
+                        guard let record = ledger.engine.state.draws?[draw.id], record.seed == nil, record.cancelled == nil,
+                              let hash = record.hash else { return nil }
+                        // Sent once and refused (the log keeps it): never sent again.
+                        return try ledger.store.inputRecords(program: ledger.program.id, ids: [inputID])[inputID] == nil ? hash : nil
                     }
-                    // Revealed once (or refused once, which the log keeps): never sent again.
-                    guard !tried, let record, record.seed == nil, record.cancelled == nil, let hash = record.hash,
-                          let seed = try store.setting(Self.seedKey(program: host.id, draw: draw.id)), SHA256Hash.hex(seed) == hash else { continue }
+                    guard let hash, let seed = try store.setting(Self.seedKey(program: host.id, draw: draw.id)),
+                          SHA256Hash.hex(seed) == hash else { continue }
                     let envelope = JSON.object([
                         ("id", .string(inputID)), ("type", .string(InputType.drawRevealed.rawValue)),
                         ("member", .string(Self.drawSender)), ("at", .string(now.rfc3339)),

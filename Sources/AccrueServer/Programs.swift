@@ -64,7 +64,7 @@ final class ProgramHost: @unchecked Sendable {
             let written: Bool
             do {
                 let start = DispatchTime.now().uptimeNanoseconds
-                let rows = try CheckpointRows(pending.checkpoint, members: pending.members, orders: pending.orders, bookings: pending.bookings)
+                let rows = try CheckpointRows(pending)
                 let encoded = DispatchTime.now().uptimeNanoseconds
                 written = try store.writeCheckpoint(program: pending.program, rows)
                 let end = DispatchTime.now().uptimeNanoseconds

@@ -170,6 +170,11 @@ public struct CheckpointRows: Sendable {
     }
 
     public var revision: Int64 { checkpoint.revision }
+
+    /// A checkpoint taken off the writers' path, encoded.
+    public init(_ pending: PendingCheckpoint) throws {
+        try self.init(pending.checkpoint, members: pending.members, orders: pending.orders, bookings: pending.bookings)
+    }
 }
 
 /// The storage port. Every implementation passes the same conformance suite.

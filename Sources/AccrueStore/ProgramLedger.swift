@@ -10,6 +10,19 @@ public struct PendingCheckpoint: Sendable {
     public let bookings: [Booking]
 }
 
+/// The members, orders and bookings a checkpoint must write.
+struct ChangedRecords {
+    var members: Set<String> = []
+    var orders: Set<String> = []
+    var bookings: Set<String> = []
+
+    mutating func formUnion(_ other: ChangedRecords) {
+        members.formUnion(other.members)
+        orders.formUnion(other.orders)
+        bookings.formUnion(other.bookings)
+    }
+}
+
 /// One program's engine kept in step with a store. The state is the latest checkpoint plus the log
 /// after it, replayed by the same engine; a write takes the program's lock, catches up with what
 /// other writers committed, decides the batch and appends it, all in one transaction.
@@ -34,9 +47,8 @@ public final class ProgramLedger {
     /// records, so that a load replays the log after it under the version it was decided under.
     /// It differs from `engineVersion` when another writer logged another version last.
     private var logVersion: Int?
-    private var dirtyMembers: Set<String> = []
-    private var dirtyOrders: Set<String> = []
-    private var dirtyBookings: Set<String> = []
+    /// Records changed since the last checkpoint written.
+    private var changed = ChangedRecords()
     private var sinceCheckpoint = 0
     /// With `deferCheckpoints`, a due checkpoint is not written inside the batch's transaction: the
     /// ledger takes it (the header and the changed records at that revision, as values) for the
@@ -46,7 +58,7 @@ public final class ProgramLedger {
     private var ready: PendingCheckpoint?
     /// What the checkpoint being written off the path holds; until it is written, a checkpoint
     /// written here also writes these records, and should it fail, they are changed again.
-    private var inFlight: (id: Int, members: Set<String>, orders: Set<String>, bookings: Set<String>)?
+    private var inFlight: (id: Int, records: ChangedRecords)?
     private var checkpointsTaken = 0
     /// Set when a write failed and the reload after it failed too: the engine may hold decisions
     /// that were never stored, so nothing is decided until a reload succeeds.
@@ -111,9 +123,7 @@ public final class ProgramLedger {
     }
 
     private func absorb(_ changes: Engine.Changes) {
-        dirtyMembers.formUnion(changes.members)
-        dirtyOrders.formUnion(changes.orders)
-        dirtyBookings.formUnion(changes.bookings)
+        changed.formUnion(ChangedRecords(members: changes.members, orders: changes.orders, bookings: changes.bookings))
     }
 
     /// Applies a batch of input lines and commits them together. Outcomes are returned only after
@@ -206,19 +216,28 @@ public final class ProgramLedger {
     }
 
     private func writeCheckpoint(_ tx: any LedgerWriteTransaction) throws {
-        let state = engine.state
         // Records of a checkpoint still on its way are written here too, at this later revision.
-        let members = dirtyMembers.union(inFlight?.members ?? [])
-        let orders = dirtyOrders.union(inFlight?.orders ?? [])
-        let bookings = dirtyBookings.union(inFlight?.bookings ?? [])
-        let rows = try CheckpointRows(Checkpoint(state: engine.header, revision: revision, programVersion: logVersion),
-                                      members: members.sorted().compactMap { state.members[$0] },
-                                      orders: orders.sorted().compactMap { state.orders[$0] },
-                                      bookings: bookings.sorted().compactMap { state.bookings[$0] })
-        guard try tx.checkpoint(rows) else { throw StoreError.staleRevision(program: program.id, expected: revision) }
-        dirtyMembers.removeAll()
-        dirtyOrders.removeAll()
-        dirtyBookings.removeAll()
+        var records = changed
+        if let inFlight { records.formUnion(inFlight.records) }
+        guard try tx.checkpoint(try CheckpointRows(pending(records, id: 0))) else {
+            throw StoreError.staleRevision(program: program.id, expected: revision)
+        }
+        forgetChanges()
+    }
+
+    /// The checkpoint of the current revision holding these records, as values.
+    private func pending(_ records: ChangedRecords, id: Int) -> PendingCheckpoint {
+        let state = engine.state
+        return PendingCheckpoint(id: id, program: program.id,
+                                 checkpoint: Checkpoint(state: engine.header, revision: revision, programVersion: logVersion),
+                                 members: records.members.sorted().compactMap { state.members[$0] },
+                                 orders: records.orders.sorted().compactMap { state.orders[$0] },
+                                 bookings: records.bookings.sorted().compactMap { state.bookings[$0] })
+    }
+
+    /// After a checkpoint of everything, or a reload: nothing is changed, taken or on its way.
+    private func forgetChanges() {
+        changed = ChangedRecords()
         inFlight = nil
         ready = nil
         sinceCheckpoint = 0
@@ -226,33 +245,19 @@ public final class ProgramLedger {
 
     /// Takes the due checkpoint as values at the current revision, for writing off the path.
     private func takeCheckpoint() {
-        let state = engine.state
         checkpointsTaken += 1
-        ready = PendingCheckpoint(id: checkpointsTaken, program: program.id,
-                                  checkpoint: Checkpoint(state: engine.header, revision: revision, programVersion: logVersion),
-                                  members: dirtyMembers.sorted().compactMap { state.members[$0] },
-                                  orders: dirtyOrders.sorted().compactMap { state.orders[$0] },
-                                  bookings: dirtyBookings.sorted().compactMap { state.bookings[$0] })
-        inFlight = (checkpointsTaken, dirtyMembers, dirtyOrders, dirtyBookings)
-        dirtyMembers.removeAll()
-        dirtyOrders.removeAll()
-        dirtyBookings.removeAll()
+        ready = pending(changed, id: checkpointsTaken)
+        inFlight = (checkpointsTaken, changed)
+        changed = ChangedRecords()
         sinceCheckpoint = 0
     }
 
-    /// The checkpoint taken by the last commits, once: its owner writes it with `write(_:to:)`
-    /// (on any thread) and reports with `finishCheckpoint`. Take it only after the commit that
+    /// The checkpoint taken by the last commits, once: its owner encodes it (`CheckpointRows`) and
+    /// writes it (`LedgerStore.writeCheckpoint`) on any thread, and reports with `finishCheckpoint`. Take it only after the commit that
     /// took it has returned.
     public func takeReadyCheckpoint() -> PendingCheckpoint? {
         defer { ready = nil }
         return ready
-    }
-
-    /// Encodes a taken checkpoint and writes it in a transaction of its own. Safe on any thread:
-    /// it touches only the store. False when a checkpoint of a later revision was stored first.
-    public static func write(_ pending: PendingCheckpoint, to store: any LedgerStore) throws -> Bool {
-        let rows = try CheckpointRows(pending.checkpoint, members: pending.members, orders: pending.orders, bookings: pending.bookings)
-        return try store.writeCheckpoint(program: pending.program, rows)
     }
 
     /// What became of a checkpoint written off the path. When it was not written, its records
@@ -260,9 +265,7 @@ public final class ProgramLedger {
     public func finishCheckpoint(_ id: Int, written: Bool) {
         guard let inFlight, inFlight.id == id else { return }
         if !written {
-            dirtyMembers.formUnion(inFlight.members)
-            dirtyOrders.formUnion(inFlight.orders)
-            dirtyBookings.formUnion(inFlight.bookings)
+            changed.formUnion(inFlight.records)
             sinceCheckpoint = checkpointInterval
         }
         self.inFlight = nil
@@ -275,12 +278,7 @@ public final class ProgramLedger {
         engineVersion = programVersion
         logVersion = checkpoint.programVersion
         revision = checkpoint.revision
-        dirtyMembers.removeAll()
-        dirtyOrders.removeAll()
-        dirtyBookings.removeAll()
-        inFlight = nil
-        ready = nil
-        sinceCheckpoint = 0
+        forgetChanges()
         try switchProgram(to: checkpoint.programVersion)
         try catchUp(try store.tail(program: program.id, after: revision))
         needsReload = false

@@ -119,7 +119,7 @@ final class StoreReviewTests: XCTestCase {
                         ledger.finishCheckpoint(pending.id, written: false)
                         outcomes.failed += 1
                     default:
-                        let written = try ProgramLedger.write(pending, to: store)
+                        let written = try store.writeCheckpoint(program: program.id, CheckpointRows(pending))
                         ledger.finishCheckpoint(pending.id, written: written)
                         if written { outcomes.written += 1 } else { outcomes.late += 1 }
                     }
@@ -132,7 +132,7 @@ final class StoreReviewTests: XCTestCase {
                 XCTAssertTrue(loaded.engine.state == ledger.engine.state, "loaded state differs: " + label)
                 if loaded.engine.state != ledger.engine.state { return }
             }
-            for pending in waiting { ledger.finishCheckpoint(pending.id, written: try ProgramLedger.write(pending, to: store)) }
+            for pending in waiting { ledger.finishCheckpoint(pending.id, written: try store.writeCheckpoint(program: program.id, CheckpointRows(pending))) }
             try ledger.checkpoint()
             let stored = try XCTUnwrap(try store.load(program: program.id))
             XCTAssertEqual(stored.revision, ledger.revision)

@@ -40,12 +40,6 @@ public struct LedgerEvent: Sendable, Equatable {
         "booking.requested", "booking.confirmed", "booking.rejected", "booking.cancelled", "draw.entered", "draw.cancelled",
     ]
 
-    /// The draw of a draw hold's id (`draw:<draw>:<first ticket>`).
-    static func drawOf(_ hold: String) -> String {
-        let rest = hold.dropFirst("draw:".count)
-        return String(rest[..<(rest.lastIndex(of: ":") ?? rest.endIndex)])
-    }
-
     /// The events of a commit's entries. `inputTypes` gives the type of each input of the commit by
     /// id (a booking's release is a rejection or a cancellation according to its input).
     public static func derive(from entries: [Entry], inputTypes: [String: String]) -> [LedgerEvent] {
@@ -57,6 +51,7 @@ public struct LedgerEvent: Sendable, Equatable {
             // Points in another of the program's currencies say which.
             if let currency = entry.currency { fields.append(("currency", .string(currency))) }
             let type: String
+            let draw = entry.hold.flatMap(Hold.draw(ofID:))
             switch entry.kind {
             case .earn, .earnPending:
                 type = "points.earned"
@@ -87,13 +82,10 @@ public struct LedgerEvent: Sendable, Equatable {
                 // release are the shop's own requests and make no event.
                 type = "points.spent"
                 fields.append(("hold", .string(String(entry.hold!.dropFirst("checkout:".count)))))
-            case .capture where entry.hold?.hasPrefix("draw:") ?? false:
-                // Tickets' held points are spent when the draw takes place.
-                type = "points.spent"
-                fields.append(("draw", .string(Self.drawOf(entry.hold!))))
-            case .hold where entry.hold?.hasPrefix("draw:") ?? false, .holdRelease where entry.hold?.hasPrefix("draw:") ?? false:
-                type = entry.kind == .hold ? "draw.entered" : "draw.cancelled"
-                fields.append(("draw", .string(Self.drawOf(entry.hold!))))
+            case .hold where draw != nil, .capture where draw != nil, .holdRelease where draw != nil:
+                // Tickets' points are held at entry, spent at the draw, returned at a cancellation.
+                type = entry.kind == .hold ? "draw.entered" : entry.kind == .capture ? "points.spent" : "draw.cancelled"
+                fields.append(("draw", .string(draw!)))
             case .hold, .capture, .holdRelease:
                 guard let hold = entry.hold, hold.hasPrefix("booking:") else { return nil }
                 fields.append(("booking", .string(String(hold.dropFirst("booking:".count)))))

@@ -62,6 +62,12 @@ public struct Hold: Sendable, Codable, Equatable {
     /// A draw entry's points are held until the draw (then spent) or its cancellation (then returned).
     public static func drawID(_ draw: String, firstTicket: Int) -> String { "draw:\(draw):\(firstTicket)" }
     public static func drawPrefix(_ draw: String) -> String { "draw:\(draw):" }
+    /// The draw of a draw hold's id (`draw:<draw>:<first ticket>`), or nil for another hold.
+    public static func draw(ofID id: String) -> String? {
+        guard id.hasPrefix("draw:") else { return nil }
+        let rest = id.dropFirst("draw:".count)
+        return String(rest[..<(rest.lastIndex(of: ":") ?? rest.endIndex)])
+    }
 }
 
 /// A coupon or voucher issued to a member.

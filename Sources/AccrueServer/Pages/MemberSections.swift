@@ -149,12 +149,11 @@ struct MemberSections {
 
     /// What a hold is for, in the member's words: a booking, a checkout, or a draw's tickets.
     func holdName(_ id: String) -> String {
-        let parts = id.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return id }
-        if parts[0] == "draw" {
-            let draw = String(parts[1][..<(parts[1].lastIndex(of: ":") ?? parts[1].endIndex)])
+        if let draw = Hold.draw(ofID: id) {
             return texts.holdName("draw", program.draws.first { $0.id == draw }?.name ?? draw)
         }
+        let parts = id.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return id }
         return texts.holdName(parts[0], parts[1])
     }
 
