@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "AccrueBench", dependencies: ["AccrueCore"]),
         // The benchmark: each step beside a baseline measured in the same run (docs/PERFORMANCE.md).
         .executableTarget(name: "accrue-bench", dependencies: [
-            "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccrueBench",
+            "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccruePostgres", "AccrueBench",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

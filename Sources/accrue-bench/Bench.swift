@@ -34,6 +34,10 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Keep the logs and databases afterwards.")
     var keep = false
 
+    @Option(help: ArgumentHelp("Also ingest into PostgreSQL beside pgbench, on this server (postgres://user@host:port/database); two throwaway databases are created on it and dropped.",
+                               discussion: "scripts/bench starts a throwaway server and passes it here."))
+    var postgres: String?
+
     func validate() throws {
         guard members > 0, inputs > 0, batch > 0 else { throw ValidationError("--members, --inputs and --batch must be positive") }
     }
@@ -42,7 +46,12 @@ struct BenchCommand: ParsableCommand {
         let work = URL(fileURLWithPath: folder ?? NSTemporaryDirectory() + "accrue-bench-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { if !keep { try? FileManager.default.removeItem(at: work) } }
-        var report = Report(options: WorkloadOptions(members: members, inputs: inputs, seed: seed), batch: batch)
+        var target: PostgresTarget?
+        if let postgres {
+            guard let tools = PostgresTarget.findTools() else { throw ValidationError("--postgres needs pgbench and psql (Debian: apt-get install postgresql)") }
+            target = PostgresTarget(server: postgres, tools: tools)
+        }
+        var report = Report(options: WorkloadOptions(members: members, inputs: inputs, seed: seed), batch: batch, postgres: target)
         say(report.header)
         try report.run(in: work)
         say("")
@@ -63,6 +72,7 @@ struct BenchCommand: ParsableCommand {
 struct Report {
     let options: WorkloadOptions
     let batch: Int
+    let postgres: PostgresTarget?
     var table = ResultTable()
     var details: [String] = []
     var problems: [String] = []
@@ -71,9 +81,10 @@ struct Report {
     /// The machine and how busy it was when the run started.
     let machine = Report.describeMachine()
 
-    init(options: WorkloadOptions, batch: Int) {
+    init(options: WorkloadOptions, batch: Int, postgres: PostgresTarget?) {
         self.options = options
         self.batch = batch
+        self.postgres = postgres
     }
 
     static func describeMachine() -> String {
@@ -153,6 +164,12 @@ struct Report {
         note("ingested \(Format.count(total)) inputs into \(Format.count(enrolled)) members over \(runs.count) programs; "
              + "resident before \(residentBefore / 1024) MB, after with every ledger open \(resident / 1024) MB; outcomes equal the replay's: \(problems.isEmpty ? "yes" : "NO")")
 
+        if let postgres {
+            try postgresIngest(runs, on: postgres, replayed: replayed, lineBytes: Int(logBytes) / max(1, total), in: work)
+        } else {
+            note("PostgreSQL: not measured (give --postgres URL, or run scripts/bench)")
+        }
+
         try scheduledWork(ledgers)
 
         // Verify over the whole ledger, with no ledger left open.
@@ -226,7 +243,7 @@ struct Report {
         """
         ### accrue-bench, \(Format.count(options.inputs)) inputs, \(Format.count(options.members)) members
 
-        `accrue-bench --members \(options.members) --inputs \(options.inputs) --seed \(options.seed) --batch \(batch)`, \(ISO8601DateFormatter().string(from: started)),
+        `accrue-bench --members \(options.members) --inputs \(options.inputs) --seed \(options.seed) --batch \(batch)\(postgres == nil ? "" : " --postgres ...")`, \(ISO8601DateFormatter().string(from: started)),
         \(machine).
 
         \(table.markdown)

@@ -108,7 +108,7 @@ func replayLogs(_ runs: [ProgramRun]) throws -> [String: OutcomeTally] {
 
 /// Ingests each log durably through `ProgramLedger.ingest`, `batch` lines per transaction, and
 /// writes a checkpoint at the end, as `accrue ingest` does. Returns the open ledgers.
-func ingestLogs(_ runs: [ProgramRun], into store: SQLiteStore, batch: Int) throws -> ([String: ProgramLedger], [String: OutcomeTally]) {
+func ingestLogs(_ runs: [ProgramRun], into store: any LedgerStore, batch: Int) throws -> ([String: ProgramLedger], [String: OutcomeTally]) {
     var ledgers: [String: ProgramLedger] = [:]
     var tallies: [String: OutcomeTally] = [:]
     for run in runs {
