@@ -309,7 +309,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     }
 
     public func revision(program: String) throws -> Int64 {
-        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT revision FROM programs WHERE id = ?", arguments: [program]) ?? 0 }
+        // Asked before every read the server answers: the statement is compiled once per connection.
+        try pool.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM programs WHERE id = ?"), arguments: [program]) ?? 0
+        }
     }
 
     public func tail(program: String, after revision: Int64) throws -> LogTail {
@@ -434,9 +437,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
         func checkpoint(_ rows: CheckpointRows) throws -> Bool {
             guard try SQLiteStore.checkpointMayMove(db, program: program, to: rows.revision) else { return false }
-            try SQLiteStore.writeRecords(db, program: program, rows, range: nil)
+            try SQLiteStore.writeRecords(db, program: program, rows, step: nil)
             try SQLiteStore.moveHeader(db, program: program, rows)
-            try SQLiteStore.dropOlderGenerations(db, program: program, rows, range: nil)
+            try SQLiteStore.dropOlderGenerations(db, program: program, rows, step: nil)
             return true
         }
     }
@@ -455,32 +458,34 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     /// orders and bookings) under the generation of its revision. Loads ignore them until the header
     /// moves to that revision; a record of generation g is its state at revision g, so records of a
     /// checkpoint that never moved the header are never wrong, only unused.
-    static func writeRecords(_ db: Database, program: String, _ rows: CheckpointRows, range: Range<Int>?) throws {
+    static func writeRecords(_ db: Database, program: String, _ rows: CheckpointRows, step: CheckpointStep?) throws {
+        let step = step ?? CheckpointStep(all: rows)
         let generation = rows.revision
         let upsertMember = try db.cachedStatement(sql: """
             INSERT INTO members (program, member, generation, balance, pending, held, tier, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (program, member, generation) DO UPDATE SET balance = excluded.balance, pending = excluded.pending,
                 held = excluded.held, tier = excluded.tier, state = excluded.state
             """)
-        for index in range ?? rows.members.indices {
+        for index in step.members {
             let member = rows.members[index]
             try upsertMember.execute(arguments: [program, member.id, generation, member.balance, member.pending, member.held, member.tier,
                                                  rows.memberStates[index]])
         }
-        guard range == nil || range?.lowerBound == 0 else { return }
         let upsertOrder = try db.cachedStatement(sql: """
             INSERT INTO orders (program, order_id, generation, member, state) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (program, order_id, generation) DO UPDATE SET state = excluded.state
             """)
-        for (order, state) in zip(rows.orders, rows.orderStates) {
-            try upsertOrder.execute(arguments: [program, order.id, generation, order.member, state])
+        for index in step.orders {
+            let order = rows.orders[index]
+            try upsertOrder.execute(arguments: [program, order.id, generation, order.member, rows.orderStates[index]])
         }
         let upsertBooking = try db.cachedStatement(sql: """
             INSERT INTO bookings (program, booking, generation, member, status, state) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (program, booking, generation) DO UPDATE SET status = excluded.status, state = excluded.state
             """)
-        for (booking, state) in zip(rows.bookings, rows.bookingStates) {
-            try upsertBooking.execute(arguments: [program, booking.id, generation, booking.member, booking.status.rawValue, state])
+        for index in step.bookings {
+            let booking = rows.bookings[index]
+            try upsertBooking.execute(arguments: [program, booking.id, generation, booking.member, booking.status.rawValue, rows.bookingStates[index]])
         }
     }
 
@@ -491,30 +496,40 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
     /// Deletes the older generations of the records a checkpoint wrote: once the header is at (or
     /// past) its revision, no load reads them.
-    static func dropOlderGenerations(_ db: Database, program: String, _ rows: CheckpointRows, range: Range<Int>?) throws {
+    static func dropOlderGenerations(_ db: Database, program: String, _ rows: CheckpointRows, step: CheckpointStep?) throws {
+        let step = step ?? CheckpointStep(all: rows)
         let generation = rows.revision
         let dropMember = try db.cachedStatement(sql: "DELETE FROM members WHERE program = ? AND member = ? AND generation < ?")
-        for index in range ?? rows.members.indices { try dropMember.execute(arguments: [program, rows.members[index].id, generation]) }
-        guard range == nil || range?.lowerBound == 0 else { return }
+        for index in step.members { try dropMember.execute(arguments: [program, rows.members[index].id, generation]) }
         let dropOrder = try db.cachedStatement(sql: "DELETE FROM orders WHERE program = ? AND order_id = ? AND generation < ?")
-        for order in rows.orders { try dropOrder.execute(arguments: [program, order.id, generation]) }
+        for index in step.orders { try dropOrder.execute(arguments: [program, rows.orders[index].id, generation]) }
         let dropBooking = try db.cachedStatement(sql: "DELETE FROM bookings WHERE program = ? AND booking = ? AND generation < ?")
-        for booking in rows.bookings { try dropBooking.execute(arguments: [program, booking.id, generation]) }
+        for index in step.bookings { try dropBooking.execute(arguments: [program, rows.bookings[index].id, generation]) }
     }
 
-    /// Records in transactions of this many members, between which commits of inputs go ahead.
-    public static let checkpointStep = 64
+    /// Records in transactions of at most this many bytes of state (and at most 64 members,
+    /// 256 orders or bookings), between which commits of inputs go ahead.
+    public static let checkpointStepBytes = 128 * 1024
 
     /// A checkpoint taken earlier, written in steps so that no transaction holds the writer for
-    /// long: the records in transactions of `checkpointStep` members, then one moving the header,
+    /// long: the records in transactions of `checkpointStepBytes` (`CheckpointStep`), then one moving the header,
     /// then the older generations dropped in steps. False when a later checkpoint was stored first.
+    ///
+    /// Only the header's transaction waits for the disk. The steps before it write records no load
+    /// reads until the header moves, and the steps after it drop records no load reads any more, so
+    /// their commits need not be durable by themselves: the header's commit (synchronous FULL)
+    /// syncs the write-ahead log, and with it every frame the steps wrote before it.
     public func writeCheckpoint(program: String, _ rows: CheckpointRows) throws -> Bool {
-        let count = rows.members.count
-        let ranges = stride(from: 0, to: max(count, 1), by: Self.checkpointStep).map { $0..<min($0 + Self.checkpointStep, count) }
-        for range in ranges {
-            let proceed = try pool.write { db -> Bool in
+        try writeCheckpoint(program: program, rows, stepBytes: Self.checkpointStepBytes)
+    }
+
+    /// The same in steps of at most `stepBytes` of state (tests take small steps to have many).
+    public func writeCheckpoint(program: String, _ rows: CheckpointRows, stepBytes: Int) throws -> Bool {
+        let steps = CheckpointStep.split(rows, bytes: stepBytes)
+        for step in steps {
+            let proceed = try writeUnsynced { db -> Bool in
                 guard try Self.checkpointMayMove(db, program: program, to: rows.revision) else { return false }
-                try Self.writeRecords(db, program: program, rows, range: range)
+                try Self.writeRecords(db, program: program, rows, step: step)
                 return true
             }
             guard proceed else { return false }
@@ -525,10 +540,32 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             return true
         }
         guard moved else { return false }
-        for range in ranges {
-            try pool.write { db in try Self.dropOlderGenerations(db, program: program, rows, range: range) }
+        for step in steps {
+            try writeUnsynced { db in try Self.dropOlderGenerations(db, program: program, rows, step: step) }
         }
         return true
+    }
+
+    /// A write transaction whose commit does not wait for the disk (synchronous OFF), for records
+    /// no load reads (see `writeCheckpoint`). The write-ahead log is not copied into the database
+    /// file meanwhile (no automatic WAL checkpoint), since that copy must follow a synced log; the
+    /// connection's settings are restored before any other commit can run on it.
+    private func writeUnsynced<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
+            let autocheckpoint = try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? 1000
+            try db.execute(sql: "PRAGMA synchronous = OFF; PRAGMA wal_autocheckpoint = 0")
+            let result = Result { () throws -> T in
+                var value: T?
+                try db.inTransaction(.immediate) {
+                    value = try body(db)
+                    return .commit
+                }
+                return value!
+            }
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous); PRAGMA wal_autocheckpoint = \(autocheckpoint)")
+            return try result.get()
+        }
     }
 
     /// Members whose report columns (balance, pending, held, tier) disagree with the state stored
@@ -603,5 +640,47 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             entries.sort { $0.seq < $1.seq }
             return HistoryLine.merge(log: log, entries: entries, member: member, limit: limit, beforeSeq: beforeSeq)
         }
+    }
+}
+
+/// The records of a checkpoint one transaction writes: ranges of its members, orders and bookings.
+struct CheckpointStep: Equatable {
+    var members: Range<Int> = 0..<0
+    var orders: Range<Int> = 0..<0
+    var bookings: Range<Int> = 0..<0
+
+    init(members: Range<Int> = 0..<0, orders: Range<Int> = 0..<0, bookings: Range<Int> = 0..<0) {
+        self.members = members
+        self.orders = orders
+        self.bookings = bookings
+    }
+
+    init(all rows: CheckpointRows) {
+        self.init(members: rows.members.indices, orders: rows.orders.indices, bookings: rows.bookings.indices)
+    }
+
+    /// Steps of at most `bytes` of encoded state (one record at least) and at most 64 members or
+    /// 256 orders or bookings each; one empty step when there is nothing, so the header's
+    /// transaction still checks the revision first.
+    static func split(_ rows: CheckpointRows, bytes: Int) -> [CheckpointStep] {
+        var steps: [CheckpointStep] = []
+        func chunks(_ states: [String], most: Int) -> [Range<Int>] {
+            var ranges: [Range<Int>] = []
+            var start = 0, size = 0
+            for (index, state) in states.enumerated() {
+                if index > start, size + state.utf8.count > bytes || index - start == most {
+                    ranges.append(start..<index)
+                    start = index
+                    size = 0
+                }
+                size += state.utf8.count
+            }
+            if start < states.count { ranges.append(start..<states.count) }
+            return ranges
+        }
+        steps += chunks(rows.memberStates, most: 64).map { CheckpointStep(members: $0) }
+        steps += chunks(rows.orderStates, most: 256).map { CheckpointStep(orders: $0) }
+        steps += chunks(rows.bookingStates, most: 256).map { CheckpointStep(bookings: $0) }
+        return steps.isEmpty ? [CheckpointStep()] : steps
     }
 }

@@ -117,7 +117,7 @@ enum Reply {
     }
 
     static func json(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response {
-        bytes(ByteBuffer(string: value.canonical), status: status)
+        bytes(ByteBuffer(bytes: value.canonicalBytes), status: status)
     }
 
     static func bytes(_ buffer: ByteBuffer, status: HTTPResponse.Status = .ok, type: String = "application/json") -> Response {

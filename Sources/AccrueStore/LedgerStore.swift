@@ -158,8 +158,13 @@ public struct CheckpointRows: Sendable {
     public let orderStates: [String]
     public let bookingStates: [String]
 
+    /// Encodes the records, in order of their ids (taking a checkpoint leaves them in any order,
+    /// so that the writers' queue never sorts).
     public init(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws {
         self.checkpoint = checkpoint
+        let members = members.sorted { $0.id < $1.id }
+        let orders = orders.sorted { $0.id < $1.id }
+        let bookings = bookings.sorted { $0.id < $1.id }
         self.members = members
         self.orders = orders
         self.bookings = bookings

@@ -230,9 +230,9 @@ public final class ProgramLedger {
         let state = engine.state
         return PendingCheckpoint(id: id, program: program.id,
                                  checkpoint: Checkpoint(state: engine.header, revision: revision, programVersion: logVersion),
-                                 members: records.members.sorted().compactMap { state.members[$0] },
-                                 orders: records.orders.sorted().compactMap { state.orders[$0] },
-                                 bookings: records.bookings.sorted().compactMap { state.bookings[$0] })
+                                 members: records.members.compactMap { state.members[$0] },
+                                 orders: records.orders.compactMap { state.orders[$0] },
+                                 bookings: records.bookings.compactMap { state.bookings[$0] })
     }
 
     /// After a checkpoint of everything, or a reload: nothing is changed, taken or on its way.

@@ -19,4 +19,24 @@ final class JSONTests: XCTestCase {
     func testStringEscapes() throws {
         XCTAssertEqual(try JSONReader.parse(#""a\u00e9\n\ud83d\ude00""#), .string("a\u{e9}\n\u{1F600}"))
     }
+
+    /// The byte writer (HTTP answers, canonical texts) and the String writer (stored outcomes)
+    /// write the same literal for every kind of character, and canonical texts read back as
+    /// the value they were written from.
+    func testBothStringWritersAgreeAndCanonicalTextsReadBack() throws {
+        let samples = ["", "plain", "quote \" and \\ back", "tab\tnew\nreturn\r", "\u{0}\u{1}\u{1f}\u{7f}",
+                       "é 中文 \u{1F600}", "mixed \u{08}\"中\\\u{0C}"]
+        for sample in samples {
+            var text = ""
+            JSON.writeString(sample, into: &text)
+            var bytes: [UInt8] = []
+            JSON.writeString(sample, into: &bytes)
+            XCTAssertEqual(String(decoding: bytes, as: UTF8.self), text, sample)
+            XCTAssertEqual(try JSONReader.parse(bytes), .string(sample), sample)
+        }
+        let value = JSON.object([("z", .array([.string("a\u{1}b"), .number("-12"), .bool(false), .null])), ("a", .object([("y", .string("中")), ("b", .object([]))]))])
+        XCTAssertEqual(value.canonical, #"{"a":{"b":{},"y":"中"},"z":["a\u0001b",-12,false,null]}"#)
+        XCTAssertEqual(value.canonicalBytes, Array(value.canonical.utf8))
+        XCTAssertEqual(try JSONReader.parse(value.canonicalBytes).canonical, value.canonical)
+    }
 }

@@ -43,35 +43,72 @@ public enum JSON: Sendable, Equatable {
     /// The canonical text of this value: object keys sorted, no insignificant white space. Two inputs
     /// are "the same body" exactly when their canonical texts are equal.
     public var canonical: String {
-        var out = ""
-        out.reserveCapacity(256)
+        String(decoding: canonicalBytes, as: UTF8.self)
+    }
+
+    /// The canonical text as UTF-8 bytes, as an HTTP answer sends it. Written byte by byte: appending
+    /// to a `String` costs a capacity and encoding check per piece.
+    public var canonicalBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
         writeCanonical(into: &out)
         return out
     }
 
-    func writeCanonical(into out: inout String) {
+    func writeCanonical(into out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case let .bool(b): out += b ? "true" : "false"
-        case let .number(n): out += n
+        case .null: out.append(contentsOf: "null".utf8)
+        case let .bool(b): out.append(contentsOf: b ? "true".utf8 : "false".utf8)
+        case let .number(n): out.append(contentsOf: n.utf8)
         case let .string(s): JSON.writeString(s, into: &out)
         case let .array(items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 item.writeCanonical(into: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case let .object(pairs):
-            out += "{"
-            for (i, pair) in pairs.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }).enumerated() {
-                if i > 0 { out += "," }
+            out.append(UInt8(ascii: "{"))
+            let precedes = { (a: (String, JSON), b: (String, JSON)) in a.0.utf8.lexicographicallyPrecedes(b.0.utf8) }
+            // Sorting allocates: skipped when the keys are in order already.
+            let inOrder = pairs.indices.dropFirst().allSatisfy { precedes(pairs[$0 - 1], pairs[$0]) }
+            for (i, pair) in (inOrder ? pairs : pairs.sorted(by: precedes)).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.writeString(pair.0, into: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 pair.1.writeCanonical(into: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// Writes `s` as a JSON string literal in UTF-8: the same text as `writeString(_:into:)` on a
+    /// `String`, with runs that need no escape copied whole.
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var start = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                start = index + 1
+                out.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                default:
+                    let digits = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
+        }
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Writes `s` as a JSON string literal.
