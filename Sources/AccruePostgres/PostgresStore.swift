@@ -141,15 +141,26 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
                 return Checkpoint(state: ProgramState(), revision: revision, programVersion: version)
             }
             var state = try StoredJSON.decode(ProgramState.self, header)
-            for row in try connection.run("SELECT state FROM members WHERE program = $1", binds.values).rows {
+            // Each record's newest generation not after the header: a checkpoint cut short, or
+            // still being written, left newer ones.
+            var generation = Binds()
+            generation.add(program)
+            generation.add(revision)
+            for row in try connection.run("""
+                SELECT DISTINCT ON (member) state FROM members WHERE program = $1 AND generation <= $2 ORDER BY member, generation DESC
+                """, generation.values).rows {
                 let member = try StoredJSON.decode(MemberState.self, try row.get("state"))
                 state.members[member.id] = member
             }
-            for row in try connection.run("SELECT state FROM orders WHERE program = $1", binds.values).rows {
+            for row in try connection.run("""
+                SELECT DISTINCT ON (order_id) state FROM orders WHERE program = $1 AND generation <= $2 ORDER BY order_id, generation DESC
+                """, generation.values).rows {
                 let order = try StoredJSON.decode(OrderRecord.self, try row.get("state"))
                 state.orders[order.id] = order
             }
-            for row in try connection.run("SELECT state FROM bookings WHERE program = $1", binds.values).rows {
+            for row in try connection.run("""
+                SELECT DISTINCT ON (booking) state FROM bookings WHERE program = $1 AND generation <= $2 ORDER BY booking, generation DESC
+                """, generation.values).rows {
                 let booking = try StoredJSON.decode(Booking.self, try row.get("state"))
                 state.bookings[booking.id] = booking
             }
@@ -223,6 +234,11 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
     /// One transaction on one connection, holding the program's row lock from the start: no other
     /// writer, in this process or another, commits to the program until it ends.
     public func write<T>(program: String, _ body: (any LedgerWriteTransaction) throws -> T) throws -> T {
+        try locked(program) { try body($0) }
+    }
+
+    /// A transaction holding the program's row lock, which every writer of the program takes.
+    private func locked<T>(_ program: String, _ body: (Transaction) throws -> T) throws -> T {
         try pool.with { connection in
             try connection.transaction {
                 var binds = Binds()
@@ -231,6 +247,51 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
                     throw StoreError.unknownProgram(program)
                 }
                 return try body(Transaction(connection: connection, program: program))
+            }
+        }
+    }
+
+    /// Records in transactions of at most this many bytes of state (`CheckpointStep`).
+    public static let checkpointStepBytes = 256 * 1024
+
+    /// A checkpoint taken earlier, written in steps that do not take the program's lock, so that
+    /// commits go ahead meanwhile: the records under the checkpoint's generation, then the header
+    /// moved in a short locked transaction, then the older generations dropped. False when a later
+    /// checkpoint was stored first. As in SQLite, only the header's commit waits for the disk
+    /// (the steps run with `synchronous_commit` off): the steps write records no load reads before
+    /// the header moves, or drop records no load reads after, and the header's commit flushes the
+    /// write-ahead log up to itself, with every step before it.
+    public func writeCheckpoint(program: String, _ rows: CheckpointRows) throws -> Bool {
+        try writeCheckpoint(program: program, rows, stepBytes: Self.checkpointStepBytes)
+    }
+
+    /// The same in steps of at most `stepBytes` of state (tests take small steps to have many).
+    public func writeCheckpoint(program: String, _ rows: CheckpointRows, stepBytes: Int) throws -> Bool {
+        try rows.writeInSteps(of: stepBytes, records: { step in
+            try unsynced { connection -> Bool in
+                var binds = Binds()
+                binds.add(program)
+                binds.add(rows.revision)
+                // Not past the checkpoint stored: its records would be read as soon as written.
+                guard try !connection.run("SELECT 1 FROM programs WHERE id = $1 AND checkpoint_revision <= $2", binds.values).rows.isEmpty else {
+                    return false
+                }
+                try PostgresStore.writeRecords(connection, program: program, rows, step: step)
+                return true
+            }
+        }, header: {
+            try locked(program) { try $0.moveHeader(rows) }
+        }, drop: { step in
+            try unsynced { connection in try PostgresStore.dropOlderGenerations(connection, program: program, rows, step: step) }
+        })
+    }
+
+    /// A transaction whose commit does not wait for the write-ahead log to reach the disk.
+    private func unsynced<T>(_ body: (Connection) throws -> T) throws -> T {
+        try pool.with { connection in
+            try connection.transaction {
+                try connection.run("SET LOCAL synchronous_commit = off")
+                return try body(connection)
             }
         }
     }
@@ -309,8 +370,11 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
         var binds = Binds()
         binds.add(program)
         return try read { connection in
-            try connection.run("SELECT member, balance, pending, held, tier, state FROM members WHERE program = $1 ORDER BY member",
-                               binds.values).rows.compactMap { row -> String? in
+            try connection.run("""
+                SELECT DISTINCT ON (m.member) m.member, m.balance, m.pending, m.held, m.tier, m.state
+                FROM members m JOIN programs p ON p.id = m.program
+                WHERE m.program = $1 AND m.generation <= p.checkpoint_revision ORDER BY m.member, m.generation DESC
+                """, binds.values).rows.compactMap { row -> String? in
                 let member = try StoredJSON.decode(MemberState.self, try row.get("state"))
                 let columns: (Int64, Int64, Int64, String?) = (try row.get("balance"), try row.get("pending"), try row.get("held"), try row.get("tier"))
                 guard columns != (member.balance, member.pending, member.held, member.tier) else { return nil }

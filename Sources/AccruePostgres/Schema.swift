@@ -137,6 +137,21 @@ enum Schema {
         (3, "entry currencies", """
             ALTER TABLE entries ADD COLUMN currency TEXT;
             """),
+        // A checkpoint written off the writers' path writes its records in short transactions under
+        // its generation (its revision) and moves the header last; a load reads each record's
+        // newest generation not after the header. Rows written before this migration are
+        // generation 0, which is not after any header.
+        (4, "checkpoint generations", """
+            ALTER TABLE members ADD COLUMN generation BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE members DROP CONSTRAINT members_pkey;
+            ALTER TABLE members ADD PRIMARY KEY (program, member, generation);
+            ALTER TABLE orders ADD COLUMN generation BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE orders DROP CONSTRAINT orders_pkey;
+            ALTER TABLE orders ADD PRIMARY KEY (program, order_id, generation);
+            ALTER TABLE bookings ADD COLUMN generation BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE bookings DROP CONSTRAINT bookings_pkey;
+            ALTER TABLE bookings ADD PRIMARY KEY (program, booking, generation);
+            """),
     ]
 
     /// Runs the migrations a database has not run yet, in one transaction under an advisory lock,

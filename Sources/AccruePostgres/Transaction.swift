@@ -135,7 +135,19 @@ extension PostgresStore {
             }
         }
 
+        /// A checkpoint inside this transaction (the program is locked): the header, then every
+        /// record under the checkpoint's generation, then the older generations of those records.
         func checkpoint(_ rows: CheckpointRows) throws -> Bool {
+            guard try moveHeader(rows) else { return false }
+            let all = CheckpointStep(all: rows)
+            try PostgresStore.writeRecords(connection, program: program, rows, step: all)
+            try PostgresStore.dropOlderGenerations(connection, program: program, rows, step: all)
+            return true
+        }
+
+        /// Moves the checkpoint header to `rows`' revision; false when a later checkpoint is
+        /// stored already.
+        func moveHeader(_ rows: CheckpointRows) throws -> Bool {
             let checkpoint = rows.checkpoint
             var binds = Binds()
             binds.add(program)
@@ -155,51 +167,77 @@ extension PostgresStore {
                 if let stored, try stored.get("revision", as: Int64.self) >= checkpoint.revision { return false }
                 throw StoreError.staleRevision(program: program, expected: checkpoint.revision)
             }
-            try upsert(rows.members, states: rows.memberStates)
-            try upsert(rows.orders, states: rows.orderStates)
-            try upsert(rows.bookings, states: rows.bookingStates)
             return true
         }
+    }
+}
 
-        private func upsert(_ members: [MemberState], states: [String]) throws {
-            try batch(members.count, """
-                INSERT INTO members (program, member, balance, pending, held, tier, state)
-                SELECT $1, m.* FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[]) AS m
-                ON CONFLICT (program, member) DO UPDATE SET balance = excluded.balance, pending = excluded.pending,
-                    held = excluded.held, tier = excluded.tier, state = excluded.state
-                """) {
-                $0.add(members.map(\.id))
-                $0.add(members.map(\.balance))
-                $0.add(members.map(\.pending))
-                $0.add(members.map(\.held))
-                $0.add(nullable: members.map(\.tier))
-                $0.add(states)
-            }
+extension PostgresStore {
+    /// Runs a set-based statement over `count` rows, with the program as $1 and the generation as
+    /// $2, and the column arrays `add` binds after them; nothing when there are no rows.
+    private static func setBased(_ connection: Connection, _ program: String, _ generation: Int64, _ count: Int, _ sql: String,
+                                 _ add: (inout Binds) throws -> Void) throws {
+        guard count > 0 else { return }
+        var binds = Binds()
+        binds.add(program)
+        binds.add(generation)
+        try add(&binds)
+        try connection.run(sql, binds.values)
+    }
+
+    /// A step's records of a checkpoint, under its generation (its revision).
+    static func writeRecords(_ connection: Connection, program: String, _ rows: CheckpointRows, step: CheckpointStep) throws {
+        let members = Array(rows.members[step.members]), memberStates = Array(rows.memberStates[step.members])
+        try setBased(connection, program, rows.revision, members.count, """
+            INSERT INTO members (program, generation, member, balance, pending, held, tier, state)
+            SELECT $1, $2, m.* FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[]) AS m
+            ON CONFLICT (program, member, generation) DO UPDATE SET balance = excluded.balance, pending = excluded.pending,
+                held = excluded.held, tier = excluded.tier, state = excluded.state
+            """) {
+            $0.add(members.map(\.id))
+            $0.add(members.map(\.balance))
+            $0.add(members.map(\.pending))
+            $0.add(members.map(\.held))
+            $0.add(nullable: members.map(\.tier))
+            $0.add(memberStates)
         }
-
-        private func upsert(_ orders: [OrderRecord], states: [String]) throws {
-            try batch(orders.count, """
-                INSERT INTO orders (program, order_id, member, state)
-                SELECT $1, o.* FROM unnest($2::text[], $3::text[], $4::text[]) AS o
-                ON CONFLICT (program, order_id) DO UPDATE SET state = excluded.state
-                """) {
-                $0.add(orders.map(\.id))
-                $0.add(orders.map(\.member))
-                $0.add(states)
-            }
+        let orders = Array(rows.orders[step.orders]), orderStates = Array(rows.orderStates[step.orders])
+        try setBased(connection, program, rows.revision, orders.count, """
+            INSERT INTO orders (program, generation, order_id, member, state)
+            SELECT $1, $2, o.* FROM unnest($3::text[], $4::text[], $5::text[]) AS o
+            ON CONFLICT (program, order_id, generation) DO UPDATE SET state = excluded.state
+            """) {
+            $0.add(orders.map(\.id))
+            $0.add(orders.map(\.member))
+            $0.add(orderStates)
         }
+        let bookings = Array(rows.bookings[step.bookings]), bookingStates = Array(rows.bookingStates[step.bookings])
+        try setBased(connection, program, rows.revision, bookings.count, """
+            INSERT INTO bookings (program, generation, booking, member, status, state)
+            SELECT $1, $2, b.* FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS b
+            ON CONFLICT (program, booking, generation) DO UPDATE SET status = excluded.status, state = excluded.state
+            """) {
+            $0.add(bookings.map(\.id))
+            $0.add(bookings.map(\.member))
+            $0.add(bookings.map(\.status.rawValue))
+            $0.add(bookingStates)
+        }
+    }
 
-        private func upsert(_ bookings: [Booking], states: [String]) throws {
-            try batch(bookings.count, """
-                INSERT INTO bookings (program, booking, member, status, state)
-                SELECT $1, b.* FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS b
-                ON CONFLICT (program, booking) DO UPDATE SET status = excluded.status, state = excluded.state
-                """) {
-                $0.add(bookings.map(\.id))
-                $0.add(bookings.map(\.member))
-                $0.add(bookings.map(\.status.rawValue))
-                $0.add(states)
-            }
+    /// Deletes the older generations of a step's records: once the header is at (or past) the
+    /// checkpoint's revision, no load reads them.
+    static func dropOlderGenerations(_ connection: Connection, program: String, _ rows: CheckpointRows, step: CheckpointStep) throws {
+        try setBased(connection, program, rows.revision, step.members.count,
+                     "DELETE FROM members WHERE program = $1 AND generation < $2 AND member = ANY($3::text[])") {
+            $0.add(rows.members[step.members].map(\.id))
+        }
+        try setBased(connection, program, rows.revision, step.orders.count,
+                     "DELETE FROM orders WHERE program = $1 AND generation < $2 AND order_id = ANY($3::text[])") {
+            $0.add(rows.orders[step.orders].map(\.id))
+        }
+        try setBased(connection, program, rows.revision, step.bookings.count,
+                     "DELETE FROM bookings WHERE program = $1 AND generation < $2 AND booking = ANY($3::text[])") {
+            $0.add(rows.bookings[step.bookings].map(\.id))
         }
     }
 }

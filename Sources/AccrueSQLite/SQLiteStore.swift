@@ -525,25 +525,21 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
     /// The same in steps of at most `stepBytes` of state (tests take small steps to have many).
     public func writeCheckpoint(program: String, _ rows: CheckpointRows, stepBytes: Int) throws -> Bool {
-        let steps = CheckpointStep.split(rows, bytes: stepBytes)
-        for step in steps {
-            let proceed = try writeUnsynced { db -> Bool in
+        try rows.writeInSteps(of: stepBytes, records: { step in
+            try writeUnsynced { db -> Bool in
                 guard try Self.checkpointMayMove(db, program: program, to: rows.revision) else { return false }
                 try Self.writeRecords(db, program: program, rows, step: step)
                 return true
             }
-            guard proceed else { return false }
-        }
-        let moved = try pool.write { db -> Bool in
-            guard try Self.checkpointMayMove(db, program: program, to: rows.revision) else { return false }
-            try Self.moveHeader(db, program: program, rows)
-            return true
-        }
-        guard moved else { return false }
-        for step in steps {
+        }, header: {
+            try pool.write { db -> Bool in
+                guard try Self.checkpointMayMove(db, program: program, to: rows.revision) else { return false }
+                try Self.moveHeader(db, program: program, rows)
+                return true
+            }
+        }, drop: { step in
             try writeUnsynced { db in try Self.dropOlderGenerations(db, program: program, rows, step: step) }
-        }
-        return true
+        })
     }
 
     /// A write transaction whose commit does not wait for the disk (synchronous OFF), for records
@@ -640,47 +636,5 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             entries.sort { $0.seq < $1.seq }
             return HistoryLine.merge(log: log, entries: entries, member: member, limit: limit, beforeSeq: beforeSeq)
         }
-    }
-}
-
-/// The records of a checkpoint one transaction writes: ranges of its members, orders and bookings.
-struct CheckpointStep: Equatable {
-    var members: Range<Int> = 0..<0
-    var orders: Range<Int> = 0..<0
-    var bookings: Range<Int> = 0..<0
-
-    init(members: Range<Int> = 0..<0, orders: Range<Int> = 0..<0, bookings: Range<Int> = 0..<0) {
-        self.members = members
-        self.orders = orders
-        self.bookings = bookings
-    }
-
-    init(all rows: CheckpointRows) {
-        self.init(members: rows.members.indices, orders: rows.orders.indices, bookings: rows.bookings.indices)
-    }
-
-    /// Steps of at most `bytes` of encoded state (one record at least) and at most 64 members or
-    /// 256 orders or bookings each; one empty step when there is nothing, so the header's
-    /// transaction still checks the revision first.
-    static func split(_ rows: CheckpointRows, bytes: Int) -> [CheckpointStep] {
-        var steps: [CheckpointStep] = []
-        func chunks(_ states: [String], most: Int) -> [Range<Int>] {
-            var ranges: [Range<Int>] = []
-            var start = 0, size = 0
-            for (index, state) in states.enumerated() {
-                if index > start, size + state.utf8.count > bytes || index - start == most {
-                    ranges.append(start..<index)
-                    start = index
-                    size = 0
-                }
-                size += state.utf8.count
-            }
-            if start < states.count { ranges.append(start..<states.count) }
-            return ranges
-        }
-        steps += chunks(rows.memberStates, most: 64).map { CheckpointStep(members: $0) }
-        steps += chunks(rows.orderStates, most: 256).map { CheckpointStep(orders: $0) }
-        steps += chunks(rows.bookingStates, most: 256).map { CheckpointStep(bookings: $0) }
-        return steps.isEmpty ? [CheckpointStep()] : steps
     }
 }

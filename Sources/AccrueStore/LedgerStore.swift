@@ -249,3 +249,65 @@ extension LedgerStore {
         }
     }
 }
+
+/// The records of a checkpoint one transaction writes: ranges of its members, orders and bookings.
+/// A checkpoint written off the writers' path goes in such steps, so that no transaction holds a
+/// program's writers back for long.
+public struct CheckpointStep: Sendable, Equatable {
+    public var members: Range<Int> = 0..<0
+    public var orders: Range<Int> = 0..<0
+    public var bookings: Range<Int> = 0..<0
+
+    public init(members: Range<Int> = 0..<0, orders: Range<Int> = 0..<0, bookings: Range<Int> = 0..<0) {
+        self.members = members
+        self.orders = orders
+        self.bookings = bookings
+    }
+
+    public init(all rows: CheckpointRows) {
+        self.init(members: rows.members.indices, orders: rows.orders.indices, bookings: rows.bookings.indices)
+    }
+
+    /// Steps of at most `bytes` of encoded state (one record at least) and at most 64 members or
+    /// 256 orders or bookings each; one empty step when there is nothing, so the header's
+    /// transaction still checks the revision first.
+    public static func split(_ rows: CheckpointRows, bytes: Int) -> [CheckpointStep] {
+        var steps: [CheckpointStep] = []
+        func chunks(_ states: [String], most: Int) -> [Range<Int>] {
+            var ranges: [Range<Int>] = []
+            var start = 0, size = 0
+            for (index, state) in states.enumerated() {
+                if index > start, size + state.utf8.count > bytes || index - start == most {
+                    ranges.append(start..<index)
+                    start = index
+                    size = 0
+                }
+                size += state.utf8.count
+            }
+            if start < states.count { ranges.append(start..<states.count) }
+            return ranges
+        }
+        steps += chunks(rows.memberStates, most: 64).map { CheckpointStep(members: $0) }
+        steps += chunks(rows.orderStates, most: 256).map { CheckpointStep(orders: $0) }
+        steps += chunks(rows.bookingStates, most: 256).map { CheckpointStep(bookings: $0) }
+        return steps.isEmpty ? [CheckpointStep()] : steps
+    }
+}
+
+extension CheckpointRows {
+    /// Writes the checkpoint in steps, the way both stores do off the writers' path: each step's
+    /// records under the checkpoint's generation (`records` answers false when a later
+    /// checkpoint is stored already, and nothing more is written), then the header moved
+    /// (`header`, false in the same case), then each step's older generations dropped. A load
+    /// reads each record's newest generation not after the header, so until the header moves the
+    /// steps are invisible, and once it has the dropped records are no longer read. False when
+    /// a later checkpoint was stored first.
+    public func writeInSteps(of bytes: Int, records: (CheckpointStep) throws -> Bool, header: () throws -> Bool,
+                             drop: (CheckpointStep) throws -> Void) throws -> Bool {
+        let steps = CheckpointStep.split(self, bytes: bytes)
+        for step in steps { guard try records(step) else { return false } }
+        guard try header() else { return false }
+        for step in steps { try drop(step) }
+        return true
+    }
+}

@@ -1,5 +1,6 @@
 import AccrueCore
 import AccruePrograms
+@testable import AccruePostgres
 import AccrueSQLite
 import AccrueStore
 import Foundation
@@ -93,65 +94,91 @@ final class StoreReviewTests: XCTestCase {
             let folder = temporaryFolder()
             defer { try? FileManager.default.removeItem(at: folder) }
             let store = try sqliteStore(folder, program)
-            let ledger = try ProgramLedger(program: program, store: store, checkpointInterval: 7)
-            ledger.deferCheckpoints = true
-            var random = SeededRandom(seed: UInt64(name.count))
-            var waiting: [PendingCheckpoint] = []
-            var outcomes = (written: 0, late: 0, failed: 0, overtaken: 0)
-            var lastRevision: Int64 = 0
-            for (step, operation) in operations(seed: 41, program: program, count: 150).enumerated() {
-                let label = "\(name) step \(step)"
-                switch operation {
-                case let .ingest(lines): _ = try ledger.ingest(lines: lines)
-                case let .advance(days): try ledger.advance(to: (ledger.engine.state.clock ?? Instant(rfc3339: "2026-01-01T00:00:00Z")!).adding(days: days))
-                case .reopen:
-                    // A checkpoint written inside a commit, with others still on their way.
-                    try ledger.checkpoint()
-                    outcomes.overtaken += waiting.count
-                }
-                if let taken = ledger.takeReadyCheckpoint() { waiting.append(taken) }
-                // Each waiting checkpoint is written now, later, or fails.
-                var still: [PendingCheckpoint] = []
-                for pending in waiting {
-                    switch random.next() % 4 {
-                    case 0: still.append(pending)
-                    case 1:
-                        ledger.finishCheckpoint(pending.id, written: false)
-                        outcomes.failed += 1
-                    case 2:
-                        // In steps of one record each: members, then orders, then bookings.
-                        let written = try store.writeCheckpoint(program: program.id, CheckpointRows(pending), stepBytes: 1)
-                        ledger.finishCheckpoint(pending.id, written: written)
-                        if written { outcomes.written += 1 } else { outcomes.late += 1 }
-                    default:
-                        let written = try store.writeCheckpoint(program: program.id, CheckpointRows(pending))
-                        ledger.finishCheckpoint(pending.id, written: written)
-                        if written { outcomes.written += 1 } else { outcomes.late += 1 }
-                    }
-                }
-                waiting = still
-                let stored = try XCTUnwrap(try store.load(program: program.id))
-                XCTAssertGreaterThanOrEqual(stored.revision, lastRevision, "a checkpoint went back: " + label)
-                lastRevision = stored.revision
-                let loaded = try ProgramLedger(program: program, store: store)
-                XCTAssertTrue(loaded.engine.state == ledger.engine.state, "loaded state differs: " + label)
-                if loaded.engine.state != ledger.engine.state { return }
-            }
-            for pending in waiting { ledger.finishCheckpoint(pending.id, written: try store.writeCheckpoint(program: program.id, CheckpointRows(pending))) }
-            try ledger.checkpoint()
-            let stored = try XCTUnwrap(try store.load(program: program.id))
-            XCTAssertEqual(stored.revision, ledger.revision)
-            XCTAssertTrue(stored.state == ledger.engine.state, name)
-            XCTAssertEqual(try verify(program, store: store).problems, [], name)
+            try checkpointsWrittenOffThePath(program, store) { try store.writeCheckpoint(program: program.id, $0, stepBytes: 1) }
             // Every record has one generation left: each checkpoint dropped those it replaced.
             try sqlite(folder.appendingPathComponent("ledger.sqlite").path, """
                 for table, key in (('members', 'member'), ('orders', 'order_id'), ('bookings', 'booking')):
                     left = db.execute(f'SELECT count(*) FROM (SELECT 1 FROM {table} GROUP BY program, {key} HAVING count(*) > 1)').fetchone()[0]
                     assert left == 0, (table, left)
                 """)
-            XCTAssertGreaterThan(outcomes.written, 3, "\(name): \(outcomes)")
-            XCTAssertGreaterThan(outcomes.failed, 0, "\(name): \(outcomes)")
         }
+    }
+
+    /// The same on PostgreSQL, which writes a checkpoint taken off the path in steps too.
+    func testCheckpointsWrittenOffThePathNeverLoseAChangeOnPostgres() throws {
+        for name in ["jd-points", "aliexpress-levels", "cj-rewards"] {
+            let program = try preset(name)
+            let store = try PostgresStore(url: try TestPostgres.freshDatabase(cleanup: self), connections: 2)
+            defer { store.close() }
+            try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+            try checkpointsWrittenOffThePath(program, store) { try store.writeCheckpoint(program: program.id, $0, stepBytes: 1) }
+            for (table, key) in [("members", "member"), ("orders", "order_id"), ("bookings", "booking")] {
+                let left = try store.pool.with { connection in
+                    try connection.run("SELECT count(*) AS n FROM (SELECT 1 FROM \(table) GROUP BY program, \(key) HAVING count(*) > 1) AS t")
+                        .rows.first?.get("n", as: Int64.self)
+                }
+                XCTAssertEqual(left, 0, "\(name): \(table) keeps older generations")
+            }
+        }
+    }
+
+    /// Random operations on `store` with checkpoints taken at commits and each written at once
+    /// (whole, or in steps of one record with `inSmallSteps`), later, overtaken or failing; the
+    /// store is loaded after every operation and compared with the live state.
+    func checkpointsWrittenOffThePath(_ program: AccrueCore.Program, _ store: any LedgerStore,
+                                      inSmallSteps: (CheckpointRows) throws -> Bool) throws {
+        let name = program.id
+        let ledger = try ProgramLedger(program: program, store: store, checkpointInterval: 7)
+        ledger.deferCheckpoints = true
+        var random = SeededRandom(seed: UInt64(name.count))
+        var waiting: [PendingCheckpoint] = []
+        var outcomes = (written: 0, late: 0, failed: 0, overtaken: 0)
+        var lastRevision: Int64 = 0
+        for (step, operation) in operations(seed: 41, program: program, count: 150).enumerated() {
+            let label = "\(name) step \(step)"
+            switch operation {
+            case let .ingest(lines): _ = try ledger.ingest(lines: lines)
+            case let .advance(days): try ledger.advance(to: (ledger.engine.state.clock ?? Instant(rfc3339: "2026-01-01T00:00:00Z")!).adding(days: days))
+            case .reopen:
+                // A checkpoint written inside a commit, with others still on their way.
+                try ledger.checkpoint()
+                outcomes.overtaken += waiting.count
+            }
+            if let taken = ledger.takeReadyCheckpoint() { waiting.append(taken) }
+            // Each waiting checkpoint is written now, later, or fails.
+            var still: [PendingCheckpoint] = []
+            for pending in waiting {
+                let written: Bool
+                switch random.next() % 4 {
+                case 0:
+                    still.append(pending)
+                    continue
+                case 1:
+                    ledger.finishCheckpoint(pending.id, written: false)
+                    outcomes.failed += 1
+                    continue
+                case 2: written = try inSmallSteps(CheckpointRows(pending))
+                default: written = try store.writeCheckpoint(program: program.id, CheckpointRows(pending))
+                }
+                ledger.finishCheckpoint(pending.id, written: written)
+                if written { outcomes.written += 1 } else { outcomes.late += 1 }
+            }
+            waiting = still
+            let stored = try XCTUnwrap(try store.load(program: program.id))
+            XCTAssertGreaterThanOrEqual(stored.revision, lastRevision, "a checkpoint went back: " + label)
+            lastRevision = stored.revision
+            let loaded = try ProgramLedger(program: program, store: store)
+            XCTAssertTrue(loaded.engine.state == ledger.engine.state, "loaded state differs: " + label)
+            if loaded.engine.state != ledger.engine.state { return }
+        }
+        for pending in waiting { ledger.finishCheckpoint(pending.id, written: try store.writeCheckpoint(program: program.id, CheckpointRows(pending))) }
+        try ledger.checkpoint()
+        let stored = try XCTUnwrap(try store.load(program: program.id))
+        XCTAssertEqual(stored.revision, ledger.revision)
+        XCTAssertTrue(stored.state == ledger.engine.state, name)
+        XCTAssertEqual(try verify(program, store: store).problems, [], name)
+        XCTAssertGreaterThan(outcomes.written, 3, "\(name): \(outcomes)")
+        XCTAssertGreaterThan(outcomes.failed, 0, "\(name): \(outcomes)")
     }
 
     /// SQLite writes a checkpoint's records in steps under their generation before the header
@@ -182,6 +209,37 @@ final class StoreReviewTests: XCTestCase {
         try again.checkpoint()
         XCTAssertTrue(try XCTUnwrap(try reopened.load(program: program.id)).state == again.engine.state)
         XCTAssertEqual(try verify(program, store: reopened).problems, [])
+    }
+
+    /// The same on PostgreSQL: records of a generation after the header are never read, and a
+    /// checkpoint past them drops the older generations it replaces.
+    func testRecordsOfACheckpointCutShortAreNeverReadOnPostgres() throws {
+        let program = try preset("jd-points")
+        let store = try PostgresStore(url: try TestPostgres.freshDatabase(cleanup: self), connections: 2)
+        defer { store.close() }
+        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        let ledger = try ProgramLedger(program: program, store: store)
+        var generator = LogGenerator(seed: 12, program: program)
+        _ = try ledger.ingest(lines: generator.log(150).map { Array($0.utf8) })
+        try ledger.checkpoint()
+        // Records of a later generation with wrong states, as a cut-short checkpoint could leave.
+        try store.pool.with { connection in
+            try connection.run("""
+                INSERT INTO members SELECT program, member, balance + 1, pending, held, tier, replace(state, '"debt":0', '"debt":7'),
+                    generation + 1000000 FROM members
+                """)
+            try connection.run("""
+                INSERT INTO orders SELECT program, order_id, member, replace(state, '"refunded":0', '"refunded":5'), generation + 1000000 FROM orders
+                """)
+        }
+        let loaded = try XCTUnwrap(try store.load(program: program.id))
+        XCTAssertTrue(loaded.state == ledger.engine.state, "the later generation is not read")
+        XCTAssertEqual(try verify(program, store: store).problems, [])
+        let again = try ProgramLedger(program: program, store: store)
+        _ = try again.ingest(lines: generator.log(40).map { Array($0.utf8) })
+        try again.checkpoint()
+        XCTAssertTrue(try XCTUnwrap(try store.load(program: program.id)).state == again.engine.state)
+        XCTAssertEqual(try verify(program, store: store).problems, [])
     }
 
     // MARK: - Two ledgers on one database

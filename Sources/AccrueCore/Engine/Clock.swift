@@ -51,10 +51,10 @@ extension Engine {
                 }
             }
             if member.birthday != nil, program.birthday != nil {
-                scheduleBirthdayIn(&schedule, member: member, after: clock)
+                scheduleBirthday(of: member, after: clock)
             }
             if program.anniversary != nil {
-                scheduleAnniversaryIn(&schedule, member: member, after: clock)
+                scheduleAnniversary(of: member, after: clock)
             }
         }
     }
@@ -197,20 +197,24 @@ extension Engine {
 
     mutating func scheduleAnniversary(_ memberID: String, after time: Instant) {
         guard program.anniversary != nil, let member = state.members[memberID] else { return }
-        scheduleAnniversaryIn(&schedule, member: member, after: time)
+        scheduleAnniversary(of: member, after: time)
     }
 
     /// Schedules the member's next anniversary of joining: 00:00 local on the date it joined
     /// (29 Feb -> 28 Feb), in a year after the joining year that has had none, at or after `time`.
-    func scheduleAnniversaryIn(_ schedule: inout Schedule, member: MemberState, after time: Instant) {
+    mutating func scheduleAnniversary(of member: MemberState, after time: Instant) {
         let joined = program.calendar.date(of: member.joinedAt)
-        scheduleYearly(&schedule, member: member.id, date: joined, fromYear: joined.year + 1, done: member.anniversaryYear,
+        scheduleYearly(member: member.id, date: joined, fromYear: joined.year + 1, done: member.anniversaryYear,
                        kind: .anniversary, after: time)
     }
 
     /// Schedules 00:00 local on `date`'s day and month (29 Feb -> 28 Feb) in the first year from
     /// `fromYear` that is at or after `time` and is not `done` (the year already celebrated).
-    func scheduleYearly(_ schedule: inout Schedule, member: String, date: CivilDate, fromYear: Int64, done: Int64?, kind: Due.Kind,
+    ///
+    /// These are `mutating` and push onto `schedule` itself: a non-mutating method given
+    /// `&schedule` runs on a copy of the engine, which shares the schedule's storage, so every push
+    /// copied the whole schedule (a replay of 250k inputs with birthdays went quadratic).
+    mutating func scheduleYearly(member: String, date: CivilDate, fromYear: Int64, done: Int64?, kind: Due.Kind,
                         after time: Instant) {
         var year = max(fromYear, program.calendar.date(of: time).year)
         for _ in 0..<3 {
@@ -225,14 +229,14 @@ extension Engine {
 
     mutating func scheduleBirthday(_ memberID: String, after time: Instant) {
         guard program.birthday != nil, let member = state.members[memberID] else { return }
-        scheduleBirthdayIn(&schedule, member: member, after: time)
+        scheduleBirthday(of: member, after: time)
     }
 
     /// Schedules the member's next birthday coupon: 00:00 local on the birthday (29 Feb -> 28 Feb),
     /// the first one at or after `time` in a year that has had none.
-    func scheduleBirthdayIn(_ schedule: inout Schedule, member: MemberState, after time: Instant) {
+    mutating func scheduleBirthday(of member: MemberState, after time: Instant) {
         guard let birthday = member.birthday else { return }
-        scheduleYearly(&schedule, member: member.id, date: birthday, fromYear: Int64.min, done: member.birthdayYear, kind: .birthday, after: time)
+        scheduleYearly(member: member.id, date: birthday, fromYear: Int64.min, done: member.birthdayYear, kind: .birthday, after: time)
     }
 
     // MARK: Tiers

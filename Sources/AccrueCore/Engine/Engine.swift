@@ -123,7 +123,7 @@ public struct Engine: Sendable {
         record.tier = program.tiers?.levels.first?.id
         state.members[member] = record
         touchedMembers.insert(member)
-        if program.anniversary != nil { scheduleAnniversaryIn(&schedule, member: record, after: at) }
+        if program.anniversary != nil { scheduleAnniversary(of: record, after: at) }
     }
 
     /// Applies a decoded, enrolled input. Refusals return before anything changes.
