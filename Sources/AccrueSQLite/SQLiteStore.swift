@@ -454,8 +454,8 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         return revision >= row["checkpoint_revision"] as Int64
     }
 
-    /// Writes a checkpoint's records (all, or the members of `range` and, with the first range, the
-    /// orders and bookings) under the generation of its revision. Loads ignore them until the header
+    /// Writes a checkpoint's records (all, or those of one `step`) under the generation of its
+    /// revision. Loads ignore them until the header
     /// moves to that revision; a record of generation g is its state at revision g, so records of a
     /// checkpoint that never moved the header are never wrong, only unused.
     static func writeRecords(_ db: Database, program: String, _ rows: CheckpointRows, step: CheckpointStep?) throws {
