@@ -455,9 +455,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     }
 
     /// Writes a checkpoint's records (all, or those of one `step`) under the generation of its
-    /// revision. Loads ignore them until the header
-    /// moves to that revision; a record of generation g is its state at revision g, so records of a
-    /// checkpoint that never moved the header are never wrong, only unused.
+    /// revision. Loads ignore them until the header moves to that revision; a record of generation
+    /// g is its state at revision g, so records of a checkpoint that never moved the header are
+    /// never wrong, only unused.
     static func writeRecords(_ db: Database, program: String, _ rows: CheckpointRows, step: CheckpointStep?) throws {
         let step = step ?? CheckpointStep(all: rows)
         let generation = rows.revision

@@ -13,17 +13,18 @@ public enum BareBaseline {
         let router = Router()
         let expected = "Bearer " + key
         let member = ByteBuffer(string: memberBody)
+        let unauthorized = answer(ByteBuffer(string: #"{"code":"unauthorized"}"#), .unauthorized)
         router.post("/v1/programs/:program/inputs") { request, _ -> Response in
-            guard request.headers[.authorization] == expected else { return answer(ByteBuffer(string: #"{"code":"unauthorized"}"#), .unauthorized) }
+            guard request.headers[.authorization] == expected else { return unauthorized }
             let body = try await request.body.collect(upTo: Limits.maximumInputBytes)
             guard case let .object(fields)? = try? JSONReader.parse(Array(body.readableBytesView)),
                   case let .string(id)? = fields.first(where: { $0.0 == "id" })?.1 else {
                 return answer(ByteBuffer(string: #"{"code":"malformed_input"}"#), .badRequest)
             }
-            return answer(ByteBuffer(string: #"{"id":"\#(id)","points":120,"reason":null,"replayed":false,"status":"applied","type":"order.completed"}"#), .ok)
+            return answer(ByteBuffer(string: outcome(id)), .ok)
         }
         router.post("/v1/programs/:program/batches") { request, _ -> Response in
-            guard request.headers[.authorization] == expected else { return answer(ByteBuffer(string: #"{"code":"unauthorized"}"#), .unauthorized) }
+            guard request.headers[.authorization] == expected else { return unauthorized }
             let body = try await request.body.collect(upTo: APILimits.maximumBodyBytes)
             guard case let .object(fields)? = try? JSONReader.parse(Array(body.readableBytesView)),
                   case let .array(items)? = fields.first(where: { $0.0 == "inputs" })?.1 else {
@@ -32,12 +33,12 @@ public enum BareBaseline {
             var text = #"{"outcomes":["#
             for (index, item) in items.enumerated() {
                 guard case let .object(input) = item, case let .string(id)? = input.first(where: { $0.0 == "id" })?.1 else { continue }
-                text += (index == 0 ? "" : ",") + #"{"id":"\#(id)","points":120,"reason":null,"replayed":false,"status":"applied","type":"order.completed"}"#
+                text += (index == 0 ? "" : ",") + outcome(id)
             }
             return answer(ByteBuffer(string: text + "]}"), .ok)
         }
         router.get("/v1/programs/:program/members/:member") { request, _ -> Response in
-            guard request.headers[.authorization] == expected else { return answer(ByteBuffer(string: #"{"code":"unauthorized"}"#), .unauthorized) }
+            guard request.headers[.authorization] == expected else { return unauthorized }
             return answer(member, .ok)
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "bare"),
@@ -48,6 +49,11 @@ public enum BareBaseline {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    /// An applied input's outcome of the size Accrue answers.
+    static func outcome(_ id: String) -> String {
+        #"{"id":"\#(id)","points":120,"reason":null,"replayed":false,"status":"applied","type":"order.completed"}"#
     }
 
     /// A member view of a typical size (a few lots, a tier, a coupon).

@@ -36,7 +36,7 @@ extension AccrueService {
         guard result.outcome.status != .refused else {
             let code = result.outcome.code ?? .drawAlreadyCommitted
             throw Problem(code == .drawAlreadyCommitted ? .conflict : .unprocessableContent, code.rawValue,
-                          result.outcome.reason ?? "the draw cannot be committed", extensions: [("outcome", Reply.tree(OutcomeAnswer(result)))])
+                          result.outcome.reason ?? "the draw cannot be committed", extensions: [("outcome", OutcomeAnswer(result).json)])
         }
         return Reply.json(.object([("draw", .string(id)), ("commitment", .string(hash)), ("automatic_reveal", .bool(true)),
                                    ("replayed", .bool(result.replayed))]))

@@ -219,7 +219,8 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// beside them, one sentence each; `verify` checks them.
     func summaryMismatches(program: String) throws -> [String]
     /// Writes a checkpoint taken at an earlier commit, outside any commit: in one write transaction,
-    /// or, where the store can, in short steps so that commits go ahead between them (SQLite).
+    /// or, where the store keeps records by generation (SQLite, PostgreSQL), in short steps so that
+    /// commits go ahead between them (`CheckpointRows.writeInSteps`).
     /// False, with the header unmoved, when a checkpoint of a later revision was stored first.
     func writeCheckpoint(program: String, _ rows: CheckpointRows) throws -> Bool
 }

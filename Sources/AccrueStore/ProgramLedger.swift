@@ -52,8 +52,8 @@ public final class ProgramLedger {
     private var sinceCheckpoint = 0
     /// With `deferCheckpoints`, a due checkpoint is not written inside the batch's transaction: the
     /// ledger takes it (the header and the changed records at that revision, as values) for the
-    /// owner to encode and write off the writers' path (`takeReadyCheckpoint`, `write(_:to:)`,
-    /// `finishCheckpoint`), so that a commit never waits for a checkpoint's encoding.
+    /// owner to encode and write off the writers' path (`takeReadyCheckpoint`, `CheckpointRows`,
+    /// `LedgerStore.writeCheckpoint`, `finishCheckpoint`), so that a commit never waits for it.
     public var deferCheckpoints = false
     private var ready: PendingCheckpoint?
     /// What the checkpoint being written off the path holds; until it is written, a checkpoint
@@ -253,8 +253,8 @@ public final class ProgramLedger {
     }
 
     /// The checkpoint taken by the last commits, once: its owner encodes it (`CheckpointRows`) and
-    /// writes it (`LedgerStore.writeCheckpoint`) on any thread, and reports with `finishCheckpoint`. Take it only after the commit that
-    /// took it has returned.
+    /// writes it (`LedgerStore.writeCheckpoint`) on any thread, and reports with
+    /// `finishCheckpoint`. Take it only after the commit that took it has returned.
     public func takeReadyCheckpoint() -> PendingCheckpoint? {
         defer { ready = nil }
         return ready

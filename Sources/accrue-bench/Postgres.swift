@@ -27,13 +27,6 @@ struct PostgresTarget {
     func psql(_ url: String, _ sql: String) throws -> String {
         try runTool(psql, ["--no-psqlrc", "--quiet", "--tuples-only", "--no-align", "--set=ON_ERROR_STOP=1", "--dbname=\(url)", "--command=\(sql)"])
     }
-
-    /// The server's URL with another database in its path.
-    func url(database: String) -> String {
-        var parts = URLComponents(string: server)!
-        parts.path = "/" + database
-        return parts.string!
-    }
 }
 
 extension Report {
@@ -49,11 +42,11 @@ extension Report {
         let accrueURL = try PostgresStore.createDatabase(name, on: target.server)
         defer { try? PostgresStore.dropDatabase(name, on: target.server) }
         let store = try PostgresStore(url: accrueURL, connections: 2)
-        let ((ledgers, ingested), cost) = try measure { try ingestLogs(runs, into: store, batch: batch) }
-        for run in runs where ingested[run.program.id] != replayed[run.program.id] {
+        let ((_, ingested), cost) = try measure { try ingestLogs(runs, into: store, batch: batch) }
+        let differing = runs.filter { ingested[$0.program.id] != replayed[$0.program.id] }
+        for run in differing {
             problems.append("\(run.program.id) on PostgreSQL: ingest gave \(ingested[run.program.id]!.summary); replay \(replayed[run.program.id]!.summary)")
         }
-        _ = ledgers
         store.close()
         let size = Int64(try target.psql(target.server, "SELECT pg_database_size('\(name)')").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
 
@@ -70,7 +63,7 @@ extension Report {
             baseline: Format.rate(Int(rawRate.rounded()), 1) + " (pgbench, same rows)",
             ratio: Format.share(Double(total) / cost.seconds, of: rawRate), cost, pgbenchCost)
         note("PostgreSQL: ingested \(Format.count(total)) inputs in \(Format.seconds(cost.seconds)), database \(Format.megabytes(size)); "
-             + "outcomes equal the replay's: \(problems.isEmpty ? "yes" : "NO"); pgbench ran \(Format.count(pgbench.transactions)) transactions "
+             + "outcomes equal the replay's: \(differing.isEmpty ? "yes" : "NO"); pgbench ran \(Format.count(pgbench.transactions)) transactions "
              + "of \(Format.count(batch)) inputs at \(String(format: "%.1f", pgbench.tps)) tps, latency average \(String(format: "%.1f", pgbench.latencyMilliseconds)) ms")
     }
 }

@@ -129,10 +129,9 @@ extension Outcome {
     /// every input's outcome is stored and answered, and `JSONEncoder` was a fifth of a posted
     /// input's time. `compact` writes instants as milliseconds (what stores keep), else RFC 3339.
     public func json(compactInstants compact: Bool) -> JSON {
-        func number<N: BinaryInteger>(_ value: N) -> JSON { .number(String(value)) }
-        func instant(_ value: Instant) -> JSON { compact ? number(value.milliseconds) : .string(value.rfc3339) }
+        func instant(_ value: Instant) -> JSON { compact ? JSON.integer(value.milliseconds) : .string(value.rfc3339) }
         var fields: [(String, JSON)] = [
-            ("id", id.map(JSON.string) ?? .null), ("status", .string(status.rawValue)), ("points", number(points)),
+            ("id", id.map(JSON.string) ?? .null), ("status", .string(status.rawValue)), ("points", JSON.integer(points)),
             ("reason", reason.map(JSON.string) ?? .null),
         ]
         if let code { fields.append(("code", .string(code.rawValue))) }
@@ -141,7 +140,7 @@ extension Outcome {
         if let at { fields.append(("at", instant(at))) }
         if let rules {
             fields.append(("rules", .array(rules.map { rule in
-                var line: [(String, JSON)] = [("rule", .string(rule.rule)), ("points", number(rule.points))]
+                var line: [(String, JSON)] = [("rule", .string(rule.rule)), ("points", JSON.integer(rule.points))]
                 if let reason = rule.reason { line.append(("reason", .string(reason))) }
                 if let code = rule.code { line.append(("code", .string(code.rawValue))) }
                 if let currency = rule.currency { line.append(("currency", .string(currency))) }
@@ -149,11 +148,11 @@ extension Outcome {
             })))
         }
         if let voucher { fields.append(("voucher", .string(voucher))) }
-        if let quote { fields.append(("quote", number(quote))) }
+        if let quote { fields.append(("quote", JSON.integer(quote))) }
         if let first { fields.append(("first", .string(first.rawValue))) }
-        if let seq { fields.append(("seq", number(seq))) }
+        if let seq { fields.append(("seq", JSON.integer(seq))) }
         if let currency { fields.append(("currency", .string(currency))) }
-        if let currencies { fields.append(("currencies", .object(currencies.map { ($0.key, number($0.value)) }))) }
+        if let currencies { fields.append(("currencies", .object(currencies.map { ($0.key, JSON.integer($0.value)) }))) }
         return .object(fields)
     }
 

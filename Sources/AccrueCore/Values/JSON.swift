@@ -28,6 +28,9 @@ public enum JSON: Sendable, Equatable {
         return pairs.first(where: { $0.0 == key })?.1
     }
 
+    /// An integer as a JSON number.
+    public static func integer<N: BinaryInteger>(_ value: N) -> JSON { .number(String(value)) }
+
     /// A short name of the value's kind, used in refusal sentences.
     public var kindName: String {
         switch self {
@@ -83,8 +86,7 @@ public enum JSON: Sendable, Equatable {
         }
     }
 
-    /// Writes `s` as a JSON string literal in UTF-8: the same text as `writeString(_:into:)` on a
-    /// `String`, with runs that need no escape copied whole.
+    /// Writes `s` as a JSON string literal in UTF-8, with runs that need no escape copied whole.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
@@ -109,34 +111,6 @@ public enum JSON: Sendable, Equatable {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
         }
         out.append(UInt8(ascii: "\""))
-    }
-
-    /// Writes `s` as a JSON string literal.
-    public static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        // Most strings need no escape: copy them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += s
-            out += "\""
-            return
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }
 

@@ -216,15 +216,15 @@ extension MemberView {
     public var json: JSON {
         var fields: [(String, JSON)] = [
             ("member", .string(member)), ("program", .string(program)), ("currency", .string(currency)),
-            ("balance", MemberView.number(balance)),
+            ("balance", JSON.integer(balance)),
         ]
         if let balanceValue { fields.append(("balance_value", .string(balanceValue))) }
-        fields += [("pending", MemberView.number(pending)), ("held", MemberView.number(held)), ("holds", .array(holds.map(\.json))),
+        fields += [("pending", JSON.integer(pending)), ("held", JSON.integer(held)), ("holds", .array(holds.map(\.json))),
                    ("lots", .array(lots.map(\.json))), ("expiring_soon", .array(expiringSoon.map(\.json)))]
         if let tier { fields.append(("tier", tier.json)) }
         fields.append(("coupons", .array(coupons.map { coupon in
             var line: [(String, JSON)] = [("reward", .string(coupon.reward)), ("name", .string(coupon.name)), ("code", .string(coupon.code))]
-            if let value = coupon.valueMinorUnits { line.append(("valueMinorUnits", MemberView.number(value))) }
+            if let value = coupon.valueMinorUnits { line.append(("valueMinorUnits", JSON.integer(value))) }
             line.append(("issuedAt", .string(coupon.issuedAt.rfc3339)))
             return .object(line)
         })))
@@ -232,9 +232,9 @@ extension MemberView {
         if let currencies {
             fields.append(("currencies", .array(currencies.map { line in
                 var out: [(String, JSON)] = [("currency", .string(line.currency)), ("name", .string(line.name)),
-                                             ("balance", MemberView.number(line.balance))]
+                                             ("balance", JSON.integer(line.balance))]
                 if let value = line.balanceValue { out.append(("balance_value", .string(value))) }
-                out += [("pending", MemberView.number(line.pending)), ("held", MemberView.number(line.held)),
+                out += [("pending", JSON.integer(line.pending)), ("held", JSON.integer(line.held)),
                         ("holds", .array(line.holds.map(\.json))), ("lots", .array(line.lots.map(\.json))),
                         ("expiring_soon", .array(line.expiringSoon.map(\.json)))]
                 return .object(out)
@@ -242,15 +242,13 @@ extension MemberView {
         }
         return .object(fields)
     }
-
-    static func number(_ value: Int64) -> JSON { .number(String(value)) }
 }
 
 extension MemberView.LotLine {
     var json: JSON {
         var fields: [(String, JSON)] = []
-        if let lot { fields.append(("lot", MemberView.number(lot))) }
-        fields += [("points", MemberView.number(points)), ("pending", .bool(pending))]
+        if let lot { fields.append(("lot", JSON.integer(lot))) }
+        fields += [("points", JSON.integer(points)), ("pending", .bool(pending))]
         if let availableAt { fields.append(("available_at", .string(availableAt.rfc3339))) }
         if let expiresAt { fields.append(("expires_at", .string(expiresAt.rfc3339))) }
         if let waitsFor { fields.append(("waits_for", .string(waitsFor.rawValue))) }
@@ -260,7 +258,7 @@ extension MemberView.LotLine {
 
 extension MemberView.HoldLine {
     var json: JSON {
-        var fields: [(String, JSON)] = [("hold", .string(hold)), ("points", MemberView.number(points))]
+        var fields: [(String, JSON)] = [("hold", .string(hold)), ("points", JSON.integer(points))]
         if let order { fields.append(("order", .string(order))) }
         if let expiresAt { fields.append(("expires_at", .string(expiresAt.rfc3339))) }
         return .object(fields)
@@ -272,9 +270,9 @@ extension TierProgress {
         var fields: [(String, JSON)] = [("tier", .string(tier)), ("tier_name", .string(tierName))]
         if let nextTier { fields.append(("next_tier", .string(nextTier))) }
         if let nextTierName { fields.append(("next_tier_name", .string(nextTierName))) }
-        fields.append(("counted", MemberView.number(counted)))
-        if let needed { fields.append(("needed", MemberView.number(needed))) }
-        if let toKeep { fields.append(("to_keep", MemberView.number(toKeep))) }
+        fields.append(("counted", JSON.integer(counted)))
+        if let needed { fields.append(("needed", JSON.integer(needed))) }
+        if let toKeep { fields.append(("to_keep", JSON.integer(toKeep))) }
         fields.append(("window", .string(window)))
         if let nextCount { fields.append(("next_count", .string(nextCount.rfc3339))) }
         if let nextEffective { fields.append(("next_effective", .string(nextEffective.rfc3339))) }
