@@ -183,63 +183,60 @@ final class StoreReviewTests: XCTestCase {
 
     /// SQLite writes a checkpoint's records in steps under their generation before the header
     /// moves: records of a generation after the header (a checkpoint cut short by a crash) are
-    /// never read, and older generations are dropped once the header passed them.
+    /// never read. (That older generations are dropped is checked by the off-path test above.)
     func testRecordsOfACheckpointCutShortAreNeverRead() throws {
         let program = try preset("jd-points")
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try sqliteStore(folder, program)
-        let ledger = try ProgramLedger(program: program, store: store)
-        var generator = LogGenerator(seed: 12, program: program)
-        _ = try ledger.ingest(lines: generator.log(150).map { Array($0.utf8) })
-        try ledger.checkpoint()
-        // Records of a later generation with wrong states, as a cut-short checkpoint could leave.
         let database = folder.appendingPathComponent("ledger.sqlite").path
-        try sqlite(database, """
-            db.execute('''INSERT INTO members SELECT program, member, generation + 1000000, balance + 1, pending, held, tier, replace(state, '"debt":0', '"debt":7') FROM members''')
-            db.execute('''INSERT INTO orders SELECT program, order_id, generation + 1000000, member, replace(state, '"refunded":0', '"refunded":5') FROM orders''')
-            """)
-        let reopened = try SQLiteStore(path: database)
-        let loaded = try XCTUnwrap(try reopened.load(program: program.id))
-        XCTAssertTrue(loaded.state == ledger.engine.state, "the later generation is not read")
-        XCTAssertEqual(try verify(program, store: reopened).problems, [])
-        // A checkpoint past them reads its own generation, and drops the older ones it replaces.
-        let again = try ProgramLedger(program: program, store: reopened)
-        _ = try again.ingest(lines: generator.log(40).map { Array($0.utf8) })
-        try again.checkpoint()
-        XCTAssertTrue(try XCTUnwrap(try reopened.load(program: program.id)).state == again.engine.state)
-        XCTAssertEqual(try verify(program, store: reopened).problems, [])
+        try cutShortRecordsAreNeverRead(program, try sqliteStore(folder, program), tamper: {
+            try sqlite(database, """
+                db.execute('''INSERT INTO members SELECT program, member, generation + 1000000, balance + 1, pending, held, tier, replace(state, '"debt":0', '"debt":7') FROM members''')
+                db.execute('''INSERT INTO orders SELECT program, order_id, generation + 1000000, member, replace(state, '"refunded":0', '"refunded":5') FROM orders''')
+                """)
+            return try SQLiteStore(path: database)
+        })
     }
 
-    /// The same on PostgreSQL: records of a generation after the header are never read, and a
-    /// checkpoint past them drops the older generations it replaces.
+    /// The same on PostgreSQL.
     func testRecordsOfACheckpointCutShortAreNeverReadOnPostgres() throws {
         let program = try preset("jd-points")
         let store = try PostgresStore(url: try TestPostgres.freshDatabase(cleanup: self), connections: 2)
         defer { store.close() }
         try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        try cutShortRecordsAreNeverRead(program, store, tamper: {
+            try store.pool.with { connection in
+                try connection.run("""
+                    INSERT INTO members SELECT program, member, balance + 1, pending, held, tier, replace(state, '"debt":0', '"debt":7'),
+                        generation + 1000000 FROM members
+                    """)
+                try connection.run("""
+                    INSERT INTO orders SELECT program, order_id, member, replace(state, '"refunded":0', '"refunded":5'), generation + 1000000 FROM orders
+                    """)
+            }
+            return store
+        })
+    }
+
+    /// Checkpoints a ledger on `store`, lets `tamper` add records of a later generation with wrong
+    /// states (as a checkpoint cut short could leave) and give the store to read with, and checks
+    /// that loads and `verify` ignore them, before and after a later checkpoint.
+    func cutShortRecordsAreNeverRead(_ program: AccrueCore.Program, _ store: any LedgerStore,
+                                     tamper: () throws -> any LedgerStore) throws {
         let ledger = try ProgramLedger(program: program, store: store)
         var generator = LogGenerator(seed: 12, program: program)
         _ = try ledger.ingest(lines: generator.log(150).map { Array($0.utf8) })
         try ledger.checkpoint()
-        // Records of a later generation with wrong states, as a cut-short checkpoint could leave.
-        try store.pool.with { connection in
-            try connection.run("""
-                INSERT INTO members SELECT program, member, balance + 1, pending, held, tier, replace(state, '"debt":0', '"debt":7'),
-                    generation + 1000000 FROM members
-                """)
-            try connection.run("""
-                INSERT INTO orders SELECT program, order_id, member, replace(state, '"refunded":0', '"refunded":5'), generation + 1000000 FROM orders
-                """)
-        }
-        let loaded = try XCTUnwrap(try store.load(program: program.id))
+        let reopened = try tamper()
+        let loaded = try XCTUnwrap(try reopened.load(program: program.id))
         XCTAssertTrue(loaded.state == ledger.engine.state, "the later generation is not read")
-        XCTAssertEqual(try verify(program, store: store).problems, [])
-        let again = try ProgramLedger(program: program, store: store)
+        XCTAssertEqual(try verify(program, store: reopened).problems, [])
+        // A checkpoint after more inputs loads as its own state, the later generation still ignored.
+        let again = try ProgramLedger(program: program, store: reopened)
         _ = try again.ingest(lines: generator.log(40).map { Array($0.utf8) })
         try again.checkpoint()
-        XCTAssertTrue(try XCTUnwrap(try store.load(program: program.id)).state == again.engine.state)
-        XCTAssertEqual(try verify(program, store: store).problems, [])
+        XCTAssertTrue(try XCTUnwrap(try reopened.load(program: program.id)).state == again.engine.state)
+        XCTAssertEqual(try verify(program, store: reopened).problems, [])
     }
 
     // MARK: - Two ledgers on one database
