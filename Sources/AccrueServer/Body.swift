@@ -135,7 +135,8 @@ enum Reply {
 /// Path parameters and query items, checked against the limits.
 extension Parameters {
     func id(_ name: String) throws -> String {
-        guard let raw = self.get(name), let value = raw.removingPercentEncoding else {
+        // Most ids have nothing percent-encoded: Foundation's decoding is skipped for them.
+        guard let raw = self.get(name), let value = raw.utf8.contains(UInt8(ascii: "%")) ? raw.removingPercentEncoding : raw else {
             throw Problem.badRequest("invalid_path", "the path parameter '\(name)' is not valid percent-encoded UTF-8")
         }
         guard !value.isEmpty, value.unicodeScalars.count <= APILimits.maximumIDLength else {

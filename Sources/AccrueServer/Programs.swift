@@ -145,11 +145,38 @@ final class ProgramHost: @unchecked Sendable {
     }
 
     /// Runs `body` after catching up with what other servers on the same database committed.
+    /// Reads that arrive together share one catch-up: each waits for the queue, and the first
+    /// to get it checks the store's revision once for all of them (every read still sees every
+    /// commit that ended before it arrived).
     func read<T: Sendable>(_ body: @escaping @Sendable (ProgramLedger) throws -> T) async throws -> T {
-        try await run { ledger in
-            try ledger.refresh()
-            return try body(ledger)
+        try await withCheckedThrowingContinuation { continuation in
+            let reader: Reader = { ledger, refreshed in
+                continuation.resume(with: refreshed.flatMap { Result { try body(ledger) } })
+            }
+            lock.lock()
+            readers.append(reader)
+            let start = !readersScheduled
+            readersScheduled = true
+            lock.unlock()
+            if start { queue.async { self.drainReads() } }
         }
+    }
+
+    private typealias Reader = @Sendable (ProgramLedger, Result<Void, any Error>) -> Void
+    /// Reads waiting for the queue (under `lock`), and whether a drain of them is scheduled.
+    private var readers: [Reader] = []
+    private var readersScheduled = false
+
+    /// On the queue: one catch-up, then every read that waits.
+    private func drainReads() {
+        lock.lock()
+        let group = readers
+        readers = []
+        readersScheduled = false
+        lock.unlock()
+        let refreshed = Result { try ledger.refresh() }
+        for reader in group { reader(ledger, refreshed) }
+        handOffCheckpoint()
     }
 
     /// Replaces the ledger with one deciding under a new version of the program file.

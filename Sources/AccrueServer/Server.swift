@@ -137,17 +137,32 @@ public final class AccrueService: Sendable {
         try await directory.sync()
     }
 
-    /// Runs due work of every program up to now, when some is due.
+    /// Scheduled items (releases, expiries, notices) run and committed in one step of due work.
+    /// Between steps the program's queue takes the inputs waiting, so a backlog of due work (a
+    /// week-old flash sale's pending points all becoming available) does not hold up commits.
+    public static let dueWorkStepItems = 500
+
+    /// Runs due work of every program up to now, when some is due, in steps.
     public func runDueWork() async {
         let now = configuration.now()
         for host in directory.all {
             do {
-                let entries = try await host.run { ledger -> Int in
-                    try ledger.refresh()
-                    guard let due = ledger.engine.nextDue, due <= now else { return 0 }
-                    return try ledger.advance(to: now).count
+                var entries = 0
+                var steps = 0
+                while true {
+                    let step = try await host.run { ledger -> (entries: Int, done: Bool) in
+                        try ledger.refresh()
+                        guard let due = ledger.engine.nextDue, due <= now else { return (0, true) }
+                        let until = ledger.engine.dueStep(upTo: now, items: AccrueService.dueWorkStepItems)
+                        return (try ledger.advance(to: until).count, until >= now)
+                    }
+                    entries += step.entries
+                    steps += 1
+                    if step.done { break }
                 }
-                if entries > 0 { logger.info("due work", metadata: ["program": "\(host.id)", "entries": "\(entries)"]) }
+                if entries > 0 {
+                    logger.info("due work", metadata: ["program": "\(host.id)", "entries": "\(entries)", "steps": "\(steps)"])
+                }
             } catch {
                 logger.error("due work failed", metadata: ["program": "\(host.id)", "error": "\(error)"])
             }

@@ -1,4 +1,5 @@
 import AccrueCore
+import Foundation
 import XCTest
 
 final class TimeTests: XCTestCase {
@@ -10,6 +11,28 @@ final class TimeTests: XCTestCase {
         XCTAssertEqual(instant("2026-03-01T10:00:00.250Z").rfc3339, "2026-03-01T10:00:00.250Z")
         for bad in ["2026-03-01T10:00:00", "2026-02-30T00:00:00Z", "2026-03-01 10:00:00Z", "2026-13-01T00:00:00Z", "2026-03-01T24:00:00Z", ""] {
             XCTAssertNil(Instant(rfc3339: bad), bad)
+        }
+    }
+
+    /// The text writer agrees with Foundation's UTC calendar over years 1600 to 9999 (before 1582 Foundation counts Julian days), and from 1970 reads back.
+    func testRFC3339WritesWhatFoundationReads() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var random = SystemRandomNumberGenerator()
+        let samples = [Int64(0), -1, 999, -11_676_096_000_000, 253_402_300_799_999, 1_798_761_599_999, 951_782_400_000]
+            + (0..<2_000).map { _ in Int64.random(in: -11_676_096_000_000...253_402_300_799_999, using: &random) }
+        for milliseconds in samples {
+            let instant = Instant(milliseconds: milliseconds)
+            let text = instant.rfc3339
+            // The reader takes 1970 onwards (`Limits.earliestTime` is later still).
+            if milliseconds >= 0 { XCTAssertEqual(Instant(rfc3339: text), instant, text) }
+            let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
+                                                from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            let millis = milliseconds - seconds * 1000
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+                + (millis == 0 ? "" : String(format: ".%03d", Int(millis))) + "Z"
+            XCTAssertEqual(text, expected)
         }
     }
 

@@ -80,3 +80,60 @@ final class BenchWorkloadTests: XCTestCase {
         for _ in 0..<1_000 { XCTAssertLessThan(table.sample(&random, top: 10), 10) }
     }
 }
+
+/// Due work run in steps (as the server commits it, a few hundred items a transaction) makes
+/// exactly the entries and the state that one advance over the same time makes.
+final class DueWorkStepTests: XCTestCase {
+    func testStepsMakeWhatOneAdvanceMakes() throws {
+        let options = WorkloadOptions(members: 200, inputs: 6_000, seed: 11)
+        var steppedPrograms = 0
+        for slot in Workload.programs {
+            let file = try preset(slot.preset)
+            var replay = Replay(program: file.id == slot.id ? file : file.instance(id: slot.id))
+            for line in Workload.lines(slot, options: options) { replay.apply(line: Array(line.utf8)) }
+            var whole = replay.engine
+            _ = whole.drain()
+            var stepped = whole
+            // Two years on: every pending lot is released and every lot expires, with its notices.
+            let end = Instant(milliseconds: Workload.end.milliseconds + 730 * 86_400_000)
+            whole.advance(to: end)
+            var steps = 0
+            var stepEntries: [Entry] = []
+            while true {
+                let until = stepped.dueStep(upTo: end, items: 20)
+                XCTAssertLessThanOrEqual(until, end)
+                stepped.advance(to: until)
+                stepEntries += stepped.drain().entries
+                steps += 1
+                if until == end { break }
+            }
+            let wholeEntries = whole.drain().entries
+            if wholeEntries.count > 100 {
+                steppedPrograms += 1
+                // A step may make many entries (one inactivity item expires all of a member's lots).
+                XCTAssertGreaterThan(steps, 3, "\(slot.id): it is run in several steps")
+            }
+            XCTAssertEqual(stepEntries, wholeEntries, slot.id)
+            XCTAssertEqual(stepped.state, whole.state, slot.id)
+        }
+        XCTAssertGreaterThanOrEqual(steppedPrograms, 2, "the workload's programs have due work to step through")
+    }
+
+    func testAStepEndsAtTheInstantOfItsLastItemAndNeverPassesTheTarget() throws {
+        var engine = Engine(program: try preset("jd-points"))
+        let start = Instant(rfc3339: "2026-03-01T00:00:00Z")!
+        for i in 0..<30 {
+            let at = Instant(milliseconds: start.milliseconds + Int64(i) * 60_000).rfc3339
+            let line = #"{"id":"o\#(i)","type":"order.completed","member":"ann","at":"\#(at)","data":{"order":"o\#(i)","amount":"10.00","currency":"CNY"}}"#
+            XCTAssertEqual(engine.handle(bytes: Array(line.utf8), prior: { _ in nil }).status, .applied, line)
+        }
+        let later = Instant(milliseconds: start.milliseconds + 20 * 86_400_000)
+        let first = try XCTUnwrap(engine.nextDue)
+        XCTAssertEqual(engine.dueStep(upTo: later, items: 1), first, "one item: the first due")
+        let tenth = engine.dueStep(upTo: later, items: 10)
+        XCTAssertGreaterThan(tenth, first)
+        XCTAssertLessThan(tenth, later)
+        XCTAssertEqual(engine.dueStep(upTo: first, items: 10), first, "never past the target")
+        XCTAssertEqual(engine.dueStep(upTo: later, items: 1_000), later, "fewer due than the step: the target")
+    }
+}

@@ -95,6 +95,45 @@ final class APITests: XCTestCase {
         }
     }
 
+    /// A backlog of due work (a flash sale's pending points all becoming available a week later)
+    /// is committed in steps, each its own `advance` in the log, so that inputs are committed
+    /// between them; every member gets the points as one advance would give them.
+    func testABacklogOfDueWorkIsCommittedInSteps() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        try await harness.application().test(.router) { client in
+            let key = harness.key
+            let orders = 1_200
+            for first in stride(from: 0, to: orders, by: 400) {
+                let lines = (first..<(first + 400)).map { i in
+                    let at = Instant(milliseconds: Instant(rfc3339: "2026-11-02T00:00:00Z")!.milliseconds + Int64(i) * 1_000).rfc3339
+                    return input("o\(i)", "order.completed", "m\(i % 300)", at, "{\"order\":\"O\(i)\",\"amount\":\"100.00\",\"currency\":\"CNY\"}")
+                }
+                let answer = try await client.call(.post, "/v1/programs/jd-points/batches", bearer: key,
+                                                   body: "{\"inputs\":[\(lines.joined(separator: ","))]}")
+                XCTAssertEqual(answer.status, 200, answer.text)
+            }
+            var member = try await client.call(.get, "/v1/programs/jd-points/members/m7", bearer: key)
+            let pending = try XCTUnwrap(number(member["pending"]))
+            XCTAssertGreaterThan(pending, 0, member.text)
+            XCTAssertEqual(number(member["balance"]), 0)
+
+            harness.clock.set("2026-12-01T00:00:00Z")
+            await harness.service.runDueWork()
+            member = try await client.call(.get, "/v1/programs/jd-points/members/m7", bearer: key)
+            XCTAssertEqual(number(member["pending"]), 0, member.text)
+            XCTAssertEqual(number(member["balance"]), pending, "every pending point became available")
+            let advances = try harness.store.tail(program: "jd-points", after: 0).records.filter {
+                if case .advance = $0.record { return true }
+                return false
+            }
+            XCTAssertGreaterThanOrEqual(advances.count, orders / AccrueService.dueWorkStepItems,
+                                        "1,200 releases in steps of \(AccrueService.dueWorkStepItems): \(advances.count) advances")
+            let report = try await client.call(.get, "/v1/programs/jd-points/reports/liability", bearer: key)
+            XCTAssertEqual(report.status, 200, report.text)
+        }
+    }
+
     func testCheckoutQuoteHoldCaptureAndAHoldReleasedByItself() async throws {
         let harness = try Harness()
         defer { harness.remove() }

@@ -23,6 +23,16 @@ extension Engine {
         if time > clock { state.clock = time }
     }
 
+    /// Where to stop running due work up to `time` so that one step runs about `items` scheduled
+    /// items (releases, expiries, notices): the instant of the `items`-th one due, or `time` when
+    /// fewer are due. Items due at that same instant run in the same step. Advancing to each
+    /// step in turn runs exactly the work, in exactly the order, that one advance to `time` runs;
+    /// a server commits each step on its own, so that commits of inputs are not held up behind
+    /// a large backlog of due work (the pending releases of a flash sale a week before).
+    public func dueStep(upTo time: Instant, items: Int) -> Instant {
+        schedule.element(rank: max(1, items), where: { $0.at <= time })?.at ?? time
+    }
+
     mutating func startProgramSchedule(after time: Instant) {
         switch program.tiers?.basis {
         case .calendarYear?: state.nextYearStart = program.calendar.startOfNextYear(after: time)

@@ -65,19 +65,47 @@ public struct Instant: Sendable, Hashable, Comparable, Codable, CustomStringConv
         self.milliseconds = seconds * 1000 + millis
     }
 
-    /// The instant in UTC, RFC 3339, with milliseconds only when there are some.
+    /// The instant in UTC, RFC 3339, with milliseconds only when there are some. Written into one
+    /// buffer: member views and histories write several per line.
     public var rfc3339: String {
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         let millis = milliseconds - seconds * 1000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let date = CivilDate(daysSinceEpoch: days)
-        var text = date.description + "T" + pad(secondOfDay / 3600) + ":" + pad(secondOfDay / 60 % 60) + ":" + pad(secondOfDay % 60)
-        if millis != 0 {
-            let m = String(millis)
-            text += "." + String(repeating: "0", count: 3 - m.count) + m
+        guard (0...9999).contains(date.year) else {
+            var text = date.description + "T" + pad(secondOfDay / 3600) + ":" + pad(secondOfDay / 60 % 60) + ":" + pad(secondOfDay % 60)
+            if millis != 0 { text += "." + String(String(millis + 1000).dropFirst()) }
+            return text + "Z"
         }
-        return text + "Z"
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func digits(_ value: Int64, _ count: Int, at start: Int) {
+                var value = value
+                for index in stride(from: start + count - 1, through: start, by: -1) {
+                    out[index] = UInt8(48 + value % 10)
+                    value /= 10
+                }
+            }
+            digits(date.year, 4, at: 0)
+            out[4] = UInt8(ascii: "-")
+            digits(date.month, 2, at: 5)
+            out[7] = UInt8(ascii: "-")
+            digits(date.day, 2, at: 8)
+            out[10] = UInt8(ascii: "T")
+            digits(secondOfDay / 3600, 2, at: 11)
+            out[13] = UInt8(ascii: ":")
+            digits(secondOfDay / 60 % 60, 2, at: 14)
+            out[16] = UInt8(ascii: ":")
+            digits(secondOfDay % 60, 2, at: 17)
+            guard millis != 0 else {
+                out[19] = UInt8(ascii: "Z")
+                return 20
+            }
+            out[19] = UInt8(ascii: ".")
+            digits(millis, 3, at: 20)
+            out[23] = UInt8(ascii: "Z")
+            return 24
+        }
     }
 
     public var description: String { rfc3339 }

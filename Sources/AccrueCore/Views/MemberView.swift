@@ -245,12 +245,15 @@ extension MemberView {
 }
 
 extension MemberView.LotLine {
+    /// Its fields in the canonical (sorted) order already, so that answers with many lots are
+    /// written without sorting each line.
     var json: JSON {
         var fields: [(String, JSON)] = []
-        if let lot { fields.append(("lot", JSON.integer(lot))) }
-        fields += [("points", JSON.integer(points)), ("pending", .bool(pending))]
+        fields.reserveCapacity(6)
         if let availableAt { fields.append(("available_at", .string(availableAt.rfc3339))) }
         if let expiresAt { fields.append(("expires_at", .string(expiresAt.rfc3339))) }
+        if let lot { fields.append(("lot", JSON.integer(lot))) }
+        fields += [("pending", .bool(pending)), ("points", JSON.integer(points))]
         if let waitsFor { fields.append(("waits_for", .string(waitsFor.rawValue))) }
         return .object(fields)
     }
