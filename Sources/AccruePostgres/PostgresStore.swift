@@ -198,8 +198,8 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
                 guard let version = Int(canonical) else { throw PostgresStoreError.corrupt("a program marker without a version") }
                 record = .program(version: version)
             case "advance":
-                guard let time = Instant(rfc3339: canonical) else { throw PostgresStoreError.corrupt("a clock step without a time") }
-                record = .advance(to: time)
+                guard let step = ClockStep(text: canonical) else { throw PostgresStoreError.corrupt("a clock step without a time") }
+                record = .advance(step)
             default:
                 record = .input(id: try row.get("id"), record: InputRecord(canonical: canonical, outcome: try StoredJSON.decode(Outcome.self, try row.get("outcome"))))
             }

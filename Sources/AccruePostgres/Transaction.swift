@@ -39,10 +39,10 @@ extension PostgresStore {
                 log.add(kind: "input", id: id, member: record.outcome.member, seq: record.outcome.seq, status: record.outcome.status.rawValue,
                         points: record.outcome.points, canonical: record.canonical, outcome: try StoredJSON.encode(record.outcome))
             }
-            if let time = batch.advancedTo {
+            if let step = batch.advancedTo {
                 // A clock step is part of the log; its id starts with a control character, which
                 // an input's id never has, so the two cannot clash.
-                log.add(kind: "advance", id: "\u{1}advance:\(next)", canonical: time.rfc3339)
+                log.add(kind: "advance", id: "\u{1}advance:\(next)", canonical: step.text)
             }
             try insert(log, revision: next)
             try insert(batch.entries)

@@ -334,10 +334,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 }
                 record = .program(version: version)
             case "advance":
-                guard let time = Instant(rfc3339: row["canonical"]) else {
+                guard let step = ClockStep(text: row["canonical"]) else {
                     throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "a clock step without a time")
                 }
-                record = .advance(to: time)
+                record = .advance(step)
             default:
                 record = .input(id: row["id"], record: InputRecord(canonical: row["canonical"], outcome: try StoredJSON.decode(Outcome.self, row["outcome"])))
             }
@@ -411,13 +411,13 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 try insertInput.execute(arguments: [program, next, id, record.outcome.member, record.outcome.seq, record.outcome.status.rawValue,
                                                     record.outcome.points, record.canonical, try StoredJSON.encode(record.outcome)])
             }
-            if let time = batch.advancedTo {
+            if let step = batch.advancedTo {
                 // A clock step is part of the log; its id starts with a control character, which
                 // an input's id never has, so the two cannot clash.
                 try db.execute(sql: """
                     INSERT INTO inputs (program, kind, revision, id, status, points, canonical, outcome)
                     VALUES (?, 'advance', ?, ?, 'applied', 0, ?, '{}')
-                    """, arguments: [program, next, "\u{1}advance:\(next)", time.rfc3339])
+                    """, arguments: [program, next, "\u{1}advance:\(next)", step.text])
             }
             let insertEntry = try db.cachedStatement(sql: """
                 INSERT INTO entries (program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason, currency)

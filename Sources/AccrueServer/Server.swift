@@ -153,8 +153,8 @@ public final class AccrueService: Sendable {
                     let step = try await host.run { ledger -> (entries: Int, done: Bool) in
                         try ledger.refresh()
                         guard let due = ledger.engine.nextDue, due <= now else { return (0, true) }
-                        let until = ledger.engine.dueStep(upTo: now, items: AccrueService.dueWorkStepItems)
-                        return (try ledger.advance(to: until).count, until >= now)
+                        let step = try ledger.advance(ClockStep(time: now, items: AccrueService.dueWorkStepItems))
+                        return (step.entries.count, step.done)
                     }
                     entries += step.entries
                     steps += 1

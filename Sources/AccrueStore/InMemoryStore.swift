@@ -108,7 +108,7 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
                     current.inputs[id] = record
                     current.log.append((current.revision, .input(id: id, record: record)))
                 }
-                if let time = batch.advancedTo { current.log.append((current.revision, .advance(to: time))) }
+                if let step = batch.advancedTo { current.log.append((current.revision, .advance(step))) }
                 current.entries += batch.entries
                 store.data[program] = current
                 return current.revision

@@ -22,7 +22,7 @@ public struct StoredProgram: Sendable, Equatable {
 /// from an empty state, or from a checkpoint, reproduces the state exactly.
 public enum LogRecord: Sendable, Equatable {
     case input(id: String, record: InputRecord)
-    case advance(to: Instant)
+    case advance(ClockStep)
     /// From here on the records were applied under this version of the program file.
     case program(version: Int)
 }
@@ -57,8 +57,8 @@ public struct Checkpoint: Sendable {
 public struct CommitBatch: Sendable {
     /// Inputs to remember under their id, with their first outcome.
     public var inputs: [(id: String, record: InputRecord)]
-    /// The time due work was run up to after the inputs, when the batch is a clock step.
-    public var advancedTo: Instant?
+    /// The step of due work run after the inputs, when the batch is a clock step.
+    public var advancedTo: ClockStep?
     /// The version of the program file the batch was decided under; the store logs a change of
     /// version before the batch's records, so a replay switches program where the live run did.
     public var programVersion: Int?
@@ -66,7 +66,7 @@ public struct CommitBatch: Sendable {
     /// The events derived from the entries, for the webhook outbox: written in the same transaction.
     public var events: [LedgerEvent]
 
-    public init(inputs: [(id: String, record: InputRecord)], advancedTo: Instant? = nil, programVersion: Int? = nil, entries: [Entry],
+    public init(inputs: [(id: String, record: InputRecord)], advancedTo: ClockStep? = nil, programVersion: Int? = nil, entries: [Entry],
                 events: [LedgerEvent] = []) {
         self.inputs = inputs
         self.advancedTo = advancedTo

@@ -109,8 +109,8 @@ public final class ProgramLedger {
             case let .input(id, stored):
                 let outcome = engine.handle(Input.decode(Array(stored.canonical.utf8)), prior: nil)
                 guard outcome == stored.outcome else { throw StoreError.replayMismatch(program: program.id, input: id) }
-            case let .advance(time):
-                engine.advance(to: time)
+            case let .advance(step):
+                engine.advance(step)
             case let .program(version):
                 try switchProgram(to: version)
                 logVersion = version
@@ -154,9 +154,17 @@ public final class ProgramLedger {
     /// Runs due work up to `time` and commits what it did; returns the entries it made.
     @discardableResult
     public func advance(to time: Instant) throws -> [Entry] {
+        try advance(ClockStep(time: time)).entries
+    }
+
+    /// Runs one step of due work (at most `step.items` scheduled items when it has a limit) and
+    /// commits what it did; returns the entries it made, and whether everything due by the
+    /// step's time has run.
+    @discardableResult
+    public func advance(_ step: ClockStep) throws -> (entries: [Entry], done: Bool) {
         try transaction { tx in
-            engine.advance(to: time)
-            return try append(tx, inputs: [], advancedTo: time)
+            let done = engine.advance(step)
+            return (try append(tx, inputs: [], advancedTo: step), done)
         }
     }
 
@@ -194,7 +202,7 @@ public final class ProgramLedger {
     }
 
     @discardableResult
-    private func append(_ tx: any LedgerWriteTransaction, inputs: [(id: String, record: InputRecord)], advancedTo: Instant?) throws -> [Entry] {
+    private func append(_ tx: any LedgerWriteTransaction, inputs: [(id: String, record: InputRecord)], advancedTo: ClockStep?) throws -> [Entry] {
         let changes = engine.drain()
         absorb(changes)
         var types: [String: String] = [:]

@@ -61,8 +61,8 @@ public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int)
             if outcome != stored.outcome {
                 report.problems.append("input \(id): replay gives \(outcome.status.rawValue) \(outcome.points), stored \(stored.outcome.status.rawValue) \(stored.outcome.points)")
             }
-        case let .advance(time):
-            engine.advance(to: time)
+        case let .advance(step):
+            engine.advance(step)
         case let .program(version):
             logVersion = version
             if let programAt {

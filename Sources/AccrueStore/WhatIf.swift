@@ -93,9 +93,9 @@ public enum WhatIf {
                 _ = baseline.handle(Input.decode(Array(record.canonical.utf8)), prior: nil)
                 index += 1
                 continue
-            case let .advance(time):
-                if time >= since { break }
-                baseline.advance(to: time)
+            case let .advance(step):
+                if step.time >= since { break }
+                baseline.advance(step)
                 index += 1
                 continue
             case let .program(next):
@@ -133,9 +133,9 @@ public enum WhatIf {
                         report.changes.append(.init(input: id, current: before, edited: after))
                     }
                 }
-            case let .advance(time):
+            case let .advance(step):
                 for branch in branches.indices {
-                    branches[branch].advance(to: time)
+                    branches[branch].advance(step)
                     collect(branch)
                 }
             case .program:

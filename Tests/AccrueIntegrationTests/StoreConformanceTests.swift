@@ -58,7 +58,7 @@ enum StoreConformance {
 
         let records = try store.log(program: program.id)
         XCTAssertEqual(records.first, .program(version: 1), "the log says which program version decided it", file: file, line: line)
-        XCTAssertEqual(records.filter { if case .advance = $0 { return true } else { return false } }, [.advance(to: Instant(rfc3339: "2029-01-01T00:00:00Z")!)],
+        XCTAssertEqual(records.filter { if case .advance = $0 { return true } else { return false } }, [.advance(ClockStep(time: Instant(rfc3339: "2029-01-01T00:00:00Z")!))],
                        file: file, line: line)
         let firstOutcomes = records.compactMap { record -> Outcome? in
             if case let .input(_, stored) = record { return stored.outcome }

@@ -3,34 +3,47 @@ extension Engine {
     /// Runs every piece of work due at or before `time`, in time order, then sets the clock to
     /// `time` if it is later. Work due exactly at an input's `at` runs before that input.
     public mutating func advance(to time: Instant) {
+        advance(ClockStep(time: time))
+    }
+
+    /// Runs due work up to the step's time in time order, at most `step.items` scheduled items
+    /// (releases, expiries, notices; a tier or level evaluation counts as one) when it has a
+    /// limit. Returns true when everything due by then has run, and the clock is at the step's
+    /// time; false when it stopped at the limit, with the clock at the last item run. Steps with
+    /// a limit, run until one returns true, make exactly the entries and the state one advance
+    /// makes: the order of due work is total, so a limit only says where a step ends.
+    @discardableResult
+    public mutating func advance(_ step: ClockStep) -> Bool {
+        let time = step.time
         guard let clock = state.clock else {
             state.clock = time
             startProgramSchedule(after: time)
-            return
+            return true
         }
+        var itemsRun = 0
+        var reached = clock
         while true {
             let programNext = [state.nextYearStart, state.nextCount, state.nextEffective].compactMap { $0 }.min()
             let memberNext = schedule.first?.at
-            if let memberNext, memberNext <= time, programNext.map({ memberNext <= $0 }) ?? true {
+            let memberFirst = memberNext.map { at in at <= time && programNext.map { at <= $0 } ?? true } ?? false
+            guard memberFirst || programNext.map({ $0 <= time }) ?? false else { break }
+            if let limit = step.items, itemsRun >= limit {
+                if reached > clock { state.clock = reached }
+                return false
+            }
+            if memberFirst {
                 let due = schedule.pop()!
                 run(due)
-            } else if let programNext, programNext <= time {
-                runProgramWork(at: programNext)
+                reached = due.at
             } else {
-                break
+                let at = programNext!
+                runProgramWork(at: at)
+                reached = at
             }
+            itemsRun += 1
         }
         if time > clock { state.clock = time }
-    }
-
-    /// Where to stop running due work up to `time` so that one step runs about `items` scheduled
-    /// items (releases, expiries, notices): the instant of the `items`-th one due, or `time` when
-    /// fewer are due. Items due at that same instant run in the same step. Advancing to each
-    /// step in turn runs exactly the work, in exactly the order, that one advance to `time` runs;
-    /// a server commits each step on its own, so that commits of inputs are not held up behind
-    /// a large backlog of due work (the pending releases of a flash sale a week before).
-    public func dueStep(upTo time: Instant, items: Int) -> Instant {
-        schedule.element(rank: max(1, items), where: { $0.at <= time })?.at ?? time
+        return true
     }
 
     mutating func startProgramSchedule(after time: Instant) {
@@ -377,5 +390,36 @@ extension Engine {
     /// evaluation), or nil when nothing is scheduled: a server advances its clock only then.
     public var nextDue: Instant? {
         [state.nextYearStart, state.nextCount, state.nextEffective, schedule.first?.at].compactMap { $0 }.min()
+    }
+}
+
+/// One step of the clock, as the log records it: run due work up to `time`, at most `items`
+/// scheduled items when there is a limit (see `Engine.advance(_:)`).
+public struct ClockStep: Sendable, Equatable {
+    public var time: Instant
+    public var items: Int?
+
+    public init(time: Instant, items: Int? = nil) {
+        self.time = time
+        self.items = items
+    }
+
+    /// How a log stores it: the time in RFC 3339, then ` items=N` when there is a limit.
+    public var text: String {
+        items.map { "\(time.rfc3339) items=\($0)" } ?? time.rfc3339
+    }
+
+    public init?(text: String) {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+        guard let first = parts.first, let time = Instant(rfc3339: String(first)) else { return nil }
+        switch parts.count {
+        case 1:
+            self.init(time: time)
+        case 2:
+            guard parts[1].hasPrefix("items="), let items = Int(parts[1].dropFirst(6)), items > 0 else { return nil }
+            self.init(time: time, items: items)
+        default:
+            return nil
+        }
     }
 }

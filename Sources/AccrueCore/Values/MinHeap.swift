@@ -41,30 +41,4 @@ struct MinHeap<Element: Comparable & Sendable>: Sendable {
         }
         return top
     }
-
-    /// The `rank`-th smallest element (1 is the first) of those `isIncluded` accepts, or nil when
-    /// fewer are accepted. `isIncluded` must accept a prefix of the order: when it refuses an
-    /// element it refuses every larger one. Walks the heap best first, touching about `rank`
-    /// elements and their children, so it costs O(rank log rank) however large the heap is.
-    func element(rank: Int, where isIncluded: (Element) -> Bool) -> Element? {
-        guard rank > 0, let first = items.first, isIncluded(first) else { return nil }
-        var frontier = MinHeap<Position>()
-        frontier.push(Position(element: first, index: 0))
-        var taken = 0
-        while let next = frontier.pop() {
-            taken += 1
-            if taken == rank { return next.element }
-            for child in [2 * next.index + 1, 2 * next.index + 2] where child < items.count && isIncluded(items[child]) {
-                frontier.push(Position(element: items[child], index: child))
-            }
-        }
-        return nil
-    }
-
-    private struct Position: Comparable, Sendable {
-        var element: Element
-        var index: Int
-        static func < (a: Position, b: Position) -> Bool { a.element < b.element || (!(b.element < a.element) && a.index < b.index) }
-        static func == (a: Position, b: Position) -> Bool { a.index == b.index }
-    }
 }
