@@ -134,9 +134,14 @@ final class DueWorkStepTests: XCTestCase {
         let later = Instant(milliseconds: due.milliseconds + 86_400_000)
         XCTAssertFalse(engine.advance(ClockStep(time: later, items: 10)))
         XCTAssertEqual(engine.drain().entries.filter { $0.kind == .release }.count, 10, "ten of the thirty releases")
-        XCTAssertEqual(engine.state.clock, due, "the clock stops at the last item run")
+        XCTAssertEqual(engine.state.clock, Instant(milliseconds: due.milliseconds - 1), "the clock stops just before the items left")
+        // A late input (dated before the clock) runs its own due work, not the step's rest.
+        let late = #"{"id":"late","type":"order.completed","member":"m0","at":"2026-03-01T00:00:00Z","data":{"order":"late","amount":"10.00","currency":"CNY"}}"#
+        XCTAssertEqual(engine.handle(bytes: Array(late.utf8), prior: { _ in nil }).status, .applied)
+        XCTAssertEqual(engine.drain().entries.filter { $0.kind == .release }.count, 0, "the rest waits for the next step")
         XCTAssertFalse(engine.advance(ClockStep(time: later, items: 10)))
-        XCTAssertTrue(engine.advance(ClockStep(time: later, items: 10)), "the last ten: nothing else is due")
+        XCTAssertFalse(engine.advance(ClockStep(time: later, items: 10)), "the late order's release is due too")
+        XCTAssertTrue(engine.advance(ClockStep(time: later, items: 10)), "the last one: nothing else is due")
         XCTAssertEqual(engine.state.clock, later)
         XCTAssertTrue(engine.advance(ClockStep(time: later, items: 10)), "nothing due: done at once")
     }

@@ -9,7 +9,8 @@ extension Engine {
     /// Runs due work up to the step's time in time order, at most `step.items` scheduled items
     /// (releases, expiries, notices; a tier or level evaluation counts as one) when it has a
     /// limit. Returns true when everything due by then has run, and the clock is at the step's
-    /// time; false when it stopped at the limit, with the clock at the last item run. Steps with
+    /// time; false when it stopped at the limit, with the clock just before the first item left
+    /// (one millisecond before it, when that is later than the clock was). Steps with
     /// a limit, run until one returns true, make exactly the entries and the state one advance
     /// makes: the order of due work is total, so a limit only says where a step ends.
     @discardableResult
@@ -21,24 +22,23 @@ extension Engine {
             return true
         }
         var itemsRun = 0
-        var reached = clock
         while true {
             let programNext = [state.nextYearStart, state.nextCount, state.nextEffective].compactMap { $0 }.min()
             let memberNext = schedule.first?.at
             let memberFirst = memberNext.map { at in at <= time && programNext.map { at <= $0 } ?? true } ?? false
             guard memberFirst || programNext.map({ $0 <= time }) ?? false else { break }
+            let next = memberFirst ? memberNext! : programNext!
             if let limit = step.items, itemsRun >= limit {
-                if reached > clock { state.clock = reached }
+                // Everything before `next` has run: the clock stops just before it. An input
+                // dated earlier (a late one) then runs none of the rest inline; the next step does.
+                let stop = Instant(milliseconds: next.milliseconds - 1)
+                if stop > clock { state.clock = stop }
                 return false
             }
             if memberFirst {
-                let due = schedule.pop()!
-                run(due)
-                reached = due.at
+                run(schedule.pop()!)
             } else {
-                let at = programNext!
-                runProgramWork(at: at)
-                reached = at
+                runProgramWork(at: next)
             }
             itemsRun += 1
         }
