@@ -2,6 +2,8 @@
 -- and one machine-readable RESULT line at the end (latencies in microseconds).
 key = os.getenv("ACCRUE_KEY")
 prefix = os.getenv("ACCRUE_RUN") or "run"
+-- The time inputs are dated (scripts/bench-http sets it; now by default).
+at = os.getenv("ACCRUE_AT") or os.date("!%Y-%m-%dT%H:%M:%SZ")
 local threads = {}
 counter = 0
 

@@ -7,7 +7,7 @@ request = function()
     local id = next_id()
     local member = "m-" .. (counter % 5000)
     items[i] = '{"id":"b-' .. id .. '","type":"order.completed","member":"' .. member ..
-      '","at":"2026-11-23T10:00:00Z","data":{"order":"p-' .. id .. '","amount":"80.00","currency":"CNY"}}'
+      '","at":"' .. at .. '","data":{"order":"p-' .. id .. '","amount":"80.00","currency":"CNY"}}'
   end
   return wrk.format("POST", "/v1/programs/jd-points/batches",
     {["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json"}, '{"inputs":[' .. table.concat(items, ",") .. ']}')

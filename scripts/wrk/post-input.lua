@@ -5,7 +5,7 @@ request = function()
   local id = next_id()
   local member = "m-" .. (counter % 5000)
   local body = '{"id":"i-' .. id .. '","type":"order.completed","member":"' .. member ..
-    '","at":"2026-11-23T10:00:00Z","data":{"order":"o-' .. id .. '","amount":"120.00","currency":"CNY"}}'
+    '","at":"' .. at .. '","data":{"order":"o-' .. id .. '","amount":"120.00","currency":"CNY"}}'
   return wrk.format("POST", "/v1/programs/jd-points/inputs",
     {["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json"}, body)
 end
