@@ -28,7 +28,7 @@ extension Engine {
             let memberFirst = memberNext.map { at in at <= time && programNext.map { at <= $0 } ?? true } ?? false
             guard memberFirst || programNext.map({ $0 <= time }) ?? false else { break }
             let next = memberFirst ? memberNext! : programNext!
-            if let limit = step.items, itemsRun >= limit {
+            if let limit = step.items, itemsRun >= max(1, limit) {
                 // Everything before `next` has run: the clock stops just before it. An input
                 // dated earlier (a late one) then runs none of the rest inline; the next step does.
                 let stop = Instant(milliseconds: next.milliseconds - 1)
