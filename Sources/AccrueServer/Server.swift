@@ -141,6 +141,10 @@ public final class AccrueService: Sendable {
     /// Between steps the program's queue takes the inputs waiting, so a backlog of due work (a
     /// week-old flash sale's pending points all becoming available) does not hold up commits.
     public static let dueWorkStepItems = 500
+    /// The most steps one program takes per tick (100,000 items): a program whose backlog keeps
+    /// growing (late inputs making work already due) leaves the tick to the other programs and
+    /// the draws, and goes on at the next tick.
+    public static let dueWorkStepsPerTick = 200
 
     /// Runs due work of every program up to now, when some is due, in steps.
     public func runDueWork() async {
@@ -158,7 +162,7 @@ public final class AccrueService: Sendable {
                     }
                     entries += step.entries
                     steps += 1
-                    if step.done { break }
+                    if step.done || steps >= AccrueService.dueWorkStepsPerTick { break }
                 }
                 if entries > 0 {
                     logger.info("due work", metadata: ["program": "\(host.id)", "entries": "\(entries)", "steps": "\(steps)"])

@@ -24,10 +24,15 @@ extension Engine {
         var itemsRun = 0
         while true {
             let programNext = [state.nextYearStart, state.nextCount, state.nextEffective].compactMap { $0 }.min()
-            let memberNext = schedule.first?.at
-            let memberFirst = memberNext.map { at in at <= time && programNext.map { at <= $0 } ?? true } ?? false
-            guard memberFirst || programNext.map({ $0 <= time }) ?? false else { break }
-            let next = memberFirst ? memberNext! : programNext!
+            // The next piece of work: a member's item, or the program's (a member's first on a tie).
+            let next: Instant, memberFirst: Bool
+            if let memberNext = schedule.first?.at, memberNext <= time, programNext.map({ memberNext <= $0 }) ?? true {
+                (next, memberFirst) = (memberNext, true)
+            } else if let programNext, programNext <= time {
+                (next, memberFirst) = (programNext, false)
+            } else {
+                break
+            }
             if let limit = step.items, itemsRun >= max(1, limit) {
                 // Everything before `next` has run: the clock stops just before it. An input
                 // dated earlier (a late one) then runs none of the rest inline; the next step does.
