@@ -146,15 +146,19 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
             var generation = Binds()
             generation.add(program)
             generation.add(revision)
-            for row in try connection.run("""
+            let members = try connection.run("""
                 SELECT DISTINCT ON (member) state FROM members WHERE program = $1 AND generation <= $2 ORDER BY member, generation DESC
-                """, generation.values).rows {
+                """, generation.values).rows
+            state.members.reserveCapacity(state.members.count + members.count)
+            for row in members {
                 let member = try StoredJSON.decode(MemberState.self, try row.get("state"))
                 state.members[member.id] = member
             }
-            for row in try connection.run("""
+            let orders = try connection.run("""
                 SELECT DISTINCT ON (order_id) state FROM orders WHERE program = $1 AND generation <= $2 ORDER BY order_id, generation DESC
-                """, generation.values).rows {
+                """, generation.values).rows
+            state.orders.reserveCapacity(state.orders.count + orders.count)
+            for row in orders {
                 let order = try StoredJSON.decode(OrderRecord.self, try row.get("state"))
                 state.orders[order.id] = order
             }

@@ -289,13 +289,17 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             var state = try StoredJSON.decode(ProgramState.self, header)
             // Each record's newest generation not after the checkpoint (generations in order: the
             // last one read for a key stands).
-            for text in try String.fetchAll(db, sql: "SELECT state FROM members WHERE program = ? AND generation <= ? ORDER BY member, generation",
-                                            arguments: [program, revision]) {
+            let members = try String.fetchAll(db, sql: "SELECT state FROM members WHERE program = ? AND generation <= ? ORDER BY member, generation",
+                                              arguments: [program, revision])
+            state.members.reserveCapacity(state.members.count + members.count)
+            for text in members {
                 let member = try StoredJSON.decode(MemberState.self, text)
                 state.members[member.id] = member
             }
-            for text in try String.fetchAll(db, sql: "SELECT state FROM orders WHERE program = ? AND generation <= ? ORDER BY order_id, generation",
-                                            arguments: [program, revision]) {
+            let orders = try String.fetchAll(db, sql: "SELECT state FROM orders WHERE program = ? AND generation <= ? ORDER BY order_id, generation",
+                                             arguments: [program, revision])
+            state.orders.reserveCapacity(state.orders.count + orders.count)
+            for text in orders {
                 let order = try StoredJSON.decode(OrderRecord.self, text)
                 state.orders[order.id] = order
             }

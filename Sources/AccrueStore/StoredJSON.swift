@@ -22,4 +22,23 @@ public enum StoredJSON {
     public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
+
+    /// A member, read without `Codable` when the text is in the form the stores write
+    /// (`MemberState.init?(stored:)`), else by `JSONDecoder`: a load reads one per member.
+    public static func decode(_ type: MemberState.Type, _ text: String) throws -> MemberState {
+        if let json = try? JSONReader.parse(text), let member = MemberState(stored: json) { return member }
+        return try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    /// An outcome, read as members are (`Outcome.init?(stored:)`): verify reads one per input.
+    public static func decode(_ type: Outcome.Type, _ text: String) throws -> Outcome {
+        if let json = try? JSONReader.parse(text), let outcome = Outcome(stored: json) { return outcome }
+        return try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    /// An order, read as members are (`OrderRecord.init?(stored:)`).
+    public static func decode(_ type: OrderRecord.Type, _ text: String) throws -> OrderRecord {
+        if let json = try? JSONReader.parse(text), let order = OrderRecord(stored: json) { return order }
+        return try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
 }

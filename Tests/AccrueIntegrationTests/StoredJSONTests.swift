@@ -27,6 +27,8 @@ final class StoredJSONTests: XCTestCase {
             for outcome in replay.outcomes {
                 let direct = try StoredJSON.encode(outcome)
                 XCTAssertEqual(try StoredJSON.decode(Outcome.self, direct), outcome, direct)
+                XCTAssertEqual(Outcome(stored: try JSONReader.parse(direct)), outcome, "read without Codable: \(direct)")
+                XCTAssertEqual(try JSONDecoder().decode(Outcome.self, from: Data(direct.utf8)), outcome, direct)
                 XCTAssertEqual(try JSONReader.parse(direct).canonical,
                                try JSONReader.parse(String(decoding: try stored.encode(outcome), as: UTF8.self)).canonical)
                 XCTAssertEqual(outcome.json(compactInstants: false).canonical,
@@ -94,6 +96,9 @@ final class MemberStateJSONTests: XCTestCase {
                     if (member.id.utf8.last ?? 0) % 5 == 0 { member.birthday = CivilDate(year: 1990, month: 2, day: 28) }
                     let direct = try StoredJSON.encode(member)
                     XCTAssertEqual(try StoredJSON.decode(MemberState.self, direct), member, direct)
+                    // Read without Codable, and the same as JSONDecoder reads it.
+                    XCTAssertEqual(MemberState(stored: try JSONReader.parse(direct)), member, direct)
+                    XCTAssertEqual(try JSONDecoder().decode(MemberState.self, from: Data(direct.utf8)), member, direct)
                     XCTAssertEqual(try JSONReader.parse(direct).canonical,
                                    try JSONReader.parse(String(decoding: try encoder.encode(member), as: UTF8.self)).canonical)
                     for (name, present) in [("birthday", member.birthday != nil), ("holds", !member.holds.isEmpty),
@@ -110,6 +115,8 @@ final class MemberStateJSONTests: XCTestCase {
                 for order in replay.engine.state.orders.values {
                     let direct = try StoredJSON.encode(order)
                     XCTAssertEqual(try StoredJSON.decode(OrderRecord.self, direct), order, direct)
+                    XCTAssertEqual(OrderRecord(stored: try JSONReader.parse(direct)), order, direct)
+                    XCTAssertEqual(try JSONDecoder().decode(OrderRecord.self, from: Data(direct.utf8)), order, direct)
                     XCTAssertEqual(try JSONReader.parse(direct).canonical,
                                    try JSONReader.parse(String(decoding: try encoder.encode(order), as: UTF8.self)).canonical)
                     for (name, present) in [("award lot", order.awards.contains { $0.lot != nil }), ("refunded", order.refunded > 0),
@@ -123,6 +130,46 @@ final class MemberStateJSONTests: XCTestCase {
         XCTAssertEqual(seen, ["birthday", "holds", "parts", "tier", "qualifying", "counters", "awarded", "redeemed", "claims",
                               "coupons", "streaks", "wallets", "expiring", "order", "award lot", "refunded", "countedIn", "disputed",
                               "delivered", "category"], "the logs exercise every part of a member and an order")
+    }
+
+    /// Forms the writers do not make (older checkpoints, RFC 3339 instants, unknown keys) are left
+    /// to `JSONDecoder`, which reads them or says what is wrong; the direct readers give up on
+    /// them rather than guess.
+    func testTextsTheWritersDoNotMakeAreReadByJSONDecoder() throws {
+        let member = #"{"id":"m","joinedAt":"2026-11-23T10:00:00Z","guest":false,"lots":[{"id":1,"remaining":5,"pending":false,"availableAt":0,"noticed":false}],"debt":0,"holds":[],"qualifying":[],"counters":[],"awarded":[],"cumulative":{},"redeemed":{},"checkoutAmounts":{},"claims":{},"coupons":[]}"#
+        let read = try StoredJSON.decode(MemberState.self, member)
+        XCTAssertEqual(read.joinedAt, Instant(rfc3339: "2026-11-23T10:00:00Z"))
+        XCTAssertEqual(read.balance, 5)
+        XCTAssertEqual(MemberState(stored: try JSONReader.parse(member)), read, "RFC 3339 instants are read directly too")
+
+        let unknownKey = member.replacingOccurrences(of: #""debt":0"#, with: #""debt":0,"later":1"#)
+        XCTAssertNil(MemberState(stored: try JSONReader.parse(unknownKey)))
+        XCTAssertEqual(try StoredJSON.decode(MemberState.self, unknownKey), read, "JSONDecoder ignores a key it does not know")
+
+        let missing = member.replacingOccurrences(of: #""debt":0,"#, with: "")
+        XCTAssertNil(MemberState(stored: try JSONReader.parse(missing)))
+        XCTAssertThrowsError(try StoredJSON.decode(MemberState.self, missing), "a missing key is JSONDecoder's error")
+        XCTAssertThrowsError(try StoredJSON.decode(MemberState.self, #"{"id":"m""#), "not JSON")
+        let fraction = member.replacingOccurrences(of: #""remaining":5"#, with: #""remaining":5.5"#)
+        XCTAssertNil(MemberState(stored: try JSONReader.parse(fraction)))
+        XCTAssertThrowsError(try StoredJSON.decode(MemberState.self, fraction), "points are integers")
+
+        // An outcome with a code this version does not know is JSONDecoder's to refuse.
+        let unknownCode = #"{"status":"refused","points":0,"code":"from_the_future"}"#
+        XCTAssertNil(Outcome(stored: try JSONReader.parse(unknownCode)))
+        XCTAssertThrowsError(try StoredJSON.decode(Outcome.self, unknownCode))
+        XCTAssertEqual(try StoredJSON.decode(Outcome.self, #"{"status":"applied","points":5,"at":"2026-11-23T10:00:00Z","rules":[{"rule":"r","points":5,"reason":null}]}"#),
+                       try JSONDecoder().decode(Outcome.self, from: Data(#"{"status":"applied","points":5,"at":"2026-11-23T10:00:00Z","rules":[{"rule":"r","points":5}]}"#.utf8)))
+
+        // An order of an older checkpoint: the fields added later are missing or null.
+        let older = #"{"id":"o","member":"m","at":0,"amount":100,"disputed":null}"#
+        let order = try XCTUnwrap(OrderRecord(stored: try JSONReader.parse(older)))
+        XCTAssertEqual(order, try JSONDecoder().decode(OrderRecord.self, from: Data(older.utf8)))
+        XCTAssertEqual(order.awards, [])
+        XCTAssertFalse(order.disputed)
+        // The multiplier as written, not reduced (as Ratio's Decodable reads it).
+        let award = #"{"id":"o","member":"m","at":0,"amount":100,"awards":[{"rule":"r","points":1,"multiplier":{"numerator":4,"denominator":2},"expired":0}]}"#
+        XCTAssertEqual(OrderRecord(stored: try JSONReader.parse(award)), try JSONDecoder().decode(OrderRecord.self, from: Data(award.utf8)))
     }
 
     /// A property added to a member, a lot, a hold or an order must be written by the direct writers too.

@@ -214,10 +214,22 @@ public struct JSONReader {
         index += 1 // opening quote
         // Most strings have no escape: find the closing quote and validate the bytes once.
         var end = index
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        var high: UInt8 = 0
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            high |= bytes[end]
+            end += 1
+        }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            guard let text = String(validating: bytes[index..<end], as: UTF8.self) else {
-                throw JSONError(message: "a string is not valid UTF-8", offset: index)
+            let text: String
+            if high < 0x80 {
+                // ASCII is valid UTF-8: made from the contiguous bytes without the generic
+                // validation, which looked up type metadata on every call (a tenth of a load).
+                text = bytes.withUnsafeBufferPointer { [index] in String(decoding: UnsafeBufferPointer(rebasing: $0[index..<end]), as: UTF8.self) }
+            } else {
+                guard let valid = String(validating: bytes[index..<end], as: UTF8.self) else {
+                    throw JSONError(message: "a string is not valid UTF-8", offset: index)
+                }
+                text = valid
             }
             index = end + 1
             return text
@@ -327,7 +339,9 @@ public struct JSONReader {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key in an object") }
             let keyOffset = index
             let key = try readString()
-            if pairs.contains(where: { $0.0 == key }) {
+            // Lengths first: comparing two unequal strings costs a call into the runtime.
+            let length = key.utf8.count
+            if pairs.contains(where: { $0.0.utf8.count == length && $0.0 == key }) {
                 throw JSONError(message: "the key \"\(key)\" appears twice in an object", offset: keyOffset)
             }
             skipWhitespace()
