@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "AccrueSQLite", dependencies: [
             "AccrueCore", "AccrueStore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            // SQLite's C API, which GRDB links: the hot inserts bind their values directly.
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // The PostgreSQL store (PostgresNIO), for several servers on one database.
         .target(name: "AccruePostgres", dependencies: [

@@ -407,13 +407,21 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     """, arguments: [program, next, "\u{1}program:\(next)", String(version)])
                 try db.execute(sql: "UPDATE programs SET log_version = ? WHERE id = ?", arguments: [version, program])
             }
-            let insertInput = try db.cachedStatement(sql: """
+            var insertInput = try DirectInsert(db, sql: """
                 INSERT INTO inputs (program, kind, revision, id, member, seq, status, points, canonical, outcome)
                 VALUES (?, 'input', ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for (id, record) in batch.inputs {
-                try insertInput.execute(arguments: [program, next, id, record.outcome.member, record.outcome.seq, record.outcome.status.rawValue,
-                                                    record.outcome.points, record.canonical, try StoredJSON.encode(record.outcome)])
+                try insertInput.bind(program)
+                try insertInput.bind(next)
+                try insertInput.bind(id)
+                try insertInput.bind(record.outcome.member)
+                try insertInput.bind(record.outcome.seq)
+                try insertInput.bind(record.outcome.status.rawValue)
+                try insertInput.bind(record.outcome.points)
+                try insertInput.bind(record.canonical)
+                try insertInput.bind(try StoredJSON.encode(record.outcome))
+                try insertInput.run()
             }
             if let step = batch.advancedTo {
                 // A clock step is part of the log; its id starts with a control character, which
@@ -423,18 +431,38 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     VALUES (?, 'advance', ?, ?, 'applied', 0, ?, '{}')
                     """, arguments: [program, next, "\u{1}advance:\(next)", step.text])
             }
-            let insertEntry = try db.cachedStatement(sql: """
+            var insertEntry = try DirectInsert(db, sql: """
                 INSERT INTO entries (program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason, currency)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for entry in batch.entries {
-                try insertEntry.execute(arguments: [program, entry.seq, entry.member, entry.at.milliseconds, entry.kind.rawValue, entry.points,
-                                                    entry.lot, entry.hold, entry.input, entry.rule, entry.expiresAt?.milliseconds,
-                                                    entry.availableAt?.milliseconds, entry.tier, entry.code, entry.reason, entry.currency])
+                try insertEntry.bind(program)
+                try insertEntry.bind(entry.seq)
+                try insertEntry.bind(entry.member)
+                try insertEntry.bind(entry.at.milliseconds)
+                try insertEntry.bind(entry.kind.rawValue)
+                try insertEntry.bind(entry.points)
+                try insertEntry.bind(entry.lot)
+                try insertEntry.bind(entry.hold)
+                try insertEntry.bind(entry.input)
+                try insertEntry.bind(entry.rule)
+                try insertEntry.bind(entry.expiresAt?.milliseconds)
+                try insertEntry.bind(entry.availableAt?.milliseconds)
+                try insertEntry.bind(entry.tier)
+                try insertEntry.bind(entry.code)
+                try insertEntry.bind(entry.reason)
+                try insertEntry.bind(entry.currency)
+                try insertEntry.run()
             }
-            let insertEvent = try db.cachedStatement(sql: "INSERT INTO events (program, seq, type, member, at, data) VALUES (?, ?, ?, ?, ?, ?)")
+            var insertEvent = try DirectInsert(db, sql: "INSERT INTO events (program, seq, type, member, at, data) VALUES (?, ?, ?, ?, ?, ?)")
             for event in batch.events {
-                try insertEvent.execute(arguments: [program, event.seq, event.type, event.member, event.at.milliseconds, event.data.canonical])
+                try insertEvent.bind(program)
+                try insertEvent.bind(event.seq)
+                try insertEvent.bind(event.type)
+                try insertEvent.bind(event.member)
+                try insertEvent.bind(event.at.milliseconds)
+                try insertEvent.bind(event.data.canonical)
+                try insertEvent.run()
             }
             return next
         }

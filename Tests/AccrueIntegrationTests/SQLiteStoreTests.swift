@@ -67,6 +67,45 @@ final class SQLiteStoreTests: XCTestCase {
         }
     }
 
+    /// A commit's inputs, entries and events are bound through SQLite's C API (`DirectInsert`):
+    /// every kind of value reads back as written (absent values as absent, empty and non-ASCII
+    /// text, the extremes of Int64), and a row SQLite refuses fails the whole commit with
+    /// SQLite's own error.
+    func testRowsBoundDirectlyReadBackExactlyAndARefusedRowFailsTheCommit() throws {
+        let program = try preset("jd-points")
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("ledger.sqlite").path)
+        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        let at = Instant(rfc3339: "2026-11-23T10:00:00Z")!
+        var outcome = Outcome(id: "ün-1", status: .applied, points: Int64.max, reason: "", member: "мария", type: "order.completed", at: at)
+        outcome.seq = 1
+        let entries = [
+            Entry(seq: 2, member: "мария", at: at, kind: .earn, points: Int64.max, lot: Int64.min, hold: "", input: "ün-1", rule: "order-points",
+                  expiresAt: Instant(milliseconds: Int64.max), availableAt: at, tier: "gold", code: "", reason: "", currency: "coins"),
+            Entry(seq: 3, member: "m", at: at, kind: .expire, points: -1, reason: "1 point expired 🎁"),
+        ]
+        let events = [LedgerEvent(seq: 2, type: "points.earned", member: "мария", at: at, data: .object([("note", .string("")), ("points", .integer(Int64.max))]))]
+        let batch = CommitBatch(inputs: [("ün-1", InputRecord(canonical: #"{"id":"ün-1"}"#, outcome: outcome))], entries: entries, events: events)
+        XCTAssertEqual(try store.write(program: program.id) { tx in try tx.append(batch, revision: 0) }, 1)
+        XCTAssertEqual(try store.entries(program: program.id), entries)
+        let inputs = try store.inputs(program: program.id)
+        XCTAssertEqual(inputs.map(\.id), ["ün-1"])
+        XCTAssertEqual(inputs.first?.record, InputRecord(canonical: #"{"id":"ün-1"}"#, outcome: outcome))
+        XCTAssertEqual(try store.events(program: program.id, after: 0, limit: 10), events)
+
+        // The same input id again: the unique index refuses the row, and nothing of the commit stays.
+        let again = CommitBatch(inputs: [("fresh", InputRecord(canonical: "{}", outcome: Outcome(id: "fresh", status: .applied))),
+                                         ("ün-1", InputRecord(canonical: "{}", outcome: Outcome(id: "ün-1", status: .applied)))],
+                                entries: [Entry(seq: 4, member: "m", at: at, kind: .earn, points: 1, reason: "1 point")])
+        XCTAssertThrowsError(try store.write(program: program.id) { tx in try tx.append(again, revision: 1) }) { error in
+            XCTAssertTrue("\(error)".contains("UNIQUE constraint failed: inputs.program, inputs.id"), "\(error)")
+        }
+        XCTAssertEqual(try store.inputs(program: program.id).map(\.id), ["ün-1"])
+        XCTAssertEqual(try store.entries(program: program.id), entries)
+        XCTAssertEqual(try store.tail(program: program.id, after: 0).revision, 1)
+    }
+
     /// What a commit wrote is there after the database is closed and opened again, and a program
     /// file registered again with other text becomes a new version.
     func testReopenKeepsEverythingAndVersionsPrograms() throws {
