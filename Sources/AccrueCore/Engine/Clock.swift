@@ -108,7 +108,8 @@ extension Engine {
     /// Runs one piece of member work if it is still valid (the state may have moved on since it was
     /// scheduled: a lot spent, new activity).
     mutating func run(_ due: Due) {
-        guard state.members[due.member] != nil else { return }
+        // By index: comparing the subscript's optional with nil copied the whole member.
+        guard state.members.index(forKey: due.member) != nil else { return }
         if let code = due.currency {
             guard program.currency(code) != nil else { return }
             inCurrency(code) { $0.runDue(due) }
@@ -211,8 +212,9 @@ extension Engine {
     }
 
     mutating func expireLot(_ memberID: String, lot lotID: Int64, at: Instant, reason: String? = nil) {
-        guard let index = member(memberID).lots.index(ofLot: lotID) else { return }
-        let lot = member(memberID).lots[index]
+        let lots = member(memberID).lots
+        guard let index = lots.index(ofLot: lotID) else { return }
+        let lot = lots[index]
         let remaining = lot.remaining
         withMember(memberID) { $0.lots.remove(at: index) }
         guard remaining > 0 else { return }
