@@ -94,6 +94,28 @@ func rawIngest(_ runs: [ProgramRun], path: String, synchronous: String, batch: I
 
 /// Reads every input and entry row of the Accrue database with plain SELECTs and touches each
 /// column `verify` needs; returns the rows read.
+/// The baseline of opening the ledgers: the checkpoint records' texts read with plain GRDB
+/// SELECTs (every generation, none decoded). Returns the records read.
+func selectCheckpoints(path: String, programs: [String]) throws -> Int {
+    var configuration = Configuration()
+    configuration.readonly = true
+    let queue = try DatabaseQueue(path: path, configuration: configuration)
+    return try queue.read { db in
+        var rows = 0
+        var checksum = 0
+        for program in programs {
+            for table in ["members", "orders", "bookings"] {
+                let states = try String.fetchCursor(db, sql: "SELECT state FROM \(table) WHERE program = ?", arguments: [program])
+                while let state = try states.next() {
+                    checksum &+= state.utf8.count
+                    rows += 1
+                }
+            }
+        }
+        return checksum == Int.min ? 0 : rows
+    }
+}
+
 func selectLedger(path: String, programs: [String]) throws -> Int {
     var configuration = Configuration()
     configuration.readonly = true

@@ -170,6 +170,22 @@ struct Report {
             note("PostgreSQL: not measured (give --postgres URL, or run scripts/bench)")
         }
 
+        // Opening the ledgers again, as a restarted server or an `accrue` command does: each
+        // program's checkpoint read (every member, order and booking) and its schedule rebuilt.
+        let digests = ledgers.mapValues { StateDigest($0.engine.state) }
+        ledgers.removeAll()
+        let (reopened, openCost) = try measure { try openLedgers(runs, store: store) }
+        let (recordsRead, readCost) = try measure { try selectCheckpoints(path: database, programs: runs.map(\.program.id)) }
+        let records = reopened.values.reduce(0) { $0 + StateDigest($1.engine.state).records }
+        row("open the ledgers: checkpoints read (records/s)", accrue: Format.rate(records, openCost.seconds) + " in \(Format.seconds(openCost.seconds))",
+            baseline: Format.rate(recordsRead, readCost.seconds) + " (GRDB SELECT)",
+            ratio: Format.share(Double(records) / openCost.seconds, of: Double(recordsRead) / readCost.seconds), openCost, readCost)
+        for (id, ledger) in reopened where StateDigest(ledger.engine.state) != digests[id] {
+            problems.append("\(id): opened again, the state differs from the ingested one: \(StateDigest(ledger.engine.state)) against \(digests[id].map { "\($0)" } ?? "none")")
+        }
+        note("opened \(Format.count(records)) members, orders and bookings again; the same as ingested: \(problems.isEmpty ? "yes" : "NO")")
+        ledgers = reopened
+
         try scheduledWork(ledgers)
 
         // Verify over the whole ledger, with no ledger left open.

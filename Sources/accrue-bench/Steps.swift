@@ -136,6 +136,38 @@ func ingestLogs(_ runs: [ProgramRun], into store: any LedgerStore, batch: Int) t
     return (ledgers, tallies)
 }
 
+/// Opens every program's ledger from the store: its checkpoint loaded, the log after it replayed.
+func openLedgers(_ runs: [ProgramRun], store: any LedgerStore) throws -> [String: ProgramLedger] {
+    var ledgers: [String: ProgramLedger] = [:]
+    for run in runs { ledgers[run.program.id] = try ProgramLedger(program: run.program, store: store) }
+    return ledgers
+}
+
+/// A state's size and sums: enough to tell a state opened from a store from the one that was
+/// stored, without keeping both in memory.
+struct StateDigest: Equatable, CustomStringConvertible {
+    var members = 0, orders = 0, bookings = 0, lots = 0
+    var balance: Int64 = 0, pending: Int64 = 0, held: Int64 = 0, nextSeq: Int64 = 0
+
+    init(_ state: ProgramState) {
+        members = state.members.count
+        orders = state.orders.count
+        bookings = state.bookings.count
+        nextSeq = state.nextSeq
+        for member in state.members.values {
+            lots += member.lots.count
+            balance += member.balance
+            pending += member.pending
+            held += member.held
+        }
+    }
+
+    var records: Int { members + orders + bookings }
+    var description: String {
+        "\(members) members, \(orders) orders, \(bookings) bookings, \(lots) lots, balance \(balance), pending \(pending), held \(held), next seq \(nextSeq)"
+    }
+}
+
 /// Checks every program's ledger with `verify`; returns inputs and entries checked, and problems.
 func verifyLedgers(_ runs: [ProgramRun], store: SQLiteStore) throws -> (rows: Int, problems: [String]) {
     var rows = 0
