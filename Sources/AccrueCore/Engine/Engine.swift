@@ -118,7 +118,9 @@ public struct Engine: Sendable {
     }
 
     mutating func enrol(_ member: String, at: Instant) {
-        guard state.members[member] == nil else { return }
+        // By index: comparing the subscript's optional with nil copied the whole member, for
+        // every input.
+        guard state.members.index(forKey: member) == nil else { return }
         var record = MemberState(id: member, joinedAt: at)
         record.tier = program.tiers?.levels.first?.id
         state.members[member] = record
