@@ -150,16 +150,16 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
                 SELECT DISTINCT ON (member) state FROM members WHERE program = $1 AND generation <= $2 ORDER BY member, generation DESC
                 """, generation.values).rows
             state.members.reserveCapacity(state.members.count + members.count)
-            for row in members {
-                let member = try StoredJSON.decode(MemberState.self, try row.get("state"))
+            let memberTexts = try members.map { row -> String in try row.get("state") }
+            for member in try StoredJSON.decodeAll(memberTexts, { try StoredJSON.decode(MemberState.self, $0) }) {
                 state.members[member.id] = member
             }
             let orders = try connection.run("""
                 SELECT DISTINCT ON (order_id) state FROM orders WHERE program = $1 AND generation <= $2 ORDER BY order_id, generation DESC
                 """, generation.values).rows
             state.orders.reserveCapacity(state.orders.count + orders.count)
-            for row in orders {
-                let order = try StoredJSON.decode(OrderRecord.self, try row.get("state"))
+            let orderTexts = try orders.map { row -> String in try row.get("state") }
+            for order in try StoredJSON.decodeAll(orderTexts, { try StoredJSON.decode(OrderRecord.self, $0) }) {
                 state.orders[order.id] = order
             }
             for row in try connection.run("""

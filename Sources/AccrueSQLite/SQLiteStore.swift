@@ -292,15 +292,13 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             let members = try String.fetchAll(db, sql: "SELECT state FROM members WHERE program = ? AND generation <= ? ORDER BY member, generation",
                                               arguments: [program, revision])
             state.members.reserveCapacity(state.members.count + members.count)
-            for text in members {
-                let member = try StoredJSON.decode(MemberState.self, text)
+            for member in try StoredJSON.decodeAll(members, { try StoredJSON.decode(MemberState.self, $0) }) {
                 state.members[member.id] = member
             }
             let orders = try String.fetchAll(db, sql: "SELECT state FROM orders WHERE program = ? AND generation <= ? ORDER BY order_id, generation",
                                              arguments: [program, revision])
             state.orders.reserveCapacity(state.orders.count + orders.count)
-            for text in orders {
-                let order = try StoredJSON.decode(OrderRecord.self, text)
+            for order in try StoredJSON.decodeAll(orders, { try StoredJSON.decode(OrderRecord.self, $0) }) {
                 state.orders[order.id] = order
             }
             for text in try String.fetchAll(db, sql: "SELECT state FROM bookings WHERE program = ? AND generation <= ? ORDER BY booking, generation",

@@ -42,3 +42,46 @@ public enum StoredJSON {
         return try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }
+
+extension StoredJSON {
+    /// Decodes many stored texts on every core, in order: a load decodes one text per member and
+    /// per order, each independent of the others. The first error (in text order) is thrown.
+    public static func decodeAll<T: Sendable>(_ texts: [String], _ decode: @Sendable (String) throws -> T) throws -> [T] {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // Small loads are not worth a thread hop.
+        guard cores > 1, texts.count >= 2_000 else { return try texts.map(decode) }
+        let chunks = min(cores * 4, texts.count / 500)
+        let size = (texts.count + chunks - 1) / chunks
+        let results = ChunkResults<T>(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (chunk * size)..<min(texts.count, (chunk + 1) * size)
+            results.set(chunk, Result { try texts[range].map(decode) })
+        }
+        var values: [T] = []
+        values.reserveCapacity(texts.count)
+        for chunk in 0..<chunks { values += try results.take(chunk).get() }
+        return values
+    }
+}
+
+/// One slot per chunk, each written by one thread of `decodeAll` before any is read. The slots
+/// are raw memory: distinct threads write distinct elements, with no array access to make
+/// exclusive.
+private final class ChunkResults<T: Sendable>: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<Result<[T], any Error>?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+
+    func set(_ chunk: Int, _ value: Result<[T], any Error>) { slots[chunk] = value }
+    func take(_ chunk: Int) -> Result<[T], any Error> { slots[chunk]! }
+}

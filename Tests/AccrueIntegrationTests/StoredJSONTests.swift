@@ -172,6 +172,30 @@ final class MemberStateJSONTests: XCTestCase {
         XCTAssertEqual(OrderRecord(stored: try JSONReader.parse(award)), try JSONDecoder().decode(OrderRecord.self, from: Data(award.utf8)))
     }
 
+    /// A load decodes its texts on every core (`StoredJSON.decodeAll`): the values come back in
+    /// the texts' order, and of several bad texts the first one's error is thrown.
+    func testDecodingOnEveryCoreKeepsTheOrderAndTheFirstError() throws {
+        let texts = try (0..<5_000).map { index in
+            var member = MemberState(id: "m\(index)", joinedAt: Instant(milliseconds: Int64(index) * 1_000))
+            member.debt = Int64(index % 7)
+            return try StoredJSON.encode(member)
+        }
+        let members = try StoredJSON.decodeAll(texts) { try StoredJSON.decode(MemberState.self, $0) }
+        XCTAssertEqual(members.map(\.id), (0..<5_000).map { "m\($0)" })
+        XCTAssertEqual(members, try texts.map { try StoredJSON.decode(MemberState.self, $0) })
+
+        struct Bad: Error, Equatable { var index: Int }
+        var broken = texts
+        broken[3_100] = "bad 3100"
+        broken[4_900] = "bad 4900"
+        XCTAssertThrowsError(try StoredJSON.decodeAll(broken) { text -> MemberState in
+            if text.hasPrefix("bad ") { throw Bad(index: Int(text.dropFirst(4))!) }
+            return try StoredJSON.decode(MemberState.self, text)
+        }) { error in
+            XCTAssertEqual(error as? Bad, Bad(index: 3_100))
+        }
+    }
+
     /// A property added to a member, a lot, a hold or an order must be written by the direct writers too.
     func testTheWriterKnowsEveryStoredProperty() throws {
         let lot = try StoredJSON.decode(Lot.self, #"{"id":1,"remaining":1,"pending":false,"availableAt":0,"noticed":false}"#)
