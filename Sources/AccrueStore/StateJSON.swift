@@ -5,7 +5,7 @@ import Foundation
 /// `StoredJSON.encode` makes through `JSONEncoder` (read back by the same `Decodable`), several
 /// times faster, because a checkpoint writes thousands of them and `Codable` costs a dynamic call
 /// and a key per value. The members' lots, the bulk of a state, are written here; fields that are
-/// rare and nested (caps, coupons, streaks, wallets) go through `JSONEncoder` when present.
+/// rare and nested (streaks, wallets) go through `JSONEncoder` when present.
 ///
 /// `MemberStateJSONTests` reads back every member and order of random logs over every preset and
 /// checks that these writers know every stored property of the types they write: a property added
@@ -17,7 +17,7 @@ extension StoredJSON {
         out.field("id", member.id)
         out.field("joinedAt", member.joinedAt)
         out.field("guest", member.guest)
-        if let birthday = member.birthday { try out.encoded("birthday", birthday) }
+        if let birthday = member.birthday { out.field("birthday", birthday.description) }
         out.key("lots")
         out.lots(member.lots)
         out.field("debt", member.debt)
@@ -36,7 +36,23 @@ extension StoredJSON {
             out.number(points)
         }
         out.bytes.append(UInt8(ascii: "]"))
-        if member.counters.isEmpty { out.raw("counters", "[]") } else { try out.encoded("counters", member.counters) }
+        // A dictionary keyed by a struct is coded as [key, value, key, value...] too.
+        out.key("counters")
+        out.bytes.append(UInt8(ascii: "["))
+        for (index, (key, counter)) in member.counters.enumerated() {
+            if index > 0 { out.comma() }
+            out.open()
+            out.field("rule", key.rule)
+            out.field("cap", Int64(key.cap))
+            out.field("period", key.period)
+            out.close()
+            out.comma()
+            out.open()
+            out.field("count", counter.count)
+            out.field("points", counter.points)
+            out.close()
+        }
+        out.bytes.append(UInt8(ascii: "]"))
         out.key("awarded")
         out.bytes.append(UInt8(ascii: "["))
         for (index, key) in member.awarded.enumerated() {
@@ -44,11 +60,32 @@ extension StoredJSON {
             out.string(key)
         }
         out.bytes.append(UInt8(ascii: "]"))
-        if member.cumulative.isEmpty { out.raw("cumulative", "{}") } else { try out.encoded("cumulative", member.cumulative) }
+        out.key("cumulative")
+        out.open()
+        for (rule, spend) in member.cumulative {
+            out.key(rule)
+            out.open()
+            out.field("countedMinorUnits", spend.countedMinorUnits)
+            out.field("awarded", spend.awarded)
+            out.close()
+        }
+        out.close()
         out.counts("redeemed", member.redeemed)
         out.counts("checkoutAmounts", member.checkoutAmounts)
         out.counts("claims", member.claims)
-        if member.coupons.isEmpty { out.raw("coupons", "[]") } else { try out.encoded("coupons", member.coupons) }
+        out.key("coupons")
+        out.bytes.append(UInt8(ascii: "["))
+        for (index, coupon) in member.coupons.enumerated() {
+            if index > 0 { out.comma() }
+            out.open()
+            out.field("reward", coupon.reward)
+            out.field("name", coupon.name)
+            out.field("code", coupon.code)
+            if let value = coupon.valueMinorUnits { out.field("valueMinorUnits", value) }
+            out.field("issuedAt", coupon.issuedAt)
+            out.close()
+        }
+        out.bytes.append(UInt8(ascii: "]"))
         if let lastActivity = member.lastActivity { out.field("lastActivity", lastActivity) }
         if let notice = member.inactivityNoticeFor { out.field("inactivityNoticeFor", notice) }
         if let year = member.birthdayYear { out.field("birthdayYear", year) }
@@ -109,6 +146,10 @@ extension StoredJSON {
                         "guest", "countedCumulative", "category", "awards"],
         "Award": ["rule", "points", "lot", "multiplier", "countedIn", "expired"],
         "Ratio": ["numerator", "denominator"],
+        "CapKey": ["rule", "cap", "period"],
+        "CapCounter": ["count", "points"],
+        "CumulativeSpend": ["countedMinorUnits", "awarded"],
+        "Coupon": ["reward", "name", "code", "valueMinorUnits", "issuedAt"],
     ]
 }
 
@@ -132,6 +173,17 @@ private struct JSONOut {
 
     mutating func comma() { bytes.append(UInt8(ascii: ",")) }
 
+    /// A key: one of the writers' own names, plain ASCII that needs no escape, so its bytes are
+    /// copied as they are (a checkpoint writes a dozen keys a lot).
+    mutating func key(_ name: StaticString) {
+        if !first { comma() }
+        first = false
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    }
+
+    /// A key from data (a counter's name, a wallet's code): escaped as any string.
     mutating func key(_ name: String) {
         if !first { comma() }
         first = false
@@ -140,26 +192,43 @@ private struct JSONOut {
     }
 
     mutating func string(_ value: String) { JSON.writeString(value, into: &bytes) }
-    mutating func number(_ value: Int64) { bytes.append(contentsOf: String(value).utf8) }
 
-    mutating func field(_ name: String, _ value: String) { key(name); string(value) }
-    mutating func field(_ name: String, _ value: Int64) { key(name); number(value) }
-    mutating func field(_ name: String, _ value: Instant) { key(name); number(value.milliseconds) }
-    mutating func field(_ name: String, _ value: Bool) { key(name); bytes.append(contentsOf: value ? "true".utf8 : "false".utf8) }
+    /// An integer's decimal digits, written straight into the bytes (no `String` made).
+    mutating func number(_ value: Int64) {
+        if value == Int64.min { bytes.append(contentsOf: "-9223372036854775808".utf8); return }
+        var magnitude = value < 0 ? UInt64(-value) : UInt64(value)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes: room for the 19 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[start...])
+        }
+    }
 
-    mutating func raw(_ name: String, _ text: String) { key(name); bytes.append(contentsOf: text.utf8) }
+    mutating func field(_ name: StaticString, _ value: String) { key(name); string(value) }
+    mutating func field(_ name: StaticString, _ value: Int64) { key(name); number(value) }
+    mutating func field(_ name: StaticString, _ value: Instant) { key(name); number(value.milliseconds) }
+    mutating func field(_ name: StaticString, _ value: Bool) { key(name); bytes.append(contentsOf: value ? "true".utf8 : "false".utf8) }
 
     /// A value written by `JSONEncoder` (nested and rare: not worth a writer of its own).
-    mutating func encoded<T: Encodable>(_ name: String, _ value: T) throws {
+    mutating func encoded<T: Encodable>(_ name: StaticString, _ value: T) throws {
         key(name)
         bytes.append(contentsOf: try StoredJSON.encoder.encode(value))
     }
 
     /// A dictionary of counts by text key, as a JSON object.
-    mutating func counts(_ name: String, _ values: [String: Int64]) {
+    mutating func counts(_ name: StaticString, _ values: [String: Int64]) {
         key(name)
         open()
-        for (key, value) in values { field(key, value) }
+        for (name, value) in values {
+            key(name)
+            number(value)
+        }
         close()
     }
 

@@ -105,6 +105,7 @@ final class MemberStateJSONTests: XCTestCase {
                                             ("parts", member.holds.contains { !$0.parts.isEmpty }), ("tier", member.tier != nil),
                                             ("qualifying", !member.qualifying.isEmpty), ("counters", !member.counters.isEmpty),
                                             ("awarded", !member.awarded.isEmpty), ("redeemed", !member.redeemed.isEmpty),
+                                            ("cumulative", !member.cumulative.isEmpty),
                                             ("claims", !member.claims.isEmpty), ("coupons", !member.coupons.isEmpty),
                                             ("streaks", member.streaks != nil), ("wallets", member.wallets != nil),
                                             ("expiring", member.lots.contains { $0.expiresAt != nil }),
@@ -127,7 +128,7 @@ final class MemberStateJSONTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(seen, ["birthday", "holds", "parts", "tier", "qualifying", "counters", "awarded", "redeemed", "claims",
+        XCTAssertEqual(seen, ["birthday", "holds", "parts", "tier", "qualifying", "counters", "awarded", "redeemed", "cumulative", "claims",
                               "coupons", "streaks", "wallets", "expiring", "order", "award lot", "refunded", "countedIn", "disputed",
                               "delivered", "category"], "the logs exercise every part of a member and an order")
     }
@@ -172,6 +173,21 @@ final class MemberStateJSONTests: XCTestCase {
         XCTAssertEqual(OrderRecord(stored: try JSONReader.parse(award)), try JSONDecoder().decode(OrderRecord.self, from: Data(award.utf8)))
     }
 
+    /// The writer's own integer digits: zero, signs and both ends of Int64, as JSONEncoder writes them.
+    func testIntegersAreWrittenAsJSONEncoderWritesThem() throws {
+        let encoder = JSONEncoder()
+        encoder.userInfo[Instant.compactCoding] = true
+        for value in [0, 7, -7, 10, -10, 1_000_000_007, Int64.max, Int64.min, Int64.min + 1] {
+            var member = MemberState(id: "m", joinedAt: Instant(milliseconds: value))
+            member.debt = value
+            member.redeemed = ["r": value]
+            let direct = try StoredJSON.encode(member)
+            XCTAssertEqual(try JSONReader.parse(direct).canonical,
+                           try JSONReader.parse(String(decoding: try encoder.encode(member), as: UTF8.self)).canonical, direct)
+            XCTAssertEqual(try StoredJSON.decode(MemberState.self, direct), member, direct)
+        }
+    }
+
     /// A load decodes its texts on every core (`StoredJSON.decodeAll`): the values come back in
     /// the texts' order, and of several bad texts the first one's error is thrown.
     func testDecodingOnEveryCoreKeepsTheOrderAndTheFirstError() throws {
@@ -202,8 +218,14 @@ final class MemberStateJSONTests: XCTestCase {
         let part = try StoredJSON.decode(Hold.Part.self, #"{"lot":1,"points":1,"availableAt":0}"#)
         let hold = try StoredJSON.decode(Hold.self, #"{"id":"h","points":1,"parts":[{"lot":1,"points":1,"availableAt":0}]}"#)
         let order = try StoredJSON.decode(OrderRecord.self, #"{"id":"o","member":"m","at":0,"amount":1,"awards":[{"rule":"r","points":1,"multiplier":{"numerator":1,"denominator":1},"expired":0}]}"#)
+        let capKey = try StoredJSON.decode(CapKey.self, #"{"rule":"r","cap":0,"period":1}"#)
+        let capCounter = try StoredJSON.decode(CapCounter.self, #"{"count":1,"points":5}"#)
+        let spend = try StoredJSON.decode(CumulativeSpend.self, #"{"countedMinorUnits":1,"awarded":0}"#)
+        let coupon = try StoredJSON.decode(Coupon.self, #"{"reward":"r","name":"n","code":"c","issuedAt":0}"#)
         let samples: [String: Any] = ["MemberState": MemberState(id: "m", joinedAt: Instant(milliseconds: 0)), "Lot": lot, "Hold": hold, "Part": part,
-                                      "OrderRecord": order, "Award": order.awards[0], "Ratio": Ratio(1)]
+                                      "OrderRecord": order, "Award": order.awards[0], "Ratio": Ratio(1), "CapKey": capKey,
+                                      "CapCounter": capCounter, "CumulativeSpend": spend, "Coupon": coupon]
+        XCTAssertEqual(Set(samples.keys), Set(StoredJSON.writtenProperties.keys), "every type the writers write has a sample here")
         for (type, value) in samples {
             let properties = Set(Mirror(reflecting: value).children.compactMap(\.label))
             XCTAssertEqual(properties, StoredJSON.writtenProperties[type], type)
