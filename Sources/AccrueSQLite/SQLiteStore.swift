@@ -405,7 +405,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     """, arguments: [program, next, "\u{1}program:\(next)", String(version)])
                 try db.execute(sql: "UPDATE programs SET log_version = ? WHERE id = ?", arguments: [version, program])
             }
-            var insertInput = try DirectInsert(db, sql: """
+            var insertInput = try DirectWrite(db, sql: """
                 INSERT INTO inputs (program, kind, revision, id, member, seq, status, points, canonical, outcome)
                 VALUES (?, 'input', ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
@@ -429,7 +429,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                     VALUES (?, 'advance', ?, ?, 'applied', 0, ?, '{}')
                     """, arguments: [program, next, "\u{1}advance:\(next)", step.text])
             }
-            var insertEntry = try DirectInsert(db, sql: """
+            var insertEntry = try DirectWrite(db, sql: """
                 INSERT INTO entries (program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason, currency)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
@@ -452,7 +452,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 try insertEntry.bind(entry.currency)
                 try insertEntry.run()
             }
-            var insertEvent = try DirectInsert(db, sql: "INSERT INTO events (program, seq, type, member, at, data) VALUES (?, ?, ?, ?, ?, ?)")
+            var insertEvent = try DirectWrite(db, sql: "INSERT INTO events (program, seq, type, member, at, data) VALUES (?, ?, ?, ?, ?, ?)")
             for event in batch.events {
                 try insertEvent.bind(program)
                 try insertEvent.bind(event.seq)
@@ -491,23 +491,35 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     static func writeRecords(_ db: Database, program: String, _ rows: CheckpointRows, step: CheckpointStep?) throws {
         let step = step ?? CheckpointStep(all: rows)
         let generation = rows.revision
-        let upsertMember = try db.cachedStatement(sql: """
+        var upsertMember = try DirectWrite(db, sql: """
             INSERT INTO members (program, member, generation, balance, pending, held, tier, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (program, member, generation) DO UPDATE SET balance = excluded.balance, pending = excluded.pending,
                 held = excluded.held, tier = excluded.tier, state = excluded.state
             """)
         for index in step.members {
             let member = rows.members[index]
-            try upsertMember.execute(arguments: [program, member.id, generation, member.balance, member.pending, member.held, member.tier,
-                                                 rows.memberStates[index]])
+            try upsertMember.bind(program)
+            try upsertMember.bind(member.id)
+            try upsertMember.bind(generation)
+            try upsertMember.bind(member.balance)
+            try upsertMember.bind(member.pending)
+            try upsertMember.bind(member.held)
+            try upsertMember.bind(member.tier)
+            try upsertMember.bind(rows.memberStates[index])
+            try upsertMember.run()
         }
-        let upsertOrder = try db.cachedStatement(sql: """
+        var upsertOrder = try DirectWrite(db, sql: """
             INSERT INTO orders (program, order_id, generation, member, state) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (program, order_id, generation) DO UPDATE SET state = excluded.state
             """)
         for index in step.orders {
             let order = rows.orders[index]
-            try upsertOrder.execute(arguments: [program, order.id, generation, order.member, rows.orderStates[index]])
+            try upsertOrder.bind(program)
+            try upsertOrder.bind(order.id)
+            try upsertOrder.bind(generation)
+            try upsertOrder.bind(order.member)
+            try upsertOrder.bind(rows.orderStates[index])
+            try upsertOrder.run()
         }
         let upsertBooking = try db.cachedStatement(sql: """
             INSERT INTO bookings (program, booking, generation, member, status, state) VALUES (?, ?, ?, ?, ?, ?)
@@ -529,10 +541,20 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     static func dropOlderGenerations(_ db: Database, program: String, _ rows: CheckpointRows, step: CheckpointStep?) throws {
         let step = step ?? CheckpointStep(all: rows)
         let generation = rows.revision
-        let dropMember = try db.cachedStatement(sql: "DELETE FROM members WHERE program = ? AND member = ? AND generation < ?")
-        for index in step.members { try dropMember.execute(arguments: [program, rows.members[index].id, generation]) }
-        let dropOrder = try db.cachedStatement(sql: "DELETE FROM orders WHERE program = ? AND order_id = ? AND generation < ?")
-        for index in step.orders { try dropOrder.execute(arguments: [program, rows.orders[index].id, generation]) }
+        var dropMember = try DirectWrite(db, sql: "DELETE FROM members WHERE program = ? AND member = ? AND generation < ?")
+        for index in step.members {
+            try dropMember.bind(program)
+            try dropMember.bind(rows.members[index].id)
+            try dropMember.bind(generation)
+            try dropMember.run()
+        }
+        var dropOrder = try DirectWrite(db, sql: "DELETE FROM orders WHERE program = ? AND order_id = ? AND generation < ?")
+        for index in step.orders {
+            try dropOrder.bind(program)
+            try dropOrder.bind(rows.orders[index].id)
+            try dropOrder.bind(generation)
+            try dropOrder.run()
+        }
         let dropBooking = try db.cachedStatement(sql: "DELETE FROM bookings WHERE program = ? AND booking = ? AND generation < ?")
         for index in step.bookings { try dropBooking.execute(arguments: [program, rows.bookings[index].id, generation]) }
     }

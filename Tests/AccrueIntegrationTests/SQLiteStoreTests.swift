@@ -67,7 +67,7 @@ final class SQLiteStoreTests: XCTestCase {
         }
     }
 
-    /// A commit's inputs, entries and events are bound through SQLite's C API (`DirectInsert`):
+    /// A commit's inputs, entries and events are bound through SQLite's C API (`DirectWrite`):
     /// every kind of value reads back as written (absent values as absent, empty and non-ASCII
     /// text, the extremes of Int64), and a row SQLite refuses fails the whole commit with
     /// SQLite's own error.

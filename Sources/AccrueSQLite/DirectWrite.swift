@@ -1,15 +1,16 @@
 import GRDB
 import GRDBSQLite
 
-/// A cached INSERT whose values are bound straight through SQLite's C API, one after another, then
-/// run once. The inserts of every commit (inputs, entries, events) go through it: building GRDB's
-/// `StatementArguments` for each row (an array of existential values, converted again when bound)
-/// was a fifth of writing a commit, and of the expiry sweep.
+/// A cached INSERT, upsert or DELETE whose values are bound straight through SQLite's C API,
+/// one after another, then run once. Every commit's inputs, entries and events and every
+/// checkpoint's records go through it: building GRDB's `StatementArguments` for each row (an
+/// array of existential values, converted again when bound) was a fifth of writing a commit, and
+/// of the expiry sweep.
 ///
 /// Only for statements that return no rows, inside a transaction GRDB opened, on a connection
 /// with no transaction observers (the store registers none). Failures throw `DatabaseError` with
 /// SQLite's extended result code and message, as GRDB's own `execute` does.
-struct DirectInsert {
+struct DirectWrite {
     private let statement: Statement
     private let handle: OpaquePointer
     private var position: Int32 = 0
@@ -38,8 +39,8 @@ struct DirectInsert {
         let position = self.position, handle = self.handle
         // SQLITE_TRANSIENT: SQLite copies the bytes before this returns.
         let code = value.withUTF8 { bytes in
-            sqlite3_bind_text(handle, position, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? DirectInsert.empty,
-                              Int32(bytes.count), DirectInsert.transient)
+            sqlite3_bind_text(handle, position, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? DirectWrite.empty,
+                              Int32(bytes.count), DirectWrite.transient)
         }
         try check(code)
     }
