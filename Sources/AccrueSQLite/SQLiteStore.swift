@@ -541,22 +541,18 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     static func dropOlderGenerations(_ db: Database, program: String, _ rows: CheckpointRows, step: CheckpointStep?) throws {
         let step = step ?? CheckpointStep(all: rows)
         let generation = rows.revision
-        var dropMember = try DirectWrite(db, sql: "DELETE FROM members WHERE program = ? AND member = ? AND generation < ?")
-        for index in step.members {
-            try dropMember.bind(program)
-            try dropMember.bind(rows.members[index].id)
-            try dropMember.bind(generation)
-            try dropMember.run()
+        func drop(_ sql: String, ids: some Sequence<String>) throws {
+            var statement = try DirectWrite(db, sql: sql)
+            for id in ids {
+                try statement.bind(program)
+                try statement.bind(id)
+                try statement.bind(generation)
+                try statement.run()
+            }
         }
-        var dropOrder = try DirectWrite(db, sql: "DELETE FROM orders WHERE program = ? AND order_id = ? AND generation < ?")
-        for index in step.orders {
-            try dropOrder.bind(program)
-            try dropOrder.bind(rows.orders[index].id)
-            try dropOrder.bind(generation)
-            try dropOrder.run()
-        }
-        let dropBooking = try db.cachedStatement(sql: "DELETE FROM bookings WHERE program = ? AND booking = ? AND generation < ?")
-        for index in step.bookings { try dropBooking.execute(arguments: [program, rows.bookings[index].id, generation]) }
+        try drop("DELETE FROM members WHERE program = ? AND member = ? AND generation < ?", ids: step.members.lazy.map { rows.members[$0].id })
+        try drop("DELETE FROM orders WHERE program = ? AND order_id = ? AND generation < ?", ids: step.orders.lazy.map { rows.orders[$0].id })
+        try drop("DELETE FROM bookings WHERE program = ? AND booking = ? AND generation < ?", ids: step.bookings.lazy.map { rows.bookings[$0].id })
     }
 
     /// Records in transactions of at most this many bytes of state (and at most 64 members,
