@@ -126,8 +126,8 @@ extension Engine {
                   member.lots[index].availableAt == due.at else { return }
             release(due.member, lotAt: index, at: due.at)
         case .expire:
-            guard let lot = member.lots.lot(due.lot), !lot.pending, lot.expiresAt == due.at else { return }
-            expireLot(due.member, lot: lot.id, at: due.at)
+            guard let index = member.lots.index(ofLot: due.lot), !member.lots[index].pending, member.lots[index].expiresAt == due.at else { return }
+            expireLot(due.member, member.lots[index], at: index, time: due.at)
         case .notice:
             guard let index = member.lots.index(ofLot: due.lot), !member.lots[index].noticed,
                   let expiresAt = member.lots[index].expiresAt, !member.lots[index].pending,
@@ -214,7 +214,12 @@ extension Engine {
     mutating func expireLot(_ memberID: String, lot lotID: Int64, at: Instant, reason: String? = nil) {
         let lots = member(memberID).lots
         guard let index = lots.index(ofLot: lotID) else { return }
-        let lot = lots[index]
+        expireLot(memberID, lots[index], at: index, time: at, reason: reason)
+    }
+
+    /// Expires `lot`, found at `index` of the member's lots (in the current currency) by the caller.
+    mutating func expireLot(_ memberID: String, _ lot: Lot, at index: Int, time at: Instant, reason: String? = nil) {
+        let lotID = lot.id
         let remaining = lot.remaining
         withMember(memberID) { $0.lots.remove(at: index) }
         guard remaining > 0 else { return }
