@@ -92,15 +92,17 @@ func rawIngest(_ runs: [ProgramRun], path: String, synchronous: String, batch: I
     return written
 }
 
-/// Reads every input and entry row of the Accrue database with plain SELECTs and touches each
-/// column `verify` needs; returns the rows read.
+/// The Accrue database opened read-only, for the plain-SELECT baselines.
+func readOnlyQueue(_ path: String) throws -> DatabaseQueue {
+    var configuration = Configuration()
+    configuration.readonly = true
+    return try DatabaseQueue(path: path, configuration: configuration)
+}
+
 /// The baseline of opening the ledgers: the checkpoint records' texts read with plain GRDB
 /// SELECTs (every generation, none decoded). Returns the records read.
 func selectCheckpoints(path: String, programs: [String]) throws -> Int {
-    var configuration = Configuration()
-    configuration.readonly = true
-    let queue = try DatabaseQueue(path: path, configuration: configuration)
-    return try queue.read { db in
+    try readOnlyQueue(path).read { db in
         var rows = 0
         var checksum = 0
         for program in programs {
@@ -116,11 +118,10 @@ func selectCheckpoints(path: String, programs: [String]) throws -> Int {
     }
 }
 
+/// Reads every input and entry row of the Accrue database with plain SELECTs and touches each
+/// column `verify` needs; returns the rows read.
 func selectLedger(path: String, programs: [String]) throws -> Int {
-    var configuration = Configuration()
-    configuration.readonly = true
-    let queue = try DatabaseQueue(path: path, configuration: configuration)
-    return try queue.read { db in
+    try readOnlyQueue(path).read { db in
         var rows = 0
         var checksum = 0
         for program in programs {

@@ -96,10 +96,9 @@ extension OrderRecord {
         guard case let .object(pairs) = json, let id = json["id"]?.string, let member = json["member"]?.string,
               let at = json["at"]?.instant, let amount = json["amount"]?.int64 else { return nil }
         var order = OrderRecord(id: id, member: member, at: at, amount: amount)
-        for (key, value) in pairs {
-            // The fields after the first four have defaults (`init(from:)` reads older records), and
-            // null reads as the default, as `decodeIfPresent` does.
-            if value == .null, !["id", "member", "at", "amount"].contains(key) { continue }
+        // The fields after the first four (read above, never null) have defaults: `init(from:)`
+        // reads older records, and null reads as the default, as `decodeIfPresent` does.
+        for (key, value) in pairs where value != .null {
             switch key {
             case "id", "member", "at", "amount": continue
             case "refunded": guard let v = value.int64 else { return nil }; order.refunded = v
