@@ -71,8 +71,13 @@ public enum InputType: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// The data fields this type accepts, and which of them are required.
-    var fields: [(name: String, required: Bool)] {
+    /// The data fields this type accepts, and which of them are required. Built once per type:
+    /// as a computed array it was allocated for every input decoded.
+    var fields: [(name: String, required: Bool)] { InputType.fieldTable[InputType.allCases.firstIndex(of: self)!] }
+
+    private static let fieldTable: [[(name: String, required: Bool)]] = allCases.map(\.declaredFields)
+
+    private var declaredFields: [(name: String, required: Bool)] {
         switch self {
         case .memberJoined: return [("birthday", false), ("guest", false), ("since", false)]
         case .orderCompleted:
@@ -123,7 +128,7 @@ public struct Input: Sendable {
     public var member: String
     public var at: Instant
     /// The data object, with string, boolean and integer fields as given.
-    public var data: [String: JSON]
+    public var data: InputData
     /// The canonical text of the whole input, compared to decide duplicates.
     public var canonical: String
 
@@ -136,6 +141,17 @@ public struct Input: Sendable {
     /// A boolean field of `data`.
     public func bool(_ key: String) -> Bool? {
         if case let .bool(b)? = data[key] { return b }
+        return nil
+    }
+}
+
+/// An input's data fields as given, looked up by name. A type has at most seven fields: a search
+/// of the pairs is quicker than building and hashing into a dictionary for every input.
+public struct InputData: Sendable {
+    let pairs: [(String, JSON)]
+
+    public subscript(key: String) -> JSON? {
+        for pair in pairs where pair.0 == key { return pair.1 }
         return nil
     }
 }
@@ -185,7 +201,7 @@ extension Input {
         switch json["id"] {
         case nil: return refuse(.invalidEnvelope, "the input has no \"id\"")
         case let .string(id)?:
-            guard !id.isEmpty, id.count <= Limits.maximumStringLength, isPrintable(id) else {
+            guard !id.isEmpty, fitsLength(id, Limits.maximumStringLength), isPrintable(id) else {
                 return refuse(.invalidEnvelope, "\"id\" must be 1 to \(Limits.maximumStringLength) printable characters in Unicode NFC")
             }
             result.id = id
@@ -193,7 +209,7 @@ extension Input {
         }
         // Keys are judged in canonical (sorted) order so that an input and its canonical text, as a
         // store keeps it and `verify` replays it, are refused for the same reason.
-        for key in sortedKeys(pairs) where !["id", "type", "member", "at", "data"].contains(key) {
+        if let key = firstInCanonicalOrder(pairs, where: { !isEnvelopeKey($0) }) {
             return refuse(.unknownField, "the input has an unknown field \"\(truncated(key))\"")
         }
         guard case let .string(typeName)? = json["type"] else {
@@ -203,7 +219,7 @@ extension Input {
         guard let type = InputType(rawValue: typeName) else {
             return refuse(.unknownType, "\"\(truncated(typeName))\" is not a known input type")
         }
-        guard case let .string(member)? = json["member"], !member.isEmpty, member.count <= Limits.maximumStringLength, isPrintable(member) else {
+        guard case let .string(member)? = json["member"], !member.isEmpty, fitsLength(member, Limits.maximumStringLength), isPrintable(member) else {
             return refuse(.invalidEnvelope, "\"member\" must be a string of 1 to \(Limits.maximumStringLength) printable characters in Unicode NFC")
         }
         guard case let .string(atText)? = json["at"], let at = Instant(rfc3339: atText) else {
@@ -217,19 +233,21 @@ extension Input {
         guard case let .object(dataPairs)? = json["data"] else {
             return refuse(.invalidEnvelope, "\"data\" must be an object (use {} when the type has no data)")
         }
-        var data: [String: JSON] = [:]
+        // The reader refuses duplicate keys, so the pairs are the object.
+        let data = InputData(pairs: dataPairs)
         let fields = type.fields
-        for (key, value) in dataPairs { data[key] = value }
-        for key in sortedKeys(dataPairs) where !fields.contains(where: { $0.name == key }) {
+        if let key = firstInCanonicalOrder(dataPairs, where: { key in !fields.contains(where: { $0.name == key }) }) {
             return refuse(.unknownField, "\(type.rawValue) has no data field \"\(truncated(key))\"")
         }
         for field in fields where field.required && data[field.name] == nil {
             return refuse(.missingField, "\(type.rawValue) needs data field \"\(field.name)\"")
         }
         // Field types: money fields are decimal strings, flags booleans, point counts integers. In the
-        // type's field order, not the dictionary's (which differs from one process to the next), so
-        // that an input with several bad fields is always refused for the same one.
-        for (key, value) in fields.compactMap({ field in data[field.name].map { (field.name, $0) } }) {
+        // type's field order, not the order the shop wrote them in, so that an input with several
+        // bad fields (and its canonical text) is always refused for the same one.
+        for field in fields {
+            guard let value = data[field.name] else { continue }
+            let key = field.name
             switch key {
             case "amount", "order_amount":
                 guard case .string = value else {
@@ -263,7 +281,7 @@ extension Input {
                     return refuse(.invalidField, "\"\(key)\" must be a string, not \(value.kindName)")
                 }
                 let limit = key == "reason" ? 500 : Limits.maximumStringLength
-                guard !text.isEmpty, text.count <= limit, isPrintable(text) else {
+                guard !text.isEmpty, fitsLength(text, limit), isPrintable(text) else {
                     return refuse(.invalidField, "\"\(key)\" must be 1 to \(limit) printable characters in Unicode NFC")
                 }
             }
@@ -322,7 +340,27 @@ extension Input {
 
 /// Whether a string has no control characters (C0, DEL and C1).
 func isPrintable(_ text: String) -> Bool {
-    !text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) && isNFC(text)
+    // Printable ASCII (ids, members, most fields) is NFC as it stands: one pass over the bytes.
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return true }
+    return !text.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) && isNFC(text)
+}
+
+/// Whether a string has at most `limit` characters. A string has no more characters than UTF-8
+/// bytes, so counting them (a walk over grapheme clusters) is needed only for longer texts.
+func fitsLength(_ text: String, _ limit: Int) -> Bool {
+    text.utf8.count <= limit || text.count <= limit
+}
+
+/// The envelope's fields.
+private func isEnvelopeKey(_ key: String) -> Bool {
+    key == "id" || key == "type" || key == "member" || key == "at" || key == "data"
+}
+
+/// The first key, in canonical (sorted) order, that `test` picks: the key refusals name, so that
+/// an input and its canonical text are refused for the same one. Sorts only when one is picked.
+func firstInCanonicalOrder(_ pairs: [(String, JSON)], where test: (String) -> Bool) -> String? {
+    guard pairs.contains(where: { test($0.0) }) else { return nil }
+    return sortedKeys(pairs).first(where: test)
 }
 
 /// Whether a string is in Unicode normalization form C. Swift compares strings by canonical

@@ -74,13 +74,30 @@ public enum JSON: Sendable, Equatable {
         case let .object(pairs):
             out.append(UInt8(ascii: "{"))
             let precedes = { (a: (String, JSON), b: (String, JSON)) in a.0.utf8.lexicographicallyPrecedes(b.0.utf8) }
-            // Sorting allocates: skipped when the keys are in order already.
-            let inOrder = pairs.indices.dropFirst().allSatisfy { precedes(pairs[$0 - 1], pairs[$0]) }
-            for (i, pair) in (inOrder ? pairs : pairs.sorted(by: precedes)).enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
+            func write(_ pair: (String, JSON), first: Bool) {
+                if !first { out.append(UInt8(ascii: ",")) }
                 JSON.writeString(pair.0, into: &out)
                 out.append(UInt8(ascii: ":"))
                 pair.1.writeCanonical(into: &out)
+            }
+            if pairs.indices.dropFirst().allSatisfy({ precedes(pairs[$0 - 1], pairs[$0]) }) {
+                for (i, pair) in pairs.enumerated() { write(pair, first: i == 0) }
+            } else if pairs.count <= 16 {
+                // An input's envelope and data: the order sorted as indices on the stack, by
+                // insertion, rather than a sorted copy of the pairs on the heap.
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: pairs.count) { order in
+                    for i in pairs.indices {
+                        var j = i
+                        while j > 0, precedes(pairs[i], pairs[order[j - 1]]) {
+                            order[j] = order[j - 1]
+                            j -= 1
+                        }
+                        order[j] = i
+                    }
+                    for k in pairs.indices { write(pairs[order[k]], first: k == 0) }
+                }
+            } else {
+                for (i, pair) in pairs.sorted(by: precedes).enumerated() { write(pair, first: i == 0) }
             }
             out.append(UInt8(ascii: "}"))
         }
