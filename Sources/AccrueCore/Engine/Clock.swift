@@ -119,26 +119,35 @@ extension Engine {
     }
 
     private mutating func runDue(_ due: Due) {
-        let member = self.member(due.member)
+        // Lots are read where the member is kept: a sweep runs these for every lot.
+        let found = reading(due.member) { member in member.lots.index(ofLot: due.lot).map { ($0, member.lots[$0]) } }
         switch due.kind {
         case .release:
-            guard let index = member.lots.index(ofLot: due.lot), member.lots[index].pending, member.lots[index].waitsFor == nil,
-                  member.lots[index].availableAt == due.at else { return }
+            guard let (index, lot) = found, lot.pending, lot.waitsFor == nil, lot.availableAt == due.at else { return }
             release(due.member, lotAt: index, at: due.at)
+            return
         case .expire:
-            guard let index = member.lots.index(ofLot: due.lot), !member.lots[index].pending, member.lots[index].expiresAt == due.at else { return }
-            expireLot(due.member, member.lots[index], at: index, time: due.at)
+            guard let (index, lot) = found, !lot.pending, lot.expiresAt == due.at else { return }
+            expireLot(due.member, lot, at: index, time: due.at)
+            return
         case .notice:
-            guard let index = member.lots.index(ofLot: due.lot), !member.lots[index].noticed,
-                  let expiresAt = member.lots[index].expiresAt, !member.lots[index].pending,
+            guard let (index, lot) = found, !lot.noticed, let expiresAt = lot.expiresAt, !lot.pending,
                   let noticeDays = program.expiry.lotNoticeDays,
                   expiresAt.adding(days: -noticeDays) == due.at else { return }
-            let remaining = member.lots[index].remaining
+            let remaining = lot.remaining
             withMember(due.member) { $0.lots[index].noticed = true }
             // A late award whose expiry has already passed gets no notice: it expires in this step.
             guard expiresAt > state.clock ?? due.at else { return }
             record(due.member, due.at, .expiryNotice, remaining, reason: "\(formatPoints(remaining)) \(pointsName) expire at \(local(expiresAt)) unless spent",
                    lot: due.lot, expiresAt: expiresAt)
+            return
+        default:
+            break
+        }
+        let member = self.member(due.member)
+        switch due.kind {
+        case .release, .expire, .notice:
+            return
         case .inactivity:
             guard case let .inactivity(days, _) = program.expiry, let last = member.lastActivity else { return }
             // Activity since the item was queued moved the deadline: the item moves with it.
@@ -192,7 +201,7 @@ extension Engine {
 
     /// Makes a pending lot available at `at`: its expiry starts, it counts toward the tier.
     mutating func release(_ memberID: String, lotAt index: Int, at: Instant, why: String? = nil) {
-        let lot = member(memberID).lots[index]
+        let lot = reading(memberID) { $0.lots[index] }
         let expiresAt = lotExpiry(availableAt: at)
         withMember(memberID) { member in
             member.lots[index].pending = false
@@ -212,9 +221,8 @@ extension Engine {
     }
 
     mutating func expireLot(_ memberID: String, lot lotID: Int64, at: Instant, reason: String? = nil) {
-        let lots = member(memberID).lots
-        guard let index = lots.index(ofLot: lotID) else { return }
-        expireLot(memberID, lots[index], at: index, time: at, reason: reason)
+        guard let (index, lot) = reading(memberID, { member in member.lots.index(ofLot: lotID).map { ($0, member.lots[$0]) } }) else { return }
+        expireLot(memberID, lot, at: index, time: at, reason: reason)
     }
 
     /// Expires `lot`, found at `index` of the member's lots (in the current currency) by the caller.
@@ -303,25 +311,24 @@ extension Engine {
         // A late input's award counts in its own year, but the tier is the one in effect now.
         let now = max(at, state.clock ?? at)
         let year = program.calendar.periodIndex(.year, of: now)
-        let member = member(memberID)
-        let thisYear = member.qualifying[year] ?? 0
-        let lastYear = member.qualifying[year - 1] ?? 0
+        let (thisYear, lastYear) = reading(memberID) { ($0.qualifying[year] ?? 0, $0.qualifying[year - 1] ?? 0) }
         let target = max(tiers.level(for: thisYear), tiers.level(for: lastYear))
-        let why = thisYear >= lastYear || tiers.level(for: thisYear) >= tiers.level(for: lastYear)
-            ? "\(formatPoints(thisYear)) \(pointsName) this year"
-            : "\(formatPoints(lastYear)) \(pointsName) last year"
-        changeTier(memberID, to: target, at: now, reason: why)
+        // The sentence is made only when the tier changes: this runs for every award.
+        let name = pointsName
+        changeTier(memberID, to: target, at: now, reason: thisYear >= lastYear || tiers.level(for: thisYear) >= tiers.level(for: lastYear)
+            ? "\(formatPoints(thisYear)) \(name) this year"
+            : "\(formatPoints(lastYear)) \(name) last year")
     }
 
-    mutating func changeTier(_ memberID: String, to target: Int, at: Instant, reason: String) {
+    mutating func changeTier(_ memberID: String, to target: Int, at: Instant, reason: @autoclosure () -> String) {
         guard let tiers = program.tiers else { return }
-        let current = tiers.index(of: member(memberID).tier) ?? 0
+        let current = tiers.index(of: reading(memberID) { $0.tier }) ?? 0
         guard target != current else { return }
         let level = tiers.levels[target]
         withMember(memberID) { $0.tier = level.id }
         watchTier(memberID)
         let direction = target > current ? "up" : "down"
-        record(memberID, at, .tierChange, 0, reason: "\(direction) to \(level.name): \(reason)", tier: level.id)
+        record(memberID, at, .tierChange, 0, reason: "\(direction) to \(level.name): \(reason())", tier: level.id)
         if target > current, let grant = level.reward {
             let code = voucherCode(prefix: grant.id.uppercased(), salt: "\(memberID)|\(at.milliseconds)")
             issueCoupon(memberID, reward: grant.id, name: grant.name, code: code, value: grant.valueMinorUnits, at: at, input: nil)
@@ -339,6 +346,7 @@ extension Engine {
         if state.nextYearStart == time {
             state.nextYearStart = program.calendar.startOfNextYear(after: time)
             let year = program.calendar.periodIndex(.year, of: time)
+            let name = pointsName
             for id in tierWorkMembers() {
                 let member = state.members[id]!
                 if member.qualifying.keys.contains(where: { $0 < year - 1 }) {
@@ -347,7 +355,7 @@ extension Engine {
                 let lastYear = member.qualifying[year - 1] ?? 0
                 let thisYear = member.qualifying[year] ?? 0
                 let target = max(tiers.level(for: lastYear), tiers.level(for: thisYear))
-                changeTier(id, to: target, at: time, reason: "a new year starts with the tier last year's \(formatPoints(lastYear)) \(pointsName) earned")
+                changeTier(id, to: target, at: time, reason: "a new year starts with the tier last year's \(formatPoints(lastYear)) \(name) earned")
             }
         }
         if state.nextCount == time, case let .rollingMonths(months, effectiveDay) = tiers.basis {

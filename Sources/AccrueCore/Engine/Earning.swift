@@ -22,9 +22,9 @@ extension Engine {
         guard !rules.isEmpty else {
             return Engine.applied(0, Reason(.noRule, "\(program.name) gives no \(pointsName) for \(input.type.plural)"))
         }
-        let member = member(input.member)
-        if !program.guestsEarn, member.guest || input.bool("guest") == true {
-            let text = member.guest ? "guests earn no \(pointsName)" : "guest orders earn no \(pointsName)"
+        let guest = reading(input.member) { $0.guest }
+        if !program.guestsEarn, guest || input.bool("guest") == true {
+            let text = guest ? "guests earn no \(pointsName)" : "guest orders earn no \(pointsName)"
             return Engine.applied(0, Reason(.guest, text))
         }
         var total: Int64 = 0
@@ -77,10 +77,10 @@ extension Engine {
 
     /// The multiplier for an award under `rule` for this member at `at`, and its explanation.
     /// nil when the multipliers together are too large to hold exactly.
-    func multiplier(for rule: Rule, member: MemberState, at: Instant, category: String?) -> (Ratio, [String])? {
+    func multiplier(for rule: Rule, tier: String?, at: Instant, category: String?) -> (Ratio, [String])? {
         var result = Ratio.one
         var parts: [String] = []
-        if rule.tierMultiplier, let tiers = program.tiers, let index = tiers.index(of: member.tier) {
+        if rule.tierMultiplier, let tiers = program.tiers, let index = tiers.index(of: tier) {
             let level = tiers.levels[index]
             if level.multiplier != .one {
                 guard let product = result.multiplied(by: level.multiplier) else { return nil }
@@ -113,7 +113,7 @@ extension Engine {
     }
 
     /// Evaluates a fixed or per-amount rule.
-    func evaluate(_ rule: Rule, input: Input, amount: Int64?) -> Evaluation {
+    mutating func evaluate(_ rule: Rule, input: Input, amount: Int64?) -> Evaluation {
         var evaluation = Evaluation(rule: rule, points: 0, multiplier: .one, reason: nil, capKeys: [], onceKey: nil, explanation: rule.title)
         if let reason = conditionFailure(rule, input: input, amount: amount) {
             evaluation.reason = reason
@@ -121,7 +121,7 @@ extension Engine {
         }
         if !rule.oncePer.isEmpty {
             let key = ([rule.id] + rule.oncePer.map { keyPart(input.string($0) ?? "") }).joined(separator: "|")
-            if member(input.member).awarded.contains(key) {
+            if reading(input.member, { $0.awarded.contains(key) }) {
                 let what = rule.oncePer.map { "\($0) \(truncated(input.string($0) ?? ""))" }.joined(separator: ", ")
                 evaluation.reason = Reason(.alreadyAwarded, "\(rule.label) earn once for each \(rule.oncePer.joined(separator: " and ")); \(what) has already earned")
                 return evaluation
@@ -148,7 +148,7 @@ extension Engine {
             explanation = rule.title
         case let .streak(start, step, maximum):
             let day = program.calendar.periodIndex(.day, of: input.at)
-            let last = member(input.member).streaks?[rule.id]
+            let last = reading(input.member) { $0.streaks?[rule.id] }
             if let last, last.lastDay >= day {
                 evaluation.reason = Reason(.alreadyAwarded, last.lastDay == day
                     ? "\(rule.label) count once a day; today's is counted (day \(last.length) of your streak)"
@@ -162,8 +162,8 @@ extension Engine {
             explanation = "\(rule.title): day \(length) of a streak, \(formatPoints(base))"
                 + (length > 1 || last == nil ? "" : " (the streak starts again after a missed day)")
         }
-        let member = member(input.member)
-        guard let (ratio, parts) = multiplier(for: rule, member: member, at: input.at, category: input.string("category")) else {
+        let tier = reading(input.member) { $0.tier }
+        guard let (ratio, parts) = multiplier(for: rule, tier: tier, at: input.at, category: input.string("category")) else {
             evaluation.reason = Reason(.overflow, "\(rule.title) for this input would be too large to award")
             return evaluation
         }
@@ -190,7 +190,7 @@ extension Engine {
                 evaluation.reason = Reason(.capReached, "\(rule.label) earn within a cap per \(cap.period.rawValue), and this one arrived after that \(cap.period.rawValue)'s awards were closed")
                 return evaluation
             }
-            let used = member.counters[key] ?? CapCounter(count: 0, points: 0)
+            let used = reading(input.member) { $0.counters[key] } ?? CapCounter(count: 0, points: 0)
             if let count = cap.count, used.count >= count {
                 let limit = count == 1 ? "once" : count == 2 ? "twice" : "\(count) times"
                 let have = count == 1 ? "you already have one \(cap.period.thisPhrase)" : "you have \(used.count) \(cap.period.thisPhrase)"
@@ -260,7 +260,7 @@ extension Engine {
             state.orders[orderID]?.countedCumulative = true
             touchedOrders.insert(orderID)
         }
-        let counted = member(input.member).cumulative[rule.id]?.countedMinorUnits ?? 0
+        let counted = reading(input.member) { $0.cumulative[rule.id]?.countedMinorUnits } ?? 0
         guard counted <= Limits.maximumCumulativeMinorUnits - amount else {
             evaluation.reason = Reason(.overflow, "\(rule.label) past \(format(Limits.maximumCumulativeMinorUnits)) in all are not counted")
             return evaluation
@@ -283,9 +283,8 @@ extension Engine {
     }
 
     /// Whether adding `points` would take the member past the most points one member may hold.
-    func wouldOverflow(_ memberID: String, adding points: Int64) -> Bool {
-        let member = member(memberID)
-        let held = max(0, member.balance) + member.pending + member.held
+    mutating func wouldOverflow(_ memberID: String, adding points: Int64) -> Bool {
+        let held = reading(memberID) { max(0, $0.balance) + $0.pending + $0.held }
         return points > Limits.maximumMemberPoints - held
     }
 
@@ -423,9 +422,10 @@ extension Engine {
     }
 
     mutating func payDebt(_ memberID: String, from lotID: Int64, at: Instant) {
-        let debt = member(memberID).debt
-        guard debt > 0, let index = member(memberID).lots.index(ofLot: lotID) else { return }
-        let take = min(debt, member(memberID).lots[index].remaining)
+        // Read in place: every award and release asks, and most members owe nothing.
+        let debt = reading(memberID) { $0.debt }
+        guard debt > 0, let index = reading(memberID, { $0.lots.index(ofLot: lotID) }) else { return }
+        let take = min(debt, reading(memberID) { $0.lots[index].remaining })
         guard take > 0 else { return }
         withMember(memberID) { member in
             member.debt -= take
@@ -436,7 +436,7 @@ extension Engine {
     }
 
     mutating func scheduleExpiry(_ memberID: String, lot lotID: Int64) {
-        guard let lot = member(memberID).lots.lot(lotID), let expiresAt = lot.expiresAt else { return }
+        guard let lot = reading(memberID, { $0.lots.lot(lotID) }), let expiresAt = lot.expiresAt else { return }
         schedule.push(Due(at: expiresAt, kind: .expire, member: memberID, lot: lotID, currency: currency))
         if let noticeDays = program.expiry.lotNoticeDays, !lot.noticed {
             schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: memberID, lot: lotID, currency: currency))
@@ -446,7 +446,7 @@ extension Engine {
     /// Marks activity (earning, spending, an adjustment) for inactivity expiry.
     mutating func touch(_ memberID: String, at: Instant) {
         guard case let .inactivity(days, noticeDays) = program.expiry else { return }
-        let previous = member(memberID).lastActivity
+        let previous = reading(memberID) { $0.lastActivity }
         let last = max(previous ?? at, at)
         withMember(memberID) { $0.lastActivity = last }
         // One item of each kind per member: while the item for an earlier deadline still waits, it
