@@ -71,6 +71,13 @@ func jsonText<T: Encodable>(_ value: T) -> String {
     String(decoding: try! outputEncoder.encode(value), as: UTF8.self)
 }
 
+/// Prints a value written directly (its canonical text: what `jsonText` prints for the same
+/// value, sorted keys and all) and a newline. Through `print`, so that it keeps its order with
+/// the other lines printed.
+func printJSON(_ value: JSON) {
+    print(String(decoding: value.canonicalBytes, as: UTF8.self))
+}
+
 struct Replay: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply a log of inputs to a fresh, empty state and print what happened as one JSON document.")
@@ -92,6 +99,6 @@ struct Replay: ParsableCommand {
         let until = try parseTime(until)
         let text = try readFile(events)
         let replay = AccrueCore.Replay.run(program: program, text: text, until: until)
-        print(jsonText(replay.document()))
+        printJSON(replay.document().json)
     }
 }

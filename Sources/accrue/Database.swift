@@ -177,7 +177,7 @@ struct Ingest: ParsableCommand {
         for file in files {
             try ingestFile(file, into: ledger, batch: batch) { outcome in
                 tally.add(outcome)
-                if outcomes { print(jsonText(outcome)) }
+                if outcomes { printJSON(outcome.json(compactInstants: false)) }
             } afterBatch: {
                 // Outcomes are answers: they leave the process as soon as their batch is durable.
                 if outcomes { fflush(nil) }

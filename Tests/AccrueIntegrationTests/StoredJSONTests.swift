@@ -44,6 +44,42 @@ final class StoredJSONTests: XCTestCase {
     }
 }
 
+/// `accrue replay` prints its document written directly (`ReplayDocument.json`): byte for byte what
+/// `JSONEncoder` with sorted keys writes, for random logs over the presets and the example.
+final class ReplayDocumentJSONTests: XCTestCase {
+    func testReplayDocumentsWrittenDirectlyAreWhatJSONEncoderWrites() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // jd-points with order points pending until the return window closes: lots that wait.
+        let path = repositoryRoot.appendingPathComponent("programs/jd-points.yaml").path
+        let waiting = try ProgramFile.parse(try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "pending_days: 7", with: "pending: {until: return_window_closed}"), file: path)
+        var kinds = Set<String>()
+        for program in try presetsAndTheCoinsExample() + [waiting] {
+            var generator = LogGenerator(seed: 11, program: program)
+            var replay = Replay(program: program)
+            for line in generator.log(3_000) { _ = replay.apply(line: Array(line.utf8)) }
+            // At the end of the log, at the next monthly count (levels scheduled, not yet in
+            // effect), and a year later (lots expired).
+            var moments: [Instant] = []
+            if let count = replay.engine.state.nextCount { moments.append(count) }
+            if let now = replay.engine.state.clock { moments.append(now.adding(days: 400)) }
+            for step in 0...moments.count {
+                if step > 0 { replay.advance(to: moments[step - 1]) }
+                let document = replay.document()
+                XCTAssertEqual(document.json.canonical, String(decoding: try encoder.encode(document), as: UTF8.self), "\(program.id), step \(step)")
+                for member in document.members {
+                    if member.nextTierAt != nil { kinds.insert("next_tier_at") }
+                    if member.rewards.contains(where: { $0.value != nil }) { kinds.insert("reward value") }
+                    if !member.currencies.isEmpty { kinds.insert("currencies") }
+                    if member.lots.contains(where: { $0.waitsFor != nil }) { kinds.insert("waits_for") }
+                }
+            }
+        }
+        XCTAssertEqual(kinds, ["next_tier_at", "reward value", "currencies", "waits_for"], "the logs exercise every optional field")
+    }
+}
+
 /// Member views are written directly (`MemberView.json`) for the API: the same JSON as
 /// `JSONEncoder` writes, for every member of random logs over the presets and the example, at
 /// several moments (tiers, coupons, holds, pending and expiring lots, other currencies).

@@ -247,7 +247,7 @@ extension MemberView {
 extension MemberView.LotLine {
     /// Its fields in the canonical (sorted) order already, so that answers with many lots are
     /// written without sorting each line.
-    var json: JSON {
+    public var json: JSON {
         var fields: [(String, JSON)] = []
         fields.reserveCapacity(6)
         if let availableAt { fields.append(("available_at", .string(availableAt.rfc3339))) }
