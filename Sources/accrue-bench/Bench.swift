@@ -78,6 +78,8 @@ struct Report {
     var problems: [String] = []
     var peakWasReset = true
     let started = Date()
+    /// The run's folder (logs, databases).
+    var folder = URL(fileURLWithPath: NSTemporaryDirectory())
     /// The machine and how busy it was when the run started.
     let machine = Report.describeMachine()
 
@@ -116,6 +118,7 @@ struct Report {
     }
 
     mutating func run(in work: URL) throws {
+        folder = work
         let (files, generation) = try measure { try Workload.write(options: options, to: work.appendingPathComponent("logs")) }
         let runs = try zip(Workload.programs, files).map { try ProgramRun($0, file: $1) }
         let logBytes = files.reduce(Int64(0)) { $0 + databaseBytes($1.path) }
@@ -214,7 +217,8 @@ struct Report {
                 "\(Format.count(yearStartTiers(state, tiers: tiers, year: year))) members change tier"
             }
             let sweep = Instant(rfc3339: "2027-12-31T00:00:00+08:00")!
-            try scheduled("expiry sweep with notices (jd-points)", jd, to: sweep) { state in
+            try scheduled("expiry sweep with notices (jd-points)", jd, to: sweep,
+                          rowsBaseline: "expiry sweep beside its rows written raw") { state in
                 let due = expiringLots(state, by: sweep)
                 return "\(Format.count(due.lots)) lots, \(Format.count(due.points)) points expire"
             }
@@ -236,7 +240,9 @@ struct Report {
     }
 
     /// Times `ledger.advance(to:)` and `baseline` over the state before it.
-    mutating func scheduled(_ step: String, _ ledger: ProgramLedger, to time: Instant, baseline: (ProgramState) -> String) throws {
+    /// With `rowsBaseline`, a second row beside the same entries and events written by a raw loop.
+    mutating func scheduled(_ step: String, _ ledger: ProgramLedger, to time: Instant, rowsBaseline: String? = nil,
+                            baseline: (ProgramState) -> String) throws {
         // The state is read inside the closure and not kept, so the advance never copies it.
         let (found, bareCost) = measure { baseline(ledger.engine.state) }
         let members = ledger.engine.state.members.count
@@ -247,6 +253,14 @@ struct Report {
         note("  \(step) to \(time.rfc3339) over \(Format.count(members)) members: \(made.isEmpty ? "no entries" : made); the loop: \(found)")
         row(step, accrue: "\(Format.seconds(cost.seconds)), \(Format.count(entries.count)) entries", baseline: Format.seconds(bareCost.seconds) + " (plain loop)",
             ratio: Format.times(cost.seconds, bareCost.seconds), cost, bareCost)
+        if let rowsBaseline {
+            // The step's own rows, written with no engine: what the store's part alone costs.
+            let raw = try RawEntryRows(path: folder.appendingPathComponent("raw-\(ledger.program.id)-entries.sqlite").path,
+                                       program: ledger.program.id, entries: entries)
+            let (rows, rawCost) = try measure { try raw.write() }
+            row(rowsBaseline, accrue: Format.seconds(cost.seconds), baseline: "\(Format.seconds(rawCost.seconds)) for \(Format.count(rows)) rows (raw GRDB, FULL)",
+                ratio: Format.times(cost.seconds, rawCost.seconds), cost, rawCost)
+        }
     }
 
     var footnotes: String? {
