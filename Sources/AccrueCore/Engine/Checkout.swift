@@ -138,10 +138,11 @@ extension Engine {
 
     mutating func settleCheckout(_ input: Input) -> Outcome {
         let name = input.string("hold")!
-        guard let index = member(input.member).holds.firstIndex(where: { $0.id == Hold.checkoutID(name) }) else {
+        let holdID = Hold.checkoutID(name)
+        guard let index = reading(input.member, { $0.holds.firstIndex(where: { $0.id == holdID }) }) else {
             return Engine.refused(Reason(.unknownHold, "this member has no open checkout hold \(truncated(name))"))
         }
-        let hold = member(input.member).holds[index]
+        let hold = reading(input.member) { $0.holds[index] }
         withMember(input.member) { $0.holds.remove(at: index) }
         let order = orderLabel(hold.order ?? "")
         if input.type == .checkoutCaptured {

@@ -10,7 +10,7 @@ extension Engine {
         if state.orders[orderID] != nil {
             return Engine.refused(Reason(.orderAlreadyCompleted, "order \(truncated(orderID)) was already completed"))
         }
-        let guest = input.bool("guest") == true || member(input.member).guest
+        let guest = input.bool("guest") == true || reading(input.member) { $0.guest }
         state.orders[orderID] = OrderRecord(id: orderID, member: input.member, at: input.at, amount: amount, guest: guest,
                                             category: input.string("category"))
         touchedOrders.insert(orderID)
@@ -50,11 +50,11 @@ extension Engine {
     /// Releases a lot now, or schedules it for delivery plus the rule's days. Returns the points
     /// released now.
     mutating func startRelease(_ memberID: String, lot lotID: Int64, until: PendingRelease, order: OrderRecord, at: Instant, why: String) -> Int64 {
-        guard let index = member(memberID).lots.index(ofLot: lotID) else { return 0 }
+        guard let index = reading(memberID, { $0.lots.index(ofLot: lotID) }) else { return 0 }
         var availableAt = at
         if case let .delivered(days) = until, let delivered = order.deliveredAt { availableAt = max(at, delivered.adding(days: days)) }
         if availableAt <= at {
-            let points = member(memberID).lots[index].remaining
+            let points = reading(memberID) { $0.lots[index].remaining }
             release(memberID, lotAt: index, at: at, why: why)
             return points
         }
@@ -309,8 +309,7 @@ extension Engine {
         var left = points
         var fromAvailable: Int64 = 0
         var absorbedExpired: Int64 = 0
-        if let lotID = award.lot, let index = member(memberID).lots.index(ofLot: lotID) {
-            let lot = member(memberID).lots[index]
+        if let lotID = award.lot, let (index, lot) = reading(memberID, { member in member.lots.index(ofLot: lotID).map { ($0, member.lots[$0]) } }) {
             let take = min(left, lot.remaining)
             if take > 0 {
                 withMember(memberID) { member in
