@@ -14,6 +14,23 @@ final class TimeTests: XCTestCase {
         }
     }
 
+    /// Sentences name local times as `2026-03-08 10:00 Asia/Shanghai`, written into one buffer:
+    /// the same text as the date, the padded hour and minute and the zone put together, in zones
+    /// east and west of UTC and over years 1 to 9999 (four digits) and beyond.
+    func testLocalTimesInSentences() {
+        XCTAssertEqual(LocalCalendar(identifier: "Asia/Shanghai")!.describe(instant("2026-03-08T02:05:00Z")), "2026-03-08 10:05 Asia/Shanghai")
+        for zone in ["UTC", "Asia/Shanghai", "America/Los_Angeles", "Asia/Kolkata"] {
+            let calendar = LocalCalendar(identifier: zone)!
+            for milliseconds in stride(from: Int64(-62_135_596_800_000), through: 260_000_000_000_000, by: 1_234_567_890_123) {
+                let at = Instant(milliseconds: milliseconds)
+                let minutes = calendar.timeOfDay(of: at) / 60_000
+                let hour = minutes / 60 < 10 ? "0\(minutes / 60)" : "\(minutes / 60)"
+                let minute = minutes % 60 < 10 ? "0\(minutes % 60)" : "\(minutes % 60)"
+                XCTAssertEqual(calendar.describe(at), "\(calendar.date(of: at)) \(hour):\(minute) \(zone)", "\(milliseconds)")
+            }
+        }
+    }
+
     /// The text writer agrees with Foundation's UTC calendar over years 1600 to 9999 (before 1582 Foundation counts Julian days), and from 1970 reads back.
     func testRFC3339WritesWhatFoundationReads() {
         var calendar = Calendar(identifier: .gregorian)

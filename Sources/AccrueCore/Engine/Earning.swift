@@ -338,14 +338,20 @@ extension Engine {
     /// Drops cap counters of closed periods. Runs when a new period's counter opens, so its cost is
     /// paid once per period, not once per award.
     mutating func pruneCounters(_ memberID: String) {
-        let program = self.program
+        let rules = program.rules
+        let calendar = program.calendar
         let clock = state.clock ?? Instant(milliseconds: 0)
+        func stale(_ key: CapKey) -> Bool {
+            guard let rule = rules.first(where: { $0.id == key.rule }), key.cap < rule.caps.count else { return true }
+            let cap = rule.caps[key.cap]
+            return key.period <= calendar.periodIndex(cap.period, of: clock) - Engine.capRetention(cap.period)
+        }
+        // Removed in place: a daily cap opens a period at nearly every sign-in, and rebuilding the
+        // member's counters each time was a sixth of an award.
         withMember(memberID) { member in
-            member.counters = member.counters.filter { key, _ in
-                guard let rule = program.rules.first(where: { $0.id == key.rule }), key.cap < rule.caps.count else { return false }
-                let cap = rule.caps[key.cap]
-                return key.period > program.calendar.periodIndex(cap.period, of: clock) - Engine.capRetention(cap.period)
-            }
+            var old: [CapKey] = []
+            for key in member.counters.keys where stale(key) { old.append(key) }
+            for key in old { member.counters.removeValue(forKey: key) }
         }
     }
 

@@ -79,18 +79,8 @@ public struct Instant: Sendable, Hashable, Comparable, Codable, CustomStringConv
             return text + "Z"
         }
         return String(unsafeUninitializedCapacity: 24) { out in
-            func digits(_ value: Int64, _ count: Int, at start: Int) {
-                var value = value
-                for index in stride(from: start + count - 1, through: start, by: -1) {
-                    out[index] = UInt8(48 + value % 10)
-                    value /= 10
-                }
-            }
-            digits(date.year, 4, at: 0)
-            out[4] = UInt8(ascii: "-")
-            digits(date.month, 2, at: 5)
-            out[7] = UInt8(ascii: "-")
-            digits(date.day, 2, at: 8)
+            func digits(_ value: Int64, _ count: Int, at start: Int) { writeDigits(value, count, at: start, into: out) }
+            writeDate(date, into: out)
             out[10] = UInt8(ascii: "T")
             digits(secondOfDay / 3600, 2, at: 11)
             out[13] = UInt8(ascii: ":")
@@ -138,6 +128,24 @@ public struct Instant: Sendable, Hashable, Comparable, Codable, CustomStringConv
 }
 
 func pad(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+/// Writes `value` (not negative) as `count` digits, zero-padded, at `start` of `out`.
+func writeDigits(_ value: Int64, _ count: Int, at start: Int, into out: UnsafeMutableBufferPointer<UInt8>) {
+    var value = value
+    for index in stride(from: start + count - 1, through: start, by: -1) {
+        out[index] = UInt8(48 + value % 10)
+        value /= 10
+    }
+}
+
+/// Writes a date of years 0 to 9999 as `YYYY-MM-DD` at the start of `out` (ten bytes).
+func writeDate(_ date: CivilDate, into out: UnsafeMutableBufferPointer<UInt8>) {
+    writeDigits(date.year, 4, at: 0, into: out)
+    out[4] = UInt8(ascii: "-")
+    writeDigits(date.month, 2, at: 5, into: out)
+    out[7] = UInt8(ascii: "-")
+    writeDigits(date.day, 2, at: 8, into: out)
+}
 
 /// A calendar date without a time or a zone: a birthday, a campaign's first day.
 public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
@@ -321,7 +329,25 @@ public struct LocalCalendar: Sendable {
     /// `2026-03-08 10:00 Asia/Shanghai`: how sentences for shoppers name a moment.
     public func describe(_ instant: Instant) -> String {
         let minutes = timeOfDay(of: instant) / 60_000
-        return "\(date(of: instant)) \(pad(minutes / 60)):\(pad(minutes % 60)) \(identifier)"
+        let date = date(of: instant)
+        guard (0...9999).contains(date.year) else {
+            return "\(date) \(pad(minutes / 60)):\(pad(minutes % 60)) \(identifier)"
+        }
+        // Written into one buffer, as `Instant.rfc3339` is: entries name a local time in most of
+        // their sentences (pending until, expires at), and the pieces were a string each.
+        var zone = identifier
+        return zone.withUTF8 { zone in
+            String(unsafeUninitializedCapacity: 17 + zone.count) { out in
+                writeDate(date, into: out)
+                out[10] = UInt8(ascii: " ")
+                writeDigits(minutes / 60, 2, at: 11, into: out)
+                out[13] = UInt8(ascii: ":")
+                writeDigits(minutes % 60, 2, at: 14, into: out)
+                out[16] = UInt8(ascii: " ")
+                for (index, byte) in zone.enumerated() { out[17 + index] = byte }
+                return 17 + zone.count
+            }
+        }
     }
 
     /// The next instant strictly after `instant` at which a local month starts on day `day` at 00:00.
