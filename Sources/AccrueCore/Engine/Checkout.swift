@@ -139,10 +139,9 @@ extension Engine {
     mutating func settleCheckout(_ input: Input) -> Outcome {
         let name = input.string("hold")!
         let holdID = Hold.checkoutID(name)
-        guard let index = reading(input.member, { $0.holds.firstIndex(where: { $0.id == holdID }) }) else {
+        guard let (index, hold) = reading(input.member, { member in member.holds.firstIndex { $0.id == holdID }.map { ($0, member.holds[$0]) } }) else {
             return Engine.refused(Reason(.unknownHold, "this member has no open checkout hold \(truncated(name))"))
         }
-        let hold = reading(input.member) { $0.holds[index] }
         withMember(input.member) { $0.holds.remove(at: index) }
         let order = orderLabel(hold.order ?? "")
         if input.type == .checkoutCaptured {

@@ -119,20 +119,18 @@ extension Engine {
     }
 
     private mutating func runDue(_ due: Due) {
-        // Lots are read where the member is kept: a sweep runs these for every lot.
-        let found = reading(due.member) { member in member.lots.index(ofLot: due.lot).map { ($0, member.lots[$0]) } }
         switch due.kind {
+        // The lot's kinds read the lot where the member is kept: a sweep runs these for every lot.
         case .release:
-            guard let (index, lot) = found, lot.pending, lot.waitsFor == nil, lot.availableAt == due.at else { return }
+            guard let (index, lot) = reading(due.member, { $0.lots.indexedLot(due.lot) }), lot.pending, lot.waitsFor == nil,
+                  lot.availableAt == due.at else { return }
             release(due.member, lotAt: index, at: due.at)
-            return
         case .expire:
-            guard let (index, lot) = found, !lot.pending, lot.expiresAt == due.at else { return }
+            guard let (index, lot) = reading(due.member, { $0.lots.indexedLot(due.lot) }), !lot.pending, lot.expiresAt == due.at else { return }
             expireLot(due.member, lot, at: index, time: due.at)
-            return
         case .notice:
-            guard let (index, lot) = found, !lot.noticed, let expiresAt = lot.expiresAt, !lot.pending,
-                  let noticeDays = program.expiry.lotNoticeDays,
+            guard let (index, lot) = reading(due.member, { $0.lots.indexedLot(due.lot) }), !lot.noticed, let expiresAt = lot.expiresAt,
+                  !lot.pending, let noticeDays = program.expiry.lotNoticeDays,
                   expiresAt.adding(days: -noticeDays) == due.at else { return }
             let remaining = lot.remaining
             withMember(due.member) { $0.lots[index].noticed = true }
@@ -140,15 +138,8 @@ extension Engine {
             guard expiresAt > state.clock ?? due.at else { return }
             record(due.member, due.at, .expiryNotice, remaining, reason: "\(formatPoints(remaining)) \(pointsName) expire at \(local(expiresAt)) unless spent",
                    lot: due.lot, expiresAt: expiresAt)
-            return
-        default:
-            break
-        }
-        let member = self.member(due.member)
-        switch due.kind {
-        case .release, .expire, .notice:
-            return
         case .inactivity:
+            let member = self.member(due.member)
             guard case let .inactivity(days, _) = program.expiry, let last = member.lastActivity else { return }
             // Activity since the item was queued moved the deadline: the item moves with it.
             if last.adding(days: days) > due.at {
@@ -160,6 +151,7 @@ extension Engine {
                 expireLot(due.member, lot: lot.id, at: due.at, reason: "\(formatPoints(lot.remaining)) \(pointsName) expired after \(days) days without activity")
             }
         case .inactivityNotice:
+            let member = self.member(due.member)
             guard case let .inactivity(days, noticeDays?) = program.expiry, let last = member.lastActivity else { return }
             if last.adding(days: days - noticeDays) > due.at {
                 schedule.push(Due(at: last.adding(days: days - noticeDays), kind: .inactivityNotice, member: due.member, lot: 0))
@@ -175,6 +167,7 @@ extension Engine {
         case .holdTimeout:
             expireCheckoutHolds(due.member, at: due.at)
         case .birthday:
+            let member = self.member(due.member)
             guard let grant = program.birthday, let birthday = member.birthday else { return }
             let year = program.calendar.date(of: due.at).year
             guard program.calendar.instant(birthday.inYear(year)) == due.at, member.birthdayYear != year else { return }
@@ -184,6 +177,7 @@ extension Engine {
             scheduleBirthday(due.member, after: due.at)
         case .anniversary:
             guard let grant = program.anniversary else { return }
+            let member = self.member(due.member)
             let joined = program.calendar.date(of: member.joinedAt)
             let year = program.calendar.date(of: due.at).year
             guard year > joined.year, program.calendar.instant(joined.inYear(year)) == due.at, member.anniversaryYear != year else { return }
@@ -221,7 +215,7 @@ extension Engine {
     }
 
     mutating func expireLot(_ memberID: String, lot lotID: Int64, at: Instant, reason: String? = nil) {
-        guard let (index, lot) = reading(memberID, { member in member.lots.index(ofLot: lotID).map { ($0, member.lots[$0]) } }) else { return }
+        guard let (index, lot) = reading(memberID, { $0.lots.indexedLot(lotID) }) else { return }
         expireLot(memberID, lot, at: index, time: at, reason: reason)
     }
 

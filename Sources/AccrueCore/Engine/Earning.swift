@@ -430,8 +430,8 @@ extension Engine {
     mutating func payDebt(_ memberID: String, from lotID: Int64, at: Instant) {
         // Read in place: every award and release asks, and most members owe nothing.
         let debt = reading(memberID) { $0.debt }
-        guard debt > 0, let index = reading(memberID, { $0.lots.index(ofLot: lotID) }) else { return }
-        let take = min(debt, reading(memberID) { $0.lots[index].remaining })
+        guard debt > 0, let (index, lot) = reading(memberID, { $0.lots.indexedLot(lotID) }) else { return }
+        let take = min(debt, lot.remaining)
         guard take > 0 else { return }
         withMember(memberID) { member in
             member.debt -= take

@@ -219,13 +219,12 @@ public struct Engine: Sendable {
         return body(&state.members[id]!)
     }
 
+    /// Changes a member where the state keeps it, as the current currency sees it, and marks it
+    /// touched (the next checkpoint writes it).
     @discardableResult
     mutating func withMember<T>(_ id: String, _ body: (inout MemberState) -> T) -> T {
         touchedMembers.insert(id)
-        guard let currency else { return body(&state.members[id]!) }
-        state.members[id]!.exchangeWallet(currency)
-        defer { state.members[id]!.exchangeWallet(currency) }
-        return body(&state.members[id]!)
+        return reading(id, body)
     }
 
     /// Runs `body` in the program's other currency `code` (nil: in points): lots, balances, holds,

@@ -50,13 +50,12 @@ extension Engine {
     /// Releases a lot now, or schedules it for delivery plus the rule's days. Returns the points
     /// released now.
     mutating func startRelease(_ memberID: String, lot lotID: Int64, until: PendingRelease, order: OrderRecord, at: Instant, why: String) -> Int64 {
-        guard let index = reading(memberID, { $0.lots.index(ofLot: lotID) }) else { return 0 }
+        guard let (index, lot) = reading(memberID, { $0.lots.indexedLot(lotID) }) else { return 0 }
         var availableAt = at
         if case let .delivered(days) = until, let delivered = order.deliveredAt { availableAt = max(at, delivered.adding(days: days)) }
         if availableAt <= at {
-            let points = reading(memberID) { $0.lots[index].remaining }
             release(memberID, lotAt: index, at: at, why: why)
-            return points
+            return lot.remaining
         }
         withMember(memberID) { member in
             member.lots[index].waitsFor = nil
@@ -309,7 +308,7 @@ extension Engine {
         var left = points
         var fromAvailable: Int64 = 0
         var absorbedExpired: Int64 = 0
-        if let lotID = award.lot, let (index, lot) = reading(memberID, { member in member.lots.index(ofLot: lotID).map { ($0, member.lots[$0]) } }) {
+        if let lotID = award.lot, let (index, lot) = reading(memberID, { $0.lots.indexedLot(lotID) }) {
             let take = min(left, lot.remaining)
             if take > 0 {
                 withMember(memberID) { member in

@@ -127,8 +127,9 @@ public struct Input: Sendable {
     public var type: InputType
     public var member: String
     public var at: Instant
-    /// The data object, with string, boolean and integer fields as given.
-    public var data: InputData
+    /// The data object, with string, boolean and integer fields as given (looked up by
+    /// `JSON`'s key subscript: a type has at most seven fields, fewer than a dictionary is worth).
+    public var data: JSON
     /// The canonical text of the whole input, compared to decide duplicates.
     public var canonical: String
 
@@ -141,17 +142,6 @@ public struct Input: Sendable {
     /// A boolean field of `data`.
     public func bool(_ key: String) -> Bool? {
         if case let .bool(b)? = data[key] { return b }
-        return nil
-    }
-}
-
-/// An input's data fields as given, looked up by name. A type has at most seven fields: a search
-/// of the pairs is quicker than building and hashing into a dictionary for every input.
-public struct InputData: Sendable {
-    let pairs: [(String, JSON)]
-
-    public subscript(key: String) -> JSON? {
-        for pair in pairs where pair.0 == key { return pair.1 }
         return nil
     }
 }
@@ -233,8 +223,8 @@ extension Input {
         guard case let .object(dataPairs)? = json["data"] else {
             return refuse(.invalidEnvelope, "\"data\" must be an object (use {} when the type has no data)")
         }
-        // The reader refuses duplicate keys, so the pairs are the object.
-        let data = InputData(pairs: dataPairs)
+        // The reader refuses duplicate keys, so a key names one value.
+        let data = JSON.object(dataPairs)
         let fields = type.fields
         if let key = firstInCanonicalOrder(dataPairs, where: { key in !fields.contains(where: { $0.name == key }) }) {
             return refuse(.unknownField, "\(type.rawValue) has no data field \"\(truncated(key))\"")

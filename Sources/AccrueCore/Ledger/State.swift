@@ -302,6 +302,11 @@ public struct Lots: Sendable, Equatable, Codable, RandomAccessCollection, Mutabl
         index(ofLot: id).map { self[$0] }
     }
 
+    /// The lot with this id and where it is, or nil.
+    public func indexedLot(_ id: Int64) -> (index: Int, lot: Lot)? {
+        index(ofLot: id).map { ($0, self[$0]) }
+    }
+
     /// Where a lot with this id belongs: the first position whose lot has a greater or equal id.
     public func insertionIndex(ofLot id: Int64) -> Int {
         if unordered { return firstIndex(where: { $0.id >= id }) ?? count }
