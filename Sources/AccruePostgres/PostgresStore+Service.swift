@@ -149,27 +149,10 @@ extension PostgresStore {
                         lastError: try row.get("last_error"), delivered: try row.get("delivered"))
     }
 
-    // MARK: Outbox
-
-    public func events(program: String, after seq: Int64, limit: Int) throws -> [LedgerEvent] {
-        try run("SELECT seq, type, member, at, data FROM events WHERE program = $1 AND seq > $2 ORDER BY seq LIMIT $3") {
-            $0.add(program)
-            $0.add(seq)
-            $0.add(limit)
-        }.rows.map { row in
-            let data: JSON
-            do {
-                data = try JSONReader.parse(try row.get("data", as: String.self))
-            } catch {
-                throw PostgresStoreError.corrupt("event \(program)/\(try row.get("seq", as: Int64.self)) has data that is not JSON (\(error))")
-            }
-            return LedgerEvent(seq: try row.get("seq"), type: try row.get("type"), member: try row.get("member"),
-                               at: Instant(milliseconds: try row.get("at")), data: data)
-        }
-    }
+    // MARK: Outbox (the entries)
 
     public func lastEventSeq(program: String) throws -> Int64 {
-        try run("SELECT COALESCE(MAX(seq), 0) AS last FROM events WHERE program = $1") { $0.add(program) }.rows.first?.get("last") ?? 0
+        try run("SELECT COALESCE(MAX(seq), 0) AS last FROM entries WHERE program = $1") { $0.add(program) }.rows.first?.get("last") ?? 0
     }
 
     // MARK: Reports and retired programs

@@ -315,6 +315,17 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
         return try read { try $0.run("SELECT \(PostgresStore.entryColumns) FROM entries WHERE program = $1 ORDER BY seq", binds.values).rows.map(PostgresStore.entry) }
     }
 
+    public func entries(program: String, after seq: Int64, limit: Int) throws -> [Entry] {
+        var binds = Binds()
+        binds.add(program)
+        binds.add(seq)
+        binds.add(limit)
+        return try read {
+            try $0.run("SELECT \(PostgresStore.entryColumns) FROM entries WHERE program = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                       binds.values).rows.map(PostgresStore.entry)
+        }
+    }
+
     public func entries(program: String, member: String) throws -> [Entry] {
         var binds = Binds()
         binds.add(program)

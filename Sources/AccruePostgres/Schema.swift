@@ -5,8 +5,7 @@ import Foundation
 /// edit a migration that has shipped; add the next one.
 ///
 /// Every table a program's data lives in is keyed by program first (members, orders and bookings
-/// by program and member or id, the log by program and revision, entries and events by program
-/// and seq), and no transaction spans two programs, so the tables can later be distributed by
+/// by program and member or id, the log by program and revision, entries by program and seq), and no transaction spans two programs, so the tables can later be distributed by
 /// program (Citus). Points and instants (milliseconds) are BIGINT, ids TEXT, JSON state TEXT.
 enum Schema {
     static let migrations: [(version: Int, name: String, sql: String)] = [
@@ -151,6 +150,12 @@ enum Schema {
             ALTER TABLE bookings ADD COLUMN generation BIGINT NOT NULL DEFAULT 0;
             ALTER TABLE bookings DROP CONSTRAINT bookings_pkey;
             ALTER TABLE bookings ADD PRIMARY KEY (program, booking, generation);
+            """),
+        // Webhook events are derived from the entries at delivery: the outbox table, a second row
+        // beside every entry, goes. Events not yet delivered are derived again from their entries,
+        // with the same seq and id.
+        (5, "events from entries", """
+            DROP TABLE events;
             """),
     ]
 

@@ -4,7 +4,7 @@ import PostgresNIO
 
 extension PostgresStore {
     /// One write transaction on one program, on the connection that holds its row lock. A batch's
-    /// log records, entries and events are each written by one set-based statement (`unnest` over
+    /// log records and entries are each written by one set-based statement (`unnest` over
     /// arrays), not a statement per row.
     struct Transaction: LedgerWriteTransaction {
         let connection: Connection
@@ -46,7 +46,6 @@ extension PostgresStore {
             }
             try insert(log, revision: next)
             try insert(batch.entries)
-            try insert(batch.events)
             return next
         }
 
@@ -118,20 +117,6 @@ extension PostgresStore {
                 $0.add(nullable: entries.map(\.code))
                 $0.add(entries.map(\.reason))
                 $0.add(nullable: entries.map(\.currency))
-            }
-        }
-
-        /// The batch's events, into the outbox: they commit or roll back with the entries.
-        private func insert(_ events: [LedgerEvent]) throws {
-            try batch(events.count, """
-                INSERT INTO events (program, seq, type, member, at, data)
-                SELECT $1, e.* FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS e
-                """) {
-                $0.add(events.map(\.seq))
-                $0.add(events.map(\.type))
-                $0.add(events.map(\.member))
-                $0.add(events.map(\.at.milliseconds))
-                $0.add(events.map(\.data.canonical))
             }
         }
 

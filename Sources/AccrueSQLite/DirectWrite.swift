@@ -2,7 +2,7 @@ import GRDB
 import GRDBSQLite
 
 /// A cached INSERT, upsert or DELETE whose values are bound straight through SQLite's C API,
-/// one after another, then run once. Every commit's inputs, entries and events and every
+/// one after another, then run once. Every commit's inputs and entries and every
 /// checkpoint's records go through it: building GRDB's `StatementArguments` for each row (an
 /// array of existential values, converted again when bound) was a fifth of writing a commit, and
 /// of the expiry sweep.

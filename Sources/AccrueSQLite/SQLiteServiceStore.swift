@@ -111,18 +111,8 @@ extension SQLiteStore: ServiceStore {
                         lastError: row["last_error"], delivered: row["delivered"])
     }
 
-    public func events(program: String, after seq: Int64, limit: Int) throws -> [LedgerEvent] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE program = ? AND seq > ? ORDER BY seq LIMIT ?",
-                             arguments: [program, seq, limit]).map { row in
-                LedgerEvent(seq: row["seq"], type: row["type"], member: row["member"], at: Instant(milliseconds: row["at"]),
-                            data: (try? JSONReader.parse(row["data"] as String)) ?? .null)
-            }
-        }
-    }
-
     public func lastEventSeq(program: String) throws -> Int64 {
-        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events WHERE program = ?", arguments: [program]) ?? 0 }
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM entries WHERE program = ?", arguments: [program]) ?? 0 }
     }
 
     public func entryTotals(program: String, from: Instant, to: Instant) throws -> [EntryTotal] {

@@ -219,6 +219,12 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 ALTER TABLE bookings_by_generation RENAME TO bookings;
                 """)
         }
+        // Webhook events are derived from the entries at delivery: the outbox table, a second row
+        // beside every entry, goes. Events not yet delivered are derived again from their entries,
+        // with the same seq and id.
+        migrator.registerMigration("0005-events-from-entries") { db in
+            try db.execute(sql: "DROP TABLE events")
+        }
         return migrator
     }
 
@@ -452,16 +458,6 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 try insertEntry.bind(entry.currency)
                 try insertEntry.run()
             }
-            var insertEvent = try DirectWrite(db, sql: "INSERT INTO events (program, seq, type, member, at, data) VALUES (?, ?, ?, ?, ?, ?)")
-            for event in batch.events {
-                try insertEvent.bind(program)
-                try insertEvent.bind(event.seq)
-                try insertEvent.bind(event.type)
-                try insertEvent.bind(event.member)
-                try insertEvent.bind(event.at.milliseconds)
-                try insertEvent.bind(event.data.canonical)
-                try insertEvent.run()
-            }
             return next
         }
 
@@ -636,6 +632,13 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public func entries(program: String) throws -> [Entry] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM entries WHERE program = ? ORDER BY seq", arguments: [program]).map(SQLiteStore.entry)
+        }
+    }
+
+    public func entries(program: String, after seq: Int64, limit: Int) throws -> [Entry] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM entries WHERE program = ? AND seq > ? ORDER BY seq LIMIT ?",
+                             arguments: [program, seq, limit]).map(SQLiteStore.entry)
         }
     }
 

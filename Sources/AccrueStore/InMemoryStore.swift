@@ -143,6 +143,19 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
         locked { data[program]?.entries.filter { $0.member == member } ?? [] }
     }
 
+    public func entries(program: String, after seq: Int64, limit: Int) throws -> [Entry] {
+        locked {
+            guard let entries = data[program]?.entries else { return [] }
+            // Entries are in seq order: the first after `seq` by halving.
+            var low = 0, high = entries.count
+            while low < high {
+                let middle = (low + high) / 2
+                if entries[middle].seq <= seq { low = middle + 1 } else { high = middle }
+            }
+            return Array(entries[low..<min(entries.count, low + max(0, limit))])
+        }
+    }
+
     public func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine] {
         let (log, entries) = locked { (data[program]?.log.map(\.record) ?? [], data[program]?.entries ?? []) }
         return HistoryLine.merge(log: log, entries: entries, member: member, limit: limit, beforeSeq: beforeSeq)

@@ -62,17 +62,14 @@ public struct CommitBatch: Sendable {
     /// The version of the program file the batch was decided under; the store logs a change of
     /// version before the batch's records, so a replay switches program where the live run did.
     public var programVersion: Int?
+    /// The entries, which are also the webhook outbox (events are derived from them at delivery).
     public var entries: [Entry]
-    /// The events derived from the entries, for the webhook outbox: written in the same transaction.
-    public var events: [LedgerEvent]
 
-    public init(inputs: [(id: String, record: InputRecord)], advancedTo: ClockStep? = nil, programVersion: Int? = nil, entries: [Entry],
-                events: [LedgerEvent] = []) {
+    public init(inputs: [(id: String, record: InputRecord)], advancedTo: ClockStep? = nil, programVersion: Int? = nil, entries: [Entry]) {
         self.inputs = inputs
         self.advancedTo = advancedTo
         self.programVersion = programVersion
         self.entries = entries
-        self.events = events
     }
 
     public var isEmpty: Bool { inputs.isEmpty && advancedTo == nil && entries.isEmpty }
@@ -213,6 +210,8 @@ public protocol LedgerStore: AnyObject, Sendable {
     func entries(program: String) throws -> [Entry]
     /// One member's entries in ledger order.
     func entries(program: String, member: String) throws -> [Entry]
+    /// Up to `limit` entries of a program after `seq`, in ledger order: the webhook outbox's page.
+    func entries(program: String, after seq: Int64, limit: Int) throws -> [Entry]
     /// A member's history, newest first.
     func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine]
     /// Members whose report columns (balance, pending, held, tier) disagree with the state stored
@@ -232,6 +231,28 @@ extension LedgerStore {
 
     public func revision(program: String) throws -> Int64 {
         try tail(program: program, after: Int64.max).revision
+    }
+
+    /// Up to `limit` webhook events of a program after `seq`, in seq order, derived from the entries
+    /// after it (entries that make no event, such as a debt paid, are passed over).
+    public func events(program: String, after seq: Int64, limit: Int) throws -> [LedgerEvent] {
+        guard limit > 0 else { return [] }
+        var events: [LedgerEvent] = []
+        var cursor = seq
+        let page = max(limit, 256)
+        while events.count < limit {
+            let entries = try entries(program: program, after: cursor, limit: page)
+            guard let last = entries.last else { break }
+            let typed = LedgerEvent.inputsTyped(in: entries)
+            var types: [String: String] = [:]
+            if !typed.isEmpty {
+                for (id, record) in try inputRecords(program: program, ids: typed) { types[id] = record.outcome.type }
+            }
+            events += LedgerEvent.derive(from: entries, inputTypes: types)
+            guard entries.count == page else { break }
+            cursor = last.seq
+        }
+        return Array(events.prefix(limit))
     }
 
     /// A store without report columns has nothing to disagree.

@@ -205,10 +205,7 @@ public final class ProgramLedger {
     private func append(_ tx: any LedgerWriteTransaction, inputs: [(id: String, record: InputRecord)], advancedTo: ClockStep?) throws -> [Entry] {
         let changes = engine.drain()
         absorb(changes)
-        var types: [String: String] = [:]
-        for (id, record) in inputs { types[id] = record.outcome.type }
-        let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, programVersion: programVersion, entries: changes.entries,
-                                events: LedgerEvent.derive(from: changes.entries, inputTypes: types))
+        let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, programVersion: programVersion, entries: changes.entries)
         guard !batch.isEmpty else { return [] }
         revision = try tx.append(batch, revision: revision)
         if let programVersion { logVersion = programVersion }

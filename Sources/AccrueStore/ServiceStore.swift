@@ -122,9 +122,8 @@ public protocol ServiceStore: AnyObject, Sendable {
     func finishDelivery(webhook: String, owner: String, cursor: Int64, delivered: Int64, attempts: Int,
                         nextAttemptAt: Instant?, lastError: String?) throws
 
-    /// Outbox events of a program after `seq`, in seq order.
-    func events(program: String, after seq: Int64, limit: Int) throws -> [LedgerEvent]
-    /// The last seq in a program's outbox (0 when empty): a new webhook starts after it.
+    /// The last seq of a program's entries, which are its webhook outbox (0 when empty): a new
+    /// webhook starts after it. (The events themselves: `LedgerStore.events(program:after:limit:)`.)
     func lastEventSeq(program: String) throws -> Int64
 
     /// Entries in points (not in the program's other currencies) of a program between two instants

@@ -209,15 +209,14 @@ func yearStartTiers(_ state: ProgramState, tiers: Tiers, year: Int64) -> Int {
     return changes
 }
 
-/// The rows a step of due work commits, written by a raw GRDB loop into tables shaped as the
-/// store's (entries with their three indexes, the outbox of events), in one transaction at WAL and
-/// synchronous FULL, as the step commits them: what writing them costs with no engine at all.
+/// The rows a step of due work commits, written by a raw GRDB loop into a table shaped as the
+/// store's (entries with their three indexes; the entries are also the webhook outbox), in one
+/// transaction at WAL and synchronous FULL, as the step commits them: what writing them costs with
+/// no engine at all.
 struct RawEntryRows {
     let pool: DatabasePool
     let program: String
     let entries: [Entry]
-    /// The events' texts are made before the clock starts: the loop only writes.
-    let events: [(event: LedgerEvent, data: String)]
 
     init(path: String, program: String, entries: [Entry]) throws {
         var configuration = Configuration()
@@ -232,16 +231,10 @@ struct RawEntryRows {
                 ) WITHOUT ROWID;
                 CREATE INDEX entries_by_member ON entries (program, member, seq);
                 CREATE INDEX entries_by_time ON entries (program, at);
-                CREATE TABLE events (
-                    program TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, member TEXT NOT NULL, at INTEGER NOT NULL,
-                    data TEXT NOT NULL,
-                    PRIMARY KEY (program, seq)
-                ) WITHOUT ROWID;
                 """)
         }
         self.program = program
         self.entries = entries
-        events = LedgerEvent.derive(from: entries, inputTypes: [:]).map { ($0, $0.data.canonical) }
     }
 
     /// Writes the rows; returns how many.
@@ -250,15 +243,11 @@ struct RawEntryRows {
             let insertEntry = try db.cachedStatement(sql: """
                 INSERT INTO entries (program, seq, member, at, kind, points, lot, expires_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let insertEvent = try db.cachedStatement(sql: "INSERT INTO events (program, seq, type, member, at, data) VALUES (?, ?, ?, ?, ?, ?)")
             for entry in entries {
                 try insertEntry.execute(arguments: [program, entry.seq, entry.member, entry.at.milliseconds, entry.kind.rawValue, entry.points,
                                                     entry.lot, entry.expiresAt?.milliseconds, entry.reason])
             }
-            for (event, data) in events {
-                try insertEvent.execute(arguments: [program, event.seq, event.type, event.member, event.at.milliseconds, data])
-            }
         }
-        return entries.count + events.count
+        return entries.count
     }
 }

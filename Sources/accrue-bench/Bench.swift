@@ -240,7 +240,7 @@ struct Report {
     }
 
     /// Times `ledger.advance(to:)` and `baseline` over the state before it.
-    /// With `rowsBaseline`, a second row beside the same entries and events written by a raw loop.
+    /// With `rowsBaseline`, a second row beside the same entries written by a raw loop.
     mutating func scheduled(_ step: String, _ ledger: ProgramLedger, to time: Instant, rowsBaseline: String? = nil,
                             baseline: (ProgramState) -> String) throws {
         // The state is read inside the closure and not kept, so the advance never copies it.

@@ -31,7 +31,7 @@ struct PostgresTarget {
 
 extension Report {
     /// Ingests the logs into a fresh PostgreSQL database through `ProgramLedger` (the store writes a
-    /// batch's log records, entries and events with one set-based statement each), then runs
+    /// batch's log records and entries with one set-based statement each), then runs
     /// pgbench with a custom script writing the same rows per input as the raw GRDB loop (an input
     /// row with the line's length of body, an entry, a balance upsert) in transactions of the same
     /// batch size, one client like the ingest. The two databases are dropped afterwards.

@@ -80,6 +80,33 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(try second.programs().count, 1)
     }
 
+    /// A database from before events were derived from entries: opening it drops the outbox table,
+    /// and the events still waiting in it are derived again from their entries, with the same seq.
+    func testAnOlderDatabasesOutboxGivesWayToItsEntries() throws {
+        let url = try TestPostgres.freshDatabase(cleanup: self)
+        let at = Instant(rfc3339: "2026-11-11T00:00:00Z")!
+        let entries = [Entry(seq: 1, member: "ann", at: at, kind: .earn, points: 7, lot: 1, input: "i-1", rule: "r", reason: "7 points"),
+                       Entry(seq: 2, member: "ann", at: at, kind: .adjust, points: -2, reason: "correction")]
+        let first = try PostgresStore(url: url)
+        try first.register(StoredProgram(id: "p", base: "jd-points", version: 1, source: "test"))
+        _ = try first.write(program: "p") { tx in try tx.append(CommitBatch(inputs: [], entries: entries), revision: 0) }
+        // As the previous schema left it: an outbox row beside each entry, the migration not run.
+        try first.pool.with { connection in
+            try connection.run("""
+                CREATE TABLE events (program TEXT NOT NULL, seq BIGINT NOT NULL, type TEXT NOT NULL, member TEXT NOT NULL,
+                                     at BIGINT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (program, seq))
+                """)
+            try connection.run("INSERT INTO events VALUES ('p', 1, 'points.earned', 'ann', 0, '{}'), ('p', 2, 'points.adjusted', 'ann', 0, '{}')")
+            try connection.run("DELETE FROM schema_migrations WHERE version = 5")
+        }
+        first.close()
+        let store = try PostgresStore(url: url)
+        let left = try store.pool.with { try $0.run("SELECT to_regclass('events') IS NULL AS gone").rows.first?.get("gone", as: Bool.self) }
+        XCTAssertEqual(left, true, "the outbox table is dropped")
+        XCTAssertEqual(try store.events(program: "p", after: 0, limit: 10), LedgerEvent.derive(from: entries, inputTypes: [:]))
+        XCTAssertEqual(try store.lastEventSeq(program: "p"), 2)
+    }
+
     /// A read whose connection the server dropped is tried again on a new connection.
     func testALostConnectionIsReplaced() throws {
         let url = try TestPostgres.freshDatabase(cleanup: self)

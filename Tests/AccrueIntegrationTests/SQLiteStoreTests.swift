@@ -1,6 +1,6 @@
 import AccrueCore
 import AccruePrograms
-import AccrueSQLite
+@testable import AccrueSQLite
 import AccrueStore
 import Foundation
 import XCTest
@@ -85,14 +85,14 @@ final class SQLiteStoreTests: XCTestCase {
                   expiresAt: Instant(milliseconds: Int64.max), availableAt: at, tier: "gold", code: "", reason: "", currency: "coins"),
             Entry(seq: 3, member: "m", at: at, kind: .expire, points: -1, reason: "1 point expired 🎁"),
         ]
-        let events = [LedgerEvent(seq: 2, type: "points.earned", member: "мария", at: at, data: .object([("note", .string("")), ("points", .integer(Int64.max))]))]
-        let batch = CommitBatch(inputs: [("ün-1", InputRecord(canonical: #"{"id":"ün-1"}"#, outcome: outcome))], entries: entries, events: events)
+        let batch = CommitBatch(inputs: [("ün-1", InputRecord(canonical: #"{"id":"ün-1"}"#, outcome: outcome))], entries: entries)
         XCTAssertEqual(try store.write(program: program.id) { tx in try tx.append(batch, revision: 0) }, 1)
         XCTAssertEqual(try store.entries(program: program.id), entries)
         let inputs = try store.inputs(program: program.id)
         XCTAssertEqual(inputs.map(\.id), ["ün-1"])
         XCTAssertEqual(inputs.first?.record, InputRecord(canonical: #"{"id":"ün-1"}"#, outcome: outcome))
-        XCTAssertEqual(try store.events(program: program.id, after: 0, limit: 10), events)
+        // The entries are the outbox: their events read back as derived from them.
+        XCTAssertEqual(try store.events(program: program.id, after: 0, limit: 10), LedgerEvent.derive(from: entries, inputTypes: [:]))
 
         // The same input id again: the unique index refuses the row, and nothing of the commit stays.
         let again = CommitBatch(inputs: [("fresh", InputRecord(canonical: "{}", outcome: Outcome(id: "fresh", status: .applied))),
@@ -132,6 +132,37 @@ final class SQLiteStoreTests: XCTestCase {
         try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "text two"))
         XCTAssertEqual(try store.program(program.id)?.version, 2)
         XCTAssertEqual(try store.program(program.id)?.source, "text two")
+    }
+
+    /// A database from before events were derived from entries: opening it drops the outbox table,
+    /// and the events still waiting in it are derived again from their entries, with the same seq
+    /// (so the same id a receiver deduplicates by).
+    func testAnOlderDatabasesOutboxGivesWayToItsEntries() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        let at = Instant(rfc3339: "2026-11-11T00:00:00Z")!
+        let entries = [Entry(seq: 1, member: "ann", at: at, kind: .earn, points: 7, lot: 1, input: "i-1", rule: "r", reason: "7 points"),
+                       Entry(seq: 2, member: "ann", at: at, kind: .adjust, points: -2, reason: "correction")]
+        do {
+            let store = try SQLiteStore(path: path)
+            try store.register(StoredProgram(id: "p", base: "jd-points", version: 1, source: "test"))
+            _ = try store.write(program: "p") { tx in try tx.append(CommitBatch(inputs: [], entries: entries), revision: 0) }
+            // As the previous schema left it: an outbox row beside each entry, the migration not run.
+            try store.pool.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE events (program TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, member TEXT NOT NULL,
+                                         at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (program, seq)) WITHOUT ROWID;
+                    INSERT INTO events VALUES ('p', 1, 'points.earned', 'ann', 0, '{}'), ('p', 2, 'points.adjusted', 'ann', 0, '{}');
+                    DELETE FROM grdb_migrations WHERE identifier = '0005-events-from-entries';
+                    """)
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        XCTAssertFalse(try store.pool.read { try $0.tableExists("events") }, "the outbox table is dropped")
+        XCTAssertEqual(try store.events(program: "p", after: 0, limit: 10), LedgerEvent.derive(from: entries, inputTypes: [:]))
+        XCTAssertEqual(try store.events(program: "p", after: 0, limit: 10).map(\.seq), [1, 2])
+        XCTAssertEqual(try store.lastEventSeq(program: "p"), 2)
     }
 
     /// Clock steps are part of the log: a log with inputs, steps of the clock between them and

@@ -120,53 +120,69 @@ enum ServiceStoreConformance {
                             .map(\.id)), ["wh-1", "wh-3"], file: file, line: line)
     }
 
-    /// Events go to the outbox in the transaction that writes their entries: there after a
-    /// commit, absent after a rollback, read back in seq order with their data intact.
+    /// Events are derived from the entries (the entries are the outbox): there after a commit,
+    /// absent after a rollback, read back in seq order with their data, a booking's release named
+    /// by the input that released it (the store looks its type up).
     static func eventsCommitAndRollBackWithTheirEntries(_ store: any LedgerStore & ServiceStore, file: StaticString, line: UInt) throws {
         let program = try preset("cj-rewards")
         try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "cj"))
         XCTAssertEqual(try store.lastEventSeq(program: program.id), 0, file: file, line: line)
         var engine = Engine(program: program)
-        let lines = [
-            #"{"id":"e-1","type":"order.completed","member":"ivan","at":"2026-04-01T10:00:00Z","data":{"order":"o-1","amount":"120.00","currency":"USD"}}"#,
+        var types: [String: String] = [:]
+        func decide(_ lines: [String]) -> [(id: String, record: InputRecord)] {
+            lines.map { text in
+                let input = Input.decode(Array(text.utf8))
+                let outcome = engine.handle(input, prior: nil)
+                types[input.id!] = input.type
+                return (input.id!, InputRecord(canonical: input.canonical!, outcome: outcome))
+            }
+        }
+        let first = decide([
+            #"{"id":"e-1","type":"order.completed","member":"ivan","at":"2026-04-01T10:00:00Z","data":{"order":"o-1","amount":"1240.00","currency":"USD"}}"#,
             #"{"id":"e-2","type":"order.completed","member":"jo","at":"2026-04-02T10:00:00Z","data":{"order":"o-2","amount":"135.50","currency":"USD"}}"#,
             #"{"id":"e-3","type":"points.adjusted","member":"ivan","at":"2026-04-03T10:00:00Z","data":{"points":25,"reason":"say \"sorry\""}}"#,
-        ]
-        var inputs: [(id: String, record: InputRecord)] = []
-        var types: [String: String] = [:]
-        for text in lines {
-            let input = Input.decode(Array(text.utf8))
-            let outcome = engine.handle(input, prior: nil)
-            inputs.append((input.id!, InputRecord(canonical: input.canonical!, outcome: outcome)))
-            types[input.id!] = input.type
-        }
+        ])
         let entries = engine.drain().entries
-        let events = LedgerEvent.derive(from: entries, inputTypes: types)
-        XCTAssertGreaterThanOrEqual(events.count, 3, "the inputs earn and adjust points", file: file, line: line)
         let revision = try store.write(program: program.id) { tx in
-            try tx.append(CommitBatch(inputs: inputs, programVersion: 1, entries: entries, events: events), revision: 0)
+            try tx.append(CommitBatch(inputs: first, programVersion: 1, entries: entries), revision: 0)
         }
-        // What a receiver gets is the same (a stored event's data may come back with its keys in
-        // canonical order).
+        // Bookings held, then released by a cancellation and by a rejection: one entry kind, two
+        // event types, told apart by the releasing input's type.
+        let second = decide([
+            #"{"id":"e-4","type":"booking.requested","member":"ivan","at":"2026-04-04T10:00:00Z","data":{"booking":"b-1","services":[{"service":"tour"}]}}"#,
+            #"{"id":"e-5","type":"booking.cancelled","member":"ivan","at":"2026-04-04T11:00:00Z","data":{"booking":"b-1"}}"#,
+            #"{"id":"e-6","type":"booking.requested","member":"ivan","at":"2026-04-05T10:00:00Z","data":{"booking":"b-2","services":[{"service":"tour"}]}}"#,
+            #"{"id":"e-7","type":"booking.rejected","member":"ivan","at":"2026-04-05T11:00:00Z","data":{"booking":"b-2"}}"#,
+        ])
+        let bookingEntries = engine.drain().entries
+        let revision2 = try store.write(program: program.id) { tx in
+            try tx.append(CommitBatch(inputs: second, programVersion: 1, entries: bookingEntries), revision: revision)
+        }
+        let events = LedgerEvent.derive(from: entries + bookingEntries, inputTypes: types)
+        XCTAssertGreaterThanOrEqual(events.count, 7, "the inputs earn and adjust points and hold and release bookings", file: file, line: line)
+        XCTAssertEqual(events.filter { $0.type.hasPrefix("booking.") }.map(\.type),
+                       ["booking.requested", "booking.cancelled", "booking.requested", "booking.rejected"], file: file, line: line)
         func documents(_ events: [LedgerEvent]) -> [String] { events.map { $0.document(program: program.id) } }
         XCTAssertEqual(documents(try store.events(program: program.id, after: 0, limit: 100)), documents(events), "every event, data intact",
                        file: file, line: line)
         XCTAssertEqual(documents(try store.events(program: program.id, after: events[0].seq, limit: 100)), documents(Array(events.dropFirst())),
                        file: file, line: line)
         XCTAssertEqual(try store.events(program: program.id, after: 0, limit: 2).map(\.seq), events.prefix(2).map(\.seq), file: file, line: line)
-        XCTAssertEqual(try store.lastEventSeq(program: program.id), events.last!.seq, file: file, line: line)
+        XCTAssertEqual(try store.events(program: program.id, after: 0, limit: 0), [], file: file, line: line)
+        XCTAssertEqual(try store.lastEventSeq(program: program.id), (entries + bookingEntries).last!.seq, file: file, line: line)
+        XCTAssertEqual(try store.events(program: program.id, after: (entries + bookingEntries).last!.seq, limit: 100), [], file: file, line: line)
         XCTAssertEqual(try store.events(program: "nobody", after: 0, limit: 100), [], file: file, line: line)
         XCTAssertEqual(try store.lastEventSeq(program: "nobody"), 0, file: file, line: line)
 
         // A write that fails after appending leaves no event behind.
-        _ = engine.handle(Input.decode(Array(#"{"id":"e-4","type":"points.adjusted","member":"jo","at":"2026-04-04T10:00:00Z","data":{"points":5,"reason":"x"}}"#.utf8)), prior: nil)
+        _ = engine.handle(Input.decode(Array(#"{"id":"e-8","type":"points.adjusted","member":"jo","at":"2026-04-06T10:00:00Z","data":{"points":5,"reason":"x"}}"#.utf8)), prior: nil)
         let lost = engine.drain().entries
         struct Boom: Error {}
         XCTAssertThrowsError(try store.write(program: program.id) { tx -> Void in
-            _ = try tx.append(CommitBatch(inputs: [], entries: lost, events: LedgerEvent.derive(from: lost, inputTypes: [:])), revision: revision)
+            _ = try tx.append(CommitBatch(inputs: [], entries: lost), revision: revision2)
             throw Boom()
         }, file: file, line: line)
-        XCTAssertEqual(try store.lastEventSeq(program: program.id), events.last!.seq, file: file, line: line)
+        XCTAssertEqual(try store.lastEventSeq(program: program.id), (entries + bookingEntries).last!.seq, file: file, line: line)
         XCTAssertEqual(try store.events(program: program.id, after: 0, limit: 100).count, events.count, file: file, line: line)
 
         // Report totals: the entries from the second input's time (included) to the third's

@@ -11,6 +11,7 @@ enum StoreConformance {
         try programsAreVersioned(try makeStore(), file: file, line: line)
         try commitsRoundTripAndRefuseStaleRevisions(try makeStore(), file: file, line: line)
         try historyIsNewestFirstAndPages(try makeStore(), file: file, line: line)
+        try entriesPageAndEventsPassOverEntriesThatMakeNone(try makeStore(), file: file, line: line)
     }
 
     static func programsAreVersioned(_ store: any LedgerStore, file: StaticString, line: UInt) throws {
@@ -119,6 +120,32 @@ enum StoreConformance {
         XCTAssertEqual(next.count, 10, file: file, line: line)
         XCTAssertLessThan(next.first!.seq, page.last!.seq, file: file, line: line)
         XCTAssertEqual(try store.history(program: program.id, member: "nobody", limit: 10, beforeSeq: nil), [], file: file, line: line)
+    }
+}
+
+extension StoreConformance {
+    /// The entries are the webhook outbox: read in pages after a seq, and events derived from them
+    /// across pages, passing over entries that make no event (debts paid, scheduled tier checks).
+    static func entriesPageAndEventsPassOverEntriesThatMakeNone(_ store: any LedgerStore, file: StaticString, line: UInt) throws {
+        try store.register(StoredProgram(id: "p", base: "jd-points", version: 1, source: "test"))
+        let at = Instant(rfc3339: "2026-11-11T00:00:00Z")!
+        // 600 entries that make no event (more than two of the store's pages), then two that do.
+        var entries = (1...600).map { Entry(seq: Int64($0), member: "m-\($0 % 7)", at: at, kind: .payDebt, points: 1, reason: "debt paid") }
+        entries.append(Entry(seq: 601, member: "ann", at: at, kind: .adjust, points: 5, reason: "goodwill"))
+        entries.append(Entry(seq: 602, member: "bo", at: at, kind: .earn, points: 7, lot: 602, input: "i-1", rule: "r", reason: "7 points"))
+        _ = try store.write(program: "p") { tx in try tx.append(CommitBatch(inputs: [], entries: entries), revision: 0) }
+
+        XCTAssertEqual(try store.entries(program: "p", after: 0, limit: 3).map(\.seq), [1, 2, 3], file: file, line: line)
+        XCTAssertEqual(try store.entries(program: "p", after: 599, limit: 10), Array(entries.suffix(3)), file: file, line: line)
+        XCTAssertEqual(try store.entries(program: "p", after: 602, limit: 10), [], file: file, line: line)
+        XCTAssertEqual(try store.entries(program: "nobody", after: 0, limit: 10), [], file: file, line: line)
+
+        let events = LedgerEvent.derive(from: entries, inputTypes: [:])
+        XCTAssertEqual(events.map(\.seq), [601, 602], file: file, line: line)
+        XCTAssertEqual(try store.events(program: "p", after: 0, limit: 1), Array(events.prefix(1)), file: file, line: line)
+        XCTAssertEqual(try store.events(program: "p", after: 0, limit: 100), events, file: file, line: line)
+        XCTAssertEqual(try store.events(program: "p", after: 601, limit: 100), Array(events.suffix(1)), file: file, line: line)
+        XCTAssertEqual(try store.events(program: "p", after: 602, limit: 100), [], file: file, line: line)
     }
 }
 

@@ -167,8 +167,10 @@ def query(server, sql):
 
 
 def outbox(server, program, after):
-    """The seqs of the events the outbox holds for a program, after a seq."""
-    return {int(r[0]) for r in query(server, f"SELECT seq FROM events WHERE program = '{program}' AND seq > {int(after)}")}
+    """The seqs of the events a program's entries make, after a seq: the entries are the outbox
+    (a webhook's events are derived from them at delivery)."""
+    rows = query(server, f"SELECT seq, kind, hold FROM entries WHERE program = '{program}' AND seq > {int(after)}")
+    return {int(seq) for seq, kind, hold in rows if makes_event({"kind": kind, "hold": hold})}
 
 
 def event_entries(server, program):
@@ -294,15 +296,16 @@ class WebhookReceiver:
         self.http.server_close()
 
 
-# Entry kinds that make an event (LedgerEvent.derive); holds, captures and releases only for bookings.
-EVENT_KINDS = {"earn", "earn_pending", "release", "expiry_notice", "expire", "spend", "reverse", "cancel_pending",
-               "adjust", "tier_change", "coupon"}
-
-
+# Which entries make a webhook event, as LedgerEvent.derive decides: every kind but debts paid and
+# scheduled tier checks; holds, captures and releases only for bookings and draws, and a checkout
+# hold's capture (the points are spent then).
 def makes_event(entry):
-    if entry["kind"] in EVENT_KINDS:
-        return True
-    return entry["kind"] in ("hold", "capture", "hold_release") and str(entry.get("hold", "")).startswith("booking:")
+    kind, hold = entry["kind"], str(entry.get("hold") or "")
+    if kind in ("pay_debt", "tier_scheduled"):
+        return False
+    if kind in ("hold", "capture", "hold_release"):
+        return hold.startswith("booking:") or hold.startswith("draw:") or (kind == "capture" and hold.startswith("checkout:"))
+    return True
 
 
 def wait_for(condition, timeout, step=0.25):

@@ -1,6 +1,6 @@
-/// A domain event derived from ledger entries: what a shop's webhook receives. Events are derived
-/// from the entries of one commit, so they are written in the same transaction (an outbox): none
-/// exists for a write that rolled back, and none is lost for one that committed.
+/// A domain event derived from ledger entries: what a shop's webhook receives. The entries are the
+/// outbox: an event is derived from its entry when it is delivered, so none exists for a write that
+/// rolled back, none is lost for one that committed, and no second row is written beside the entry.
 public struct LedgerEvent: Sendable, Equatable {
     /// The seq of the entry the event comes from: unique and increasing within a program.
     public var seq: Int64
@@ -40,8 +40,15 @@ public struct LedgerEvent: Sendable, Equatable {
         "booking.requested", "booking.confirmed", "booking.rejected", "booking.cancelled", "draw.entered", "draw.cancelled",
     ]
 
-    /// The events of a commit's entries. `inputTypes` gives the type of each input of the commit by
-    /// id (a booking's release is a rejection or a cancellation according to its input).
+    /// The events of entries. `inputTypes` gives the type of inputs by id: a booking's release is a
+    /// rejection or a cancellation according to its input (`inputsTyped(in:)` says which ids).
+    /// The ids of the inputs whose type `derive` needs for these entries: those of bookings' releases.
+    public static func inputsTyped(in entries: [Entry]) -> [String] {
+        entries.compactMap { entry in
+            entry.kind == .holdRelease && (entry.hold?.hasPrefix("booking:") ?? false) ? entry.input : nil
+        }
+    }
+
     public static func derive(from entries: [Entry], inputTypes: [String: String]) -> [LedgerEvent] {
         entries.compactMap { entry in
             var fields: [(String, JSON)] = [("points", .number(String(entry.points))), ("reason", .string(entry.reason))]
