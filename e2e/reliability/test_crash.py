@@ -339,7 +339,7 @@ def crash_run(server, capsys, store_name):
                 "SIGKILLs survived": kills,
                 "answers between kills (min/median)": f"{min(answered_between)}/{sorted(answered_between)[len(answered_between) // 2]}"
                 if answered_between else "-",
-                "events committed (outbox)": len(wanted),
+                "events the committed entries make": len(wanted),
                 "events from answered inputs": from_inputs,
                 "events delivered (unique)": len(delivered),
                 "event deliveries duplicated": sum(delivered.values()) - len(delivered),
