@@ -34,12 +34,20 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Keep the logs and databases afterwards.")
     var keep = false
 
+    @Option(help: ArgumentHelp("Measure only the scheduled work at scale: jd-points orders making this many lots over --members members (and one aliexpress-levels order per member) ingested into SQLite, then the pending release, the expiry sweep with notices and the monthly level count.",
+                               discussion: "accrue-bench --members 1000000 --lots 10000000 runs the sweep over 10M lots and the count over 1M members that docs/PERFORMANCE.md reports."))
+    var lots: Int?
+
     @Option(help: ArgumentHelp("Also ingest into PostgreSQL beside pgbench, on this server (postgres://user@host:port/database); two throwaway databases are created on it and dropped.",
                                discussion: "scripts/bench starts a throwaway server and passes it here."))
     var postgres: String?
 
     func validate() throws {
         guard members > 0, inputs > 0, batch > 0 else { throw ValidationError("--members, --inputs and --batch must be positive") }
+        if let lots {
+            guard lots > 0 else { throw ValidationError("--lots must be positive") }
+            guard postgres == nil else { throw ValidationError("--lots measures SQLite only; leave out --postgres") }
+        }
     }
 
     func run() throws {
@@ -51,9 +59,13 @@ struct BenchCommand: ParsableCommand {
             guard let tools = PostgresTarget.findTools() else { throw ValidationError("--postgres needs pgbench and psql (Debian: apt-get install postgresql)") }
             target = PostgresTarget(server: postgres, tools: tools)
         }
-        var report = Report(options: WorkloadOptions(members: members, inputs: inputs, seed: seed), batch: batch, postgres: target)
+        var report = Report(options: WorkloadOptions(members: members, inputs: inputs, seed: seed), batch: batch, postgres: target, lots: lots)
         say(report.header)
-        try report.run(in: work)
+        if let lots {
+            try report.runAtScale(in: work, members: members, lots: lots, seed: seed)
+        } else {
+            try report.run(in: work)
+        }
         say("")
         say(report.table.text)
         if let notes = report.footnotes { say(notes) }
@@ -83,10 +95,14 @@ struct Report {
     /// The machine and how busy it was when the run started.
     let machine = Report.describeMachine()
 
-    init(options: WorkloadOptions, batch: Int, postgres: PostgresTarget?) {
+    /// The lots of a run of the scheduled work at scale (`--lots`), or nil for the full run.
+    let lots: Int?
+
+    init(options: WorkloadOptions, batch: Int, postgres: PostgresTarget?, lots: Int? = nil) {
         self.options = options
         self.batch = batch
         self.postgres = postgres
+        self.lots = lots
     }
 
     static func describeMachine() -> String {
@@ -100,7 +116,7 @@ struct Report {
 
     var header: String {
         """
-        accrue-bench: \(Format.count(options.inputs)) inputs, \(Format.count(options.members)) members per program, seed \(options.seed), batch \(batch)
+        accrue-bench: \(lots.map { "scheduled work at scale, \(Format.count($0)) lots over \(Format.count(options.members)) members" } ?? "\(Format.count(options.inputs)) inputs, \(Format.count(options.members)) members per program"), seed \(options.seed), batch \(batch)
         \(ISO8601DateFormatter().string(from: started)) on \(machine)
         """
     }
@@ -205,23 +221,16 @@ struct Report {
     /// Due work on the ingested state, each through `ProgramLedger.advance` (decided and committed),
     /// beside a plain loop doing the least arithmetic over the same members or lots.
     mutating func scheduledWork(_ ledgers: [String: ProgramLedger]) throws {
-        if let jd = ledgers["jd-points"], let clock = jd.engine.state.clock, let tiers = jd.program.tiers {
-            let released = clock.adding(days: 7)
-            try scheduled("pending release (jd-points)", jd, to: released) { state in
-                let due = duePendingLots(state, by: released)
-                return "\(Format.count(due.lots)) lots, \(Format.count(due.points)) points due"
+        if let jd = ledgers["jd-points"] {
+            try pendingRelease(jd)
+            if let tiers = jd.program.tiers {
+                let newYear = Instant(rfc3339: "2027-01-01T00:00:00+08:00")!
+                let year = jd.program.calendar.periodIndex(.year, of: newYear)
+                try scheduled("year start, tiers (jd-points)", jd, to: newYear) { state in
+                    "\(Format.count(yearStartTiers(state, tiers: tiers, year: year))) members change tier"
+                }
             }
-            let newYear = Instant(rfc3339: "2027-01-01T00:00:00+08:00")!
-            let year = jd.program.calendar.periodIndex(.year, of: newYear)
-            try scheduled("year start, tiers (jd-points)", jd, to: newYear) { state in
-                "\(Format.count(yearStartTiers(state, tiers: tiers, year: year))) members change tier"
-            }
-            let sweep = Instant(rfc3339: "2027-12-31T00:00:00+08:00")!
-            try scheduled("expiry sweep with notices (jd-points)", jd, to: sweep,
-                          rowsBaseline: "expiry sweep beside its rows written raw") { state in
-                let due = expiringLots(state, by: sweep)
-                return "\(Format.count(due.lots)) lots, \(Format.count(due.points)) points expire"
-            }
+            try expirySweep(jd)
         }
         if let store = ledgers["store-1"], let clock = store.engine.state.clock, case let .inactivity(days, _) = store.program.expiry {
             let sweep = clock.adding(days: days + 1)
@@ -230,12 +239,35 @@ struct Report {
                 return "\(Format.count(due.members)) members, \(Format.count(due.points)) points expire"
             }
         }
-        if let levels = ledgers["aliexpress-levels"], let count = levels.engine.state.nextCount, let tiers = levels.program.tiers,
-           case let .rollingMonths(months, _) = tiers.basis {
-            let month = levels.program.calendar.monthIndex(of: count)
-            try scheduled("monthly level count (aliexpress-levels)", levels, to: count) { state in
-                "\(Format.count(countLevels(state, tiers: tiers, month: month, months: months))) members change level"
-            }
+        if let levels = ledgers["aliexpress-levels"] { try monthlyCount(levels) }
+    }
+
+    /// jd-points a week after its last input: the orders' pending points become available.
+    mutating func pendingRelease(_ jd: ProgramLedger) throws {
+        guard let clock = jd.engine.state.clock else { return }
+        let released = clock.adding(days: 7)
+        try scheduled("pending release (jd-points)", jd, to: released) { state in
+            let due = duePendingLots(state, by: released)
+            return "\(Format.count(due.lots)) lots, \(Format.count(due.points)) points due"
+        }
+    }
+
+    /// jd-points to 31 December 2027: every lot's expiry notice and expiry, beside its rows raw.
+    mutating func expirySweep(_ jd: ProgramLedger) throws {
+        let sweep = Instant(rfc3339: "2027-12-31T00:00:00+08:00")!
+        try scheduled("expiry sweep with notices (jd-points)", jd, to: sweep, rowsBaseline: "expiry sweep beside its rows written raw") { state in
+            let due = expiringLots(state, by: sweep)
+            return "\(Format.count(due.lots)) lots, \(Format.count(due.points)) points expire"
+        }
+    }
+
+    /// aliexpress-levels to the next 1st: every member with qualifying points counted.
+    mutating func monthlyCount(_ levels: ProgramLedger) throws {
+        guard let count = levels.engine.state.nextCount, let tiers = levels.program.tiers,
+              case let .rollingMonths(months, _) = tiers.basis else { return }
+        let month = levels.program.calendar.monthIndex(of: count)
+        try scheduled("monthly level count (aliexpress-levels)", levels, to: count) { state in
+            "\(Format.count(countLevels(state, tiers: tiers, month: month, months: months))) members change level"
         }
     }
 
@@ -271,9 +303,9 @@ struct Report {
 
     var markdown: String {
         """
-        ### accrue-bench, \(Format.count(options.inputs)) inputs, \(Format.count(options.members)) members
+        ### accrue-bench, \(lots.map { "scheduled work at scale, \(Format.count($0)) lots" } ?? "\(Format.count(options.inputs)) inputs"), \(Format.count(options.members)) members
 
-        `accrue-bench --members \(options.members) --inputs \(options.inputs) --seed \(options.seed) --batch \(batch)\(postgres == nil ? "" : " --postgres ...")`, \(ISO8601DateFormatter().string(from: started)),
+        `accrue-bench --members \(options.members) \(lots.map { "--lots \($0)" } ?? "--inputs \(options.inputs)") --seed \(options.seed) --batch \(batch)\(postgres == nil ? "" : " --postgres ...")`, \(ISO8601DateFormatter().string(from: started)),
         \(machine).
 
         \(table.markdown)

@@ -79,4 +79,34 @@ final class BenchWorkloadTests: XCTestCase {
         XCTAssertGreaterThan(hits[999], 0)
         for _ in 0..<1_000 { XCTAssertLessThan(table.sample(&random, top: 10), 10) }
     }
+
+    /// The logs of the scheduled work at scale: every jd-points order applies and makes one lot,
+    /// each member gets the same number of lots, every aliexpress-levels member earns, in time
+    /// order, and the same seed writes the same files.
+    func testTheScaleLogsMakeTheLotsAndMembersTheyPromise() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = try ScaleWorkload.write(members: 40, lots: 400, seed: 3, to: folder.appendingPathComponent("a"))
+        let again = try ScaleWorkload.write(members: 40, lots: 400, seed: 3, to: folder.appendingPathComponent("b"))
+        XCTAssertEqual(try files.map { try Data(contentsOf: $0) }, try again.map { try Data(contentsOf: $0) }, "the same seed, the same logs")
+        for (file, name, inputs) in [(files[0], "jd-points", 400), (files[1], "aliexpress-levels", 40)] {
+            var replay = Replay(program: try preset(name))
+            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(lines.count, inputs, name)
+            var latest = Int64.min
+            for line in lines {
+                let outcome = try XCTUnwrap(replay.apply(line: Array(line.utf8)))
+                XCTAssertEqual(outcome.status, .applied, "\(line): \(outcome.reason ?? "")")
+                XCTAssertGreaterThan(outcome.points, 0, String(line))
+                let at = try XCTUnwrap(outcome.at).milliseconds
+                XCTAssertGreaterThanOrEqual(at, latest, "in time order")
+                latest = at
+            }
+            let members = replay.engine.state.members.values
+            XCTAssertEqual(members.count, 40, name)
+            if name == "jd-points" {
+                XCTAssertEqual(Set(members.map(\.lots.count)), [10], "every member has lots / members lots")
+            }
+        }
+    }
 }
