@@ -70,10 +70,57 @@ final class DueWorkStepTests: XCTestCase {
     func testAStepIsLoggedAsTextAndReadBack() {
         let time = Instant(rfc3339: "2026-11-30T10:00:00Z")!
         XCTAssertEqual(ClockStep(time: time).text, "2026-11-30T10:00:00Z", "a step without a limit is stored as before")
-        XCTAssertEqual(ClockStep(time: time, items: 500).text, "2026-11-30T10:00:00Z items=500")
-        for step in [ClockStep(time: time), ClockStep(time: time, items: 500)] { XCTAssertEqual(ClockStep(text: step.text), step) }
-        for bad in ["", "2026-11-30T10:00:00Z items=0", "2026-11-30T10:00:00Z items=", "2026-11-30T10:00:00Z x=5", "2026-11-30T10:00:00Z items=5 more"] {
+        XCTAssertEqual(ClockStep(time: time, items: 500).text, "2026-11-30T10:00:00Z due=500")
+        // Steps logged before limits counted only current work read back as they were counted.
+        XCTAssertEqual(ClockStep(text: "2026-11-30T10:00:00Z items=500"), ClockStep(time: time, items: 500, countsStaleItems: true))
+        for step in [ClockStep(time: time), ClockStep(time: time, items: 500), ClockStep(time: time, items: 500, countsStaleItems: true)] {
+            XCTAssertEqual(ClockStep(text: step.text), step)
+        }
+        for bad in ["", "2026-11-30T10:00:00Z items=0", "2026-11-30T10:00:00Z items=", "2026-11-30T10:00:00Z x=5", "2026-11-30T10:00:00Z items=5 more",
+                    "2026-11-30T10:00:00Z due=0", "2026-11-30T10:00:00Z due=-3", "2026-11-30T10:00:00Z due"] {
             XCTAssertNil(ClockStep(text: bad), bad)
         }
+    }
+
+    /// A step ends in the same place whether the engine's queue was built as the log ran (stale
+    /// items left in it: lots spent, deadlines moved) or rebuilt from the state, as after a load.
+    /// A server that restarted, or a second server catching up with the log, replays the steps
+    /// the first one logged: each must do there what it did live.
+    func testStepsEndInTheSamePlaceWithAQueueRebuiltFromTheState() throws {
+        let options = WorkloadOptions(members: 200, inputs: 6_000, seed: 5)
+        var differedBefore = 0
+        for slot in Workload.programs {
+            let file = try preset(slot.preset)
+            let program = file.id == slot.id ? file : file.instance(id: slot.id)
+            var replay = Replay(program: program)
+            for line in Workload.lines(slot, options: options) { replay.apply(line: Array(line.utf8)) }
+            var live = replay.engine
+            _ = live.drain()
+            let end = Instant(milliseconds: Workload.end.milliseconds + 730 * 86_400_000)
+            for countsStaleItems in [false, true] {
+                var built = live
+                var loaded = Engine(program: program, state: live.state)
+                var differs = false
+                var done = false
+                while !done {
+                    let step = ClockStep(time: end, items: 7, countsStaleItems: countsStaleItems)
+                    done = built.advance(step)
+                    let other = loaded.advance(step)
+                    let (builtEntries, loadedEntries) = (built.drain().entries, loaded.drain().entries)
+                    if countsStaleItems {
+                        if other != done || builtEntries != loadedEntries || built.state != loaded.state { differs = true }
+                        if other != done { break }
+                    } else {
+                        XCTAssertEqual(other, done, "\(slot.id): both end the step, or neither")
+                        XCTAssertEqual(loadedEntries, builtEntries, "\(slot.id): the same entries in each step")
+                        XCTAssertEqual(loaded.state, built.state, "\(slot.id): the same state after each step")
+                        if other != done || loaded.state != built.state { return }
+                    }
+                }
+                if countsStaleItems && differs { differedBefore += 1 }
+            }
+        }
+        // The old count (every item taken, stale ones too) is what broke this: it shows here.
+        XCTAssertGreaterThan(differedBefore, 0, "counting stale items ends steps in different places")
     }
 }

@@ -22,8 +22,19 @@ extension Engine {
             return true
         }
         var itemsRun = 0
+        var lastRun: Due?
         while true {
             let programNext = [state.nextYearStart, state.nextCount, state.nextEffective].compactMap { $0 }.min()
+            if step.items != nil, !step.countsStaleItems {
+                // Stale items at the head (a lot spent or moved, a deadline moved by activity, one
+                // item queued twice) run as always, doing nothing but moving themselves, and count
+                // toward no limit: a queue rebuilt from the state (after a load) holds none of them,
+                // and a step must end at the same place whichever queue the engine has.
+                while let head = schedule.first, head.at <= time, programNext.map({ head.at <= $0 }) ?? true,
+                      head == lastRun || !isCurrent(head) {
+                    run(schedule.pop()!)
+                }
+            }
             // The next piece of work: a member's item, or the program's (a member's first on a tie).
             let next: Instant, memberFirst: Bool
             if let memberNext = schedule.first?.at, memberNext <= time, programNext.map({ memberNext <= $0 }) ?? true {
@@ -41,7 +52,9 @@ extension Engine {
                 return false
             }
             if memberFirst {
-                run(schedule.pop()!)
+                let due = schedule.pop()!
+                run(due)
+                lastRun = due
             } else {
                 runProgramWork(at: next)
             }
@@ -102,6 +115,54 @@ extension Engine {
         }
         for at in Set(holds.compactMap(\.expiresAt)) {
             schedule.push(Due(at: at, kind: .holdTimeout, member: member, lot: 0, currency: currency))
+        }
+    }
+
+    /// Whether a scheduled item is work the state still calls for at its time: exactly the items
+    /// `rebuildSchedule` would queue from the state now. Others are stale (the lot was spent or
+    /// released, activity moved the deadline, the year's birthday was given) and do nothing.
+    mutating func isCurrent(_ due: Due) -> Bool {
+        guard state.members.index(forKey: due.member) != nil else { return false }
+        if let code = due.currency {
+            guard program.currency(code) != nil else { return false }
+            return inCurrency(code) { $0.isCurrentHere(due) }
+        }
+        return isCurrentHere(due)
+    }
+
+    private mutating func isCurrentHere(_ due: Due) -> Bool {
+        switch due.kind {
+        case .release:
+            guard let lot = reading(due.member, { $0.lots.lot(due.lot) }) else { return false }
+            return lot.pending && lot.waitsFor == nil && lot.availableAt == due.at
+        case .expire:
+            guard let lot = reading(due.member, { $0.lots.lot(due.lot) }) else { return false }
+            return !lot.pending && lot.expiresAt == due.at
+        case .notice:
+            guard let lot = reading(due.member, { $0.lots.lot(due.lot) }), let expiresAt = lot.expiresAt,
+                  let noticeDays = program.expiry.lotNoticeDays else { return false }
+            return !lot.pending && !lot.noticed && expiresAt.adding(days: -noticeDays) == due.at
+        case .inactivity:
+            guard case let .inactivity(days, _) = program.expiry, let last = reading(due.member, { $0.lastActivity }) else { return false }
+            return last.adding(days: days) == due.at
+        case .inactivityNotice:
+            guard case let .inactivity(days, noticeDays?) = program.expiry else { return false }
+            let (last, noticed) = reading(due.member) { ($0.lastActivity, $0.inactivityNoticeFor) }
+            guard let last else { return false }
+            return last.adding(days: days - noticeDays) == due.at && noticed != last.adding(days: days)
+        case .holdTimeout:
+            return reading(due.member) { $0.holds.contains { $0.expiresAt == due.at } }
+        case .birthday:
+            guard program.birthday != nil, let (birthday, given) = reading(due.member, { member in member.birthday.map { ($0, member.birthdayYear) } })
+            else { return false }
+            let year = program.calendar.date(of: due.at).year
+            return program.calendar.instant(birthday.inYear(year)) == due.at && given != year
+        case .anniversary:
+            guard program.anniversary != nil else { return false }
+            let (joinedAt, given) = reading(due.member) { ($0.joinedAt, $0.anniversaryYear) }
+            let joined = program.calendar.date(of: joinedAt)
+            let year = program.calendar.date(of: due.at).year
+            return year > joined.year && program.calendar.instant(joined.inYear(year)) == due.at && given != year
         }
     }
 
@@ -412,15 +473,23 @@ extension Engine {
 public struct ClockStep: Sendable, Equatable {
     public var time: Instant
     public var items: Int?
+    /// Whether the limit counts every item taken from the queue, stale ones included, as steps
+    /// logged before 2026-12-06 did (` items=N`). Those steps ended in different places in an
+    /// engine whose queue was rebuilt from the state (after a load, which drops stale items) and
+    /// in one that ran the log from the start; they replay as they were counted. New steps count
+    /// only current work (` due=N`), which ends them in the same place in both.
+    public var countsStaleItems: Bool
 
-    public init(time: Instant, items: Int? = nil) {
+    public init(time: Instant, items: Int? = nil, countsStaleItems: Bool = false) {
         self.time = time
         self.items = items
+        self.countsStaleItems = countsStaleItems
     }
 
-    /// How a log stores it: the time in RFC 3339, then ` items=N` when there is a limit.
+    /// How a log stores it: the time in RFC 3339, then ` due=N` (or ` items=N`, see
+    /// `countsStaleItems`) when there is a limit.
     public var text: String {
-        items.map { "\(time.rfc3339) items=\($0)" } ?? time.rfc3339
+        items.map { "\(time.rfc3339) \(countsStaleItems ? "items" : "due")=\($0)" } ?? time.rfc3339
     }
 
     public init?(text: String) {
@@ -430,8 +499,9 @@ public struct ClockStep: Sendable, Equatable {
         case 1:
             self.init(time: time)
         case 2:
-            guard parts[1].hasPrefix("items="), let items = Int(parts[1].dropFirst(6)), items > 0 else { return nil }
-            self.init(time: time, items: items)
+            let limit = parts[1].split(separator: "=", maxSplits: 1)
+            guard limit.count == 2, limit[0] == "items" || limit[0] == "due", let items = Int(limit[1]), items > 0 else { return nil }
+            self.init(time: time, items: items, countsStaleItems: limit[0] == "items")
         default:
             return nil
         }
