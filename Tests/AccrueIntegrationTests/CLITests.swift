@@ -182,6 +182,24 @@ final class CLITests: XCTestCase {
         let view = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(member.stdout.utf8)) as? [String: Any])?["member"] as? [String: Any])
         XCTAssertEqual(view["balance"] as? Int, 360)
         XCTAssertEqual(try accrue(["verify", "--database", database]).status, 0)
+
+        // The same due work one item a transaction: more steps, the same entries and balance.
+        let stepped = folder.appendingPathComponent("stepped.sqlite").path
+        _ = try accrue(["ingest", "--database", stepped, "--program", "jd-points", "samples/jd-points.jsonl"])
+        let small = try accrue(["advance", "--database", stepped, "--program", "jd-points", "--to", "2027-06-01T00:00:00Z", "--step-items", "1"])
+        XCTAssertEqual(small.status, 0, small.stderr)
+        func counts(_ text: String) -> (entries: Int, steps: Int)? {
+            guard let match = text.firstMatch(of: /: (\d+) entries in (\d+) steps?/) else { return nil }
+            return (Int(match.1)!, Int(match.2)!)
+        }
+        let whole = try XCTUnwrap(counts(advanced.stdout), advanced.stdout)
+        let each = try XCTUnwrap(counts(small.stdout), small.stdout)
+        XCTAssertEqual(each.entries, whole.entries)
+        XCTAssertGreaterThan(each.steps, whole.steps)
+        let again = try accrue(["member", "--database", stepped, "--program", "jd-points", "--json", "alice"])
+        XCTAssertEqual(again.stdout, member.stdout, "the member is the same either way")
+        XCTAssertEqual(try accrue(["verify", "--database", stepped]).status, 0)
+        XCTAssertNotEqual(try accrue(["advance", "--database", stepped, "--program", "jd-points", "--to", "2027-06-02T00:00:00Z", "--step-items", "0"]).status, 0)
     }
 
     func testDemoRunsEveryPreset() throws {
