@@ -22,14 +22,15 @@ extension Engine {
             return true
         }
         var itemsRun = 0
+        // The last member item that ran: the same item queued twice runs twice, counted once.
         var lastRun: Due?
         while true {
             let programNext = [state.nextYearStart, state.nextCount, state.nextEffective].compactMap { $0 }.min()
-            if step.items != nil, !step.countsStaleItems {
+            if let limit = step.items, !step.countsStaleItems, itemsRun >= max(1, limit) {
                 // Stale items at the head (a lot spent or moved, a deadline moved by activity, one
-                // item queued twice) run as always, doing nothing but moving themselves, and count
-                // toward no limit: a queue rebuilt from the state (after a load) holds none of them,
-                // and a step must end at the same place whichever queue the engine has.
+                // item queued twice) run here, doing nothing but moving themselves, so that the step
+                // stops before the next current work: a queue rebuilt from the state (after a
+                // load) holds none of them, and a step must end in the same place either way.
                 while let head = schedule.first, head.at <= time, programNext.map({ head.at <= $0 }) ?? true,
                       head == lastRun || !isCurrent(head) {
                     run(schedule.pop()!)
@@ -53,12 +54,21 @@ extension Engine {
             }
             if memberFirst {
                 let due = schedule.pop()!
-                run(due)
+                #if DEBUG
+                // Debug builds (every test) hold what `run` says to what `isCurrent` said before.
+                let expected = isCurrent(due)
+                #endif
+                let current = run(due)
+                #if DEBUG
+                assert(current == expected, "\(due.kind) of \(due.member) at \(due.at.rfc3339): run says \(current), isCurrent \(expected)")
+                #endif
+                // Steps logged before 2026-12-06 counted every item; now only current work counts.
+                if current && due != lastRun || step.countsStaleItems { itemsRun += 1 }
                 lastRun = due
             } else {
                 runProgramWork(at: next)
+                itemsRun += 1
             }
-            itemsRun += 1
         }
         if time > clock { state.clock = time }
         return true
@@ -168,80 +178,84 @@ extension Engine {
 
     /// Runs one piece of member work if it is still valid (the state may have moved on since it was
     /// scheduled: a lot spent, new activity).
-    mutating func run(_ due: Due) {
+    /// True when the item was current (`isCurrent`): work the state called for, done now.
+    @discardableResult
+    mutating func run(_ due: Due) -> Bool {
         // By index: comparing the subscript's optional with nil copied the whole member.
-        guard state.members.index(forKey: due.member) != nil else { return }
+        guard state.members.index(forKey: due.member) != nil else { return false }
         if let code = due.currency {
-            guard program.currency(code) != nil else { return }
-            inCurrency(code) { $0.runDue(due) }
-        } else {
-            runDue(due)
+            guard program.currency(code) != nil else { return false }
+            return inCurrency(code) { $0.runDue(due) }
         }
+        return runDue(due)
     }
 
-    private mutating func runDue(_ due: Due) {
+    /// Each kind's checks are `isCurrentHere`'s (debug builds assert it); past them it is current.
+    private mutating func runDue(_ due: Due) -> Bool {
         switch due.kind {
         // The lot's kinds read the lot where the member is kept: a sweep runs these for every lot.
         case .release:
             guard let (index, lot) = reading(due.member, { $0.lots.indexedLot(due.lot) }), lot.pending, lot.waitsFor == nil,
-                  lot.availableAt == due.at else { return }
+                  lot.availableAt == due.at else { return false }
             release(due.member, lotAt: index, at: due.at)
         case .expire:
-            guard let (index, lot) = reading(due.member, { $0.lots.indexedLot(due.lot) }), !lot.pending, lot.expiresAt == due.at else { return }
+            guard let (index, lot) = reading(due.member, { $0.lots.indexedLot(due.lot) }), !lot.pending, lot.expiresAt == due.at else { return false }
             expireLot(due.member, lot, at: index, time: due.at)
         case .notice:
             guard let (index, lot) = reading(due.member, { $0.lots.indexedLot(due.lot) }), !lot.noticed, let expiresAt = lot.expiresAt,
                   !lot.pending, let noticeDays = program.expiry.lotNoticeDays,
-                  expiresAt.adding(days: -noticeDays) == due.at else { return }
+                  expiresAt.adding(days: -noticeDays) == due.at else { return false }
             let remaining = lot.remaining
             withMember(due.member) { $0.lots[index].noticed = true }
             // A late award whose expiry has already passed gets no notice: it expires in this step.
-            guard expiresAt > state.clock ?? due.at else { return }
+            guard expiresAt > state.clock ?? due.at else { return true }
             record(due.member, due.at, .expiryNotice, remaining, reason: "\(formatPoints(remaining)) \(pointsName) expire at \(local(expiresAt)) unless spent",
                    lot: due.lot, expiresAt: expiresAt)
         case .inactivity:
             let member = self.member(due.member)
-            guard case let .inactivity(days, _) = program.expiry, let last = member.lastActivity else { return }
+            guard case let .inactivity(days, _) = program.expiry, let last = member.lastActivity else { return false }
             // Activity since the item was queued moved the deadline: the item moves with it.
             if last.adding(days: days) > due.at {
                 schedule.push(Due(at: last.adding(days: days), kind: .inactivity, member: due.member, lot: 0))
-                return
+                return false
             }
-            guard last.adding(days: days) == due.at else { return }
+            guard last.adding(days: days) == due.at else { return false }
             for lot in member.lots where !lot.pending && lot.remaining > 0 {
                 expireLot(due.member, lot: lot.id, at: due.at, reason: "\(formatPoints(lot.remaining)) \(pointsName) expired after \(days) days without activity")
             }
         case .inactivityNotice:
             let member = self.member(due.member)
-            guard case let .inactivity(days, noticeDays?) = program.expiry, let last = member.lastActivity else { return }
+            guard case let .inactivity(days, noticeDays?) = program.expiry, let last = member.lastActivity else { return false }
             if last.adding(days: days - noticeDays) > due.at {
                 schedule.push(Due(at: last.adding(days: days - noticeDays), kind: .inactivityNotice, member: due.member, lot: 0))
-                return
+                return false
             }
-            guard last.adding(days: days - noticeDays) == due.at, member.inactivityNoticeFor != last.adding(days: days),
-                  member.balance > 0 else { return }
+            guard last.adding(days: days - noticeDays) == due.at, member.inactivityNoticeFor != last.adding(days: days) else { return false }
+            // Current, with nothing to say when nothing is left to expire.
+            guard member.balance > 0 else { return true }
             let expiresAt = last.adding(days: days)
             withMember(due.member) { $0.inactivityNoticeFor = expiresAt }
             record(due.member, due.at, .expiryNotice, member.balance,
                    reason: "\(formatPoints(member.balance)) \(pointsName) expire at \(local(expiresAt)) unless you earn or spend before then",
                    expiresAt: expiresAt)
         case .holdTimeout:
+            guard reading(due.member, { $0.holds.contains { $0.expiresAt == due.at } }) else { return false }
             expireCheckoutHolds(due.member, at: due.at)
         case .birthday:
             let member = self.member(due.member)
-            guard let grant = program.birthday, let birthday = member.birthday else { return }
+            guard let grant = program.birthday, let birthday = member.birthday else { return false }
             let year = program.calendar.date(of: due.at).year
-            guard program.calendar.instant(birthday.inYear(year)) == due.at, member.birthdayYear != year else { return }
+            guard program.calendar.instant(birthday.inYear(year)) == due.at, member.birthdayYear != year else { return false }
             withMember(due.member) { $0.birthdayYear = year }
             let code = voucherCode(prefix: grant.id.uppercased(), salt: "\(due.member)|\(year)")
             issueCoupon(due.member, reward: grant.id, name: grant.name, code: code, value: grant.valueMinorUnits, at: due.at, input: nil)
             scheduleBirthday(due.member, after: due.at)
         case .anniversary:
-            guard let grant = program.anniversary else { return }
+            guard let grant = program.anniversary else { return false }
             let member = self.member(due.member)
             let joined = program.calendar.date(of: member.joinedAt)
             let year = program.calendar.date(of: due.at).year
-            guard year > joined.year, program.calendar.instant(joined.inYear(year)) == due.at, member.anniversaryYear != year else { return }
+            guard year > joined.year, program.calendar.instant(joined.inYear(year)) == due.at, member.anniversaryYear != year else { return false }
             withMember(due.member) { $0.anniversaryYear = year }
             let years = year - joined.year
             if let value = grant.value(for: member.tier) {
@@ -252,6 +266,7 @@ extension Engine {
             }
             scheduleAnniversary(due.member, after: due.at)
         }
+        return true
     }
 
     /// Makes a pending lot available at `at`: its expiry starts, it counts toward the tier.
