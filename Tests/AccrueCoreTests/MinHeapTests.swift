@@ -1,4 +1,5 @@
 @testable import AccrueCore
+import AccruePrograms
 import XCTest
 
 /// The heap behind due work and spend order: whatever the pushes and pops, pops come out in
@@ -44,7 +45,7 @@ final class MinHeapTests: XCTestCase {
         for member in ["m10", "m2", "m1", "ü", "m1"] {
             for lot in [3, 1, 2] as [Int64] {
                 items.append(Due(at: at, kind: .expire, member: member, lot: lot))
-                items.append(Due(at: at, kind: .notice, member: member, lot: lot, currency: "coins"))
+                items.append(Due(at: at, kind: .notice, member: member, lot: lot, currency: 1))
             }
         }
         var heap = Schedule()
@@ -52,5 +53,19 @@ final class MinHeapTests: XCTestCase {
         var drained: [Due] = []
         while let item = heap.pop() { drained.append(item) }
         XCTAssertEqual(drained.map { "\($0.kind)/\($0.member)/\($0.lot)" }, items.sorted().map { "\($0.kind)/\($0.member)/\($0.lot)" })
+    }
+
+    /// A scheduled item names its currency by its place among the program's codes in order, 0
+    /// for the points, so items compare as the codes do.
+    func testDueWorkNamesItsCurrencyByItsPlaceInTheCodesOrder() throws {
+        let program = try ProgramFile.load(path: repositoryRoot.appendingPathComponent("docs/examples/points-and-coins.yaml").path)
+        let engine = Engine(program: program)
+        XCTAssertEqual(engine.currencyCodes, ["coins"])
+        XCTAssertEqual(engine.slot(of: nil), 0)
+        XCTAssertEqual(engine.slot(of: "coins"), 1)
+        XCTAssertEqual(engine.code(ofSlot: 1), "coins")
+        XCTAssertNil(engine.code(ofSlot: 0))
+        XCTAssertNil(engine.code(ofSlot: 2), "a place the program does not have")
+        XCTAssertEqual(MemoryLayout<Due>.stride, 40, "an item of due work is 40 bytes")
     }
 }

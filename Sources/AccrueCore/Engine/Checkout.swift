@@ -131,7 +131,7 @@ extension Engine {
             member.holds.append(Hold(id: holdID, points: points, parts: parts, order: orderID, expiresAt: expiresAt))
             member.checkoutAmounts[orderID] = orderAmount
         }
-        if let expiresAt { schedule.push(Due(at: expiresAt, kind: .holdTimeout, member: input.member, lot: 0, currency: currency)) }
+        if let expiresAt { schedule.push(Due(at: expiresAt, kind: .holdTimeout, member: input.member, lot: 0, currency: slot(of: currency))) }
         touch(input.member, at: input.at)
         return Engine.applied(-points)
     }

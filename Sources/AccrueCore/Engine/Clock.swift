@@ -115,16 +115,16 @@ extension Engine {
         for lot in lots {
             if lot.pending {
                 // Points waiting for an order's state have no time to wait for yet.
-                if lot.waitsFor == nil { schedule.push(Due(at: lot.availableAt, kind: .release, member: member, lot: lot.id, currency: currency)) }
+                if lot.waitsFor == nil { schedule.push(Due(at: lot.availableAt, kind: .release, member: member, lot: lot.id, currency: slot(of: currency))) }
             } else if let expiresAt = lot.expiresAt {
-                schedule.push(Due(at: expiresAt, kind: .expire, member: member, lot: lot.id, currency: currency))
+                schedule.push(Due(at: expiresAt, kind: .expire, member: member, lot: lot.id, currency: slot(of: currency)))
                 if let noticeDays = expiry.lotNoticeDays, !lot.noticed {
-                    schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: member, lot: lot.id, currency: currency))
+                    schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: member, lot: lot.id, currency: slot(of: currency)))
                 }
             }
         }
         for at in Set(holds.compactMap(\.expiresAt)) {
-            schedule.push(Due(at: at, kind: .holdTimeout, member: member, lot: 0, currency: currency))
+            schedule.push(Due(at: at, kind: .holdTimeout, member: member, lot: 0, currency: slot(of: currency)))
         }
     }
 
@@ -133,8 +133,8 @@ extension Engine {
     /// released, activity moved the deadline, the year's birthday was given) and do nothing.
     mutating func isCurrent(_ due: Due) -> Bool {
         guard state.members.index(forKey: due.member) != nil else { return false }
-        if let code = due.currency {
-            guard program.currency(code) != nil else { return false }
+        if due.currency != 0 {
+            guard let code = code(ofSlot: due.currency), program.currency(code) != nil else { return false }
             return inCurrency(code) { $0.isCurrentHere(due) }
         }
         return isCurrentHere(due)
@@ -183,8 +183,8 @@ extension Engine {
     mutating func run(_ due: Due) -> Bool {
         // By index: comparing the subscript's optional with nil copied the whole member.
         guard state.members.index(forKey: due.member) != nil else { return false }
-        if let code = due.currency {
-            guard program.currency(code) != nil else { return false }
+        if due.currency != 0 {
+            guard let code = code(ofSlot: due.currency), program.currency(code) != nil else { return false }
             return inCurrency(code) { $0.runDue(due) }
         }
         return runDue(due)

@@ -374,7 +374,7 @@ extension Engine {
             withMember(memberID) { $0.lots.append(lot) }
             record(memberID, at, .earnPending, points, reason: "\(explanation); pending until \(local(availableAt))",
                    lot: id, input: input, rule: rule, availableAt: availableAt)
-            schedule.push(Due(at: availableAt, kind: .release, member: memberID, lot: id, currency: currency))
+            schedule.push(Due(at: availableAt, kind: .release, member: memberID, lot: id, currency: slot(of: currency)))
         } else {
             let expiresAt = lotExpiry(availableAt: at)
             let lot = Lot(id: id, remaining: points, pending: false, availableAt: at, expiresAt: expiresAt, order: order, rule: rule)
@@ -443,9 +443,9 @@ extension Engine {
 
     mutating func scheduleExpiry(_ memberID: String, lot lotID: Int64) {
         guard let lot = reading(memberID, { $0.lots.lot(lotID) }), let expiresAt = lot.expiresAt else { return }
-        schedule.push(Due(at: expiresAt, kind: .expire, member: memberID, lot: lotID, currency: currency))
+        schedule.push(Due(at: expiresAt, kind: .expire, member: memberID, lot: lotID, currency: slot(of: currency)))
         if let noticeDays = program.expiry.lotNoticeDays, !lot.noticed {
-            schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: memberID, lot: lotID, currency: currency))
+            schedule.push(Due(at: expiresAt.adding(days: -noticeDays), kind: .notice, member: memberID, lot: lotID, currency: slot(of: currency)))
         }
     }
 

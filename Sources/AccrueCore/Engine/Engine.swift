@@ -10,6 +10,9 @@ public struct Engine: Sendable {
     /// The program itself while `program` is another currency's view of it.
     var programInPoints: Program?
     var schedule = Schedule()
+    /// The codes of the program's other currencies in order: a scheduled item names its currency
+    /// by its place here (`Due.currency`).
+    let currencyCodes: [String]
     /// Members the program-wide tier work may change: those with qualifying points, a tier above
     /// the first or a level scheduled. The others would stay as they are, so a new year or a
     /// monthly count touches only these. Derived from the state (rebuilt on load, never stored).
@@ -32,7 +35,19 @@ public struct Engine: Sendable {
     public init(program: Program, state: ProgramState = ProgramState()) {
         self.program = program
         self.state = state
+        currencyCodes = program.currencies.map(\.points.code).sorted()
         rebuildSchedule()
+    }
+
+    /// How a scheduled item names a currency (its code, or nil for the points).
+    func slot(of code: String?) -> UInt16 {
+        guard let code, let index = currencyCodes.firstIndex(of: code) else { return 0 }
+        return UInt16(index + 1)
+    }
+
+    /// The code of a scheduled item's currency, or nil for the points.
+    func code(ofSlot slot: UInt16) -> String? {
+        slot == 0 || Int(slot) > currencyCodes.count ? nil : currencyCodes[Int(slot) - 1]
     }
 
     /// Takes the entries made and the records touched since the last call.
