@@ -132,12 +132,17 @@ extension Engine {
     /// `rebuildSchedule` would queue from the state now. Others are stale (the lot was spent or
     /// released, activity moved the deadline, the year's birthday was given) and do nothing.
     mutating func isCurrent(_ due: Due) -> Bool {
+        inItsCurrency(due) { $0.isCurrentHere(due) }
+    }
+
+    /// `body` with the engine in the item's currency; false, without it, when the member or the
+    /// currency is gone.
+    private mutating func inItsCurrency(_ due: Due, _ body: (inout Engine) -> Bool) -> Bool {
+        // By index: comparing the subscript's optional with nil copied the whole member.
         guard state.members.index(forKey: due.member) != nil else { return false }
-        if due.currency != 0 {
-            guard let code = code(ofSlot: due.currency), program.currency(code) != nil else { return false }
-            return inCurrency(code) { $0.isCurrentHere(due) }
-        }
-        return isCurrentHere(due)
+        guard due.currency != 0 else { return body(&self) }
+        guard let code = code(ofSlot: due.currency), program.currency(code) != nil else { return false }
+        return inCurrency(code, body)
     }
 
     private mutating func isCurrentHere(_ due: Due) -> Bool {
@@ -176,18 +181,11 @@ extension Engine {
         }
     }
 
-    /// Runs one piece of member work if it is still valid (the state may have moved on since it was
-    /// scheduled: a lot spent, new activity).
-    /// True when the item was current (`isCurrent`): work the state called for, done now.
+    /// Runs one piece of member work if it is still current (the state may have moved on since it
+    /// was scheduled: a lot spent, new activity); true when it was (`isCurrent`).
     @discardableResult
     mutating func run(_ due: Due) -> Bool {
-        // By index: comparing the subscript's optional with nil copied the whole member.
-        guard state.members.index(forKey: due.member) != nil else { return false }
-        if due.currency != 0 {
-            guard let code = code(ofSlot: due.currency), program.currency(code) != nil else { return false }
-            return inCurrency(code) { $0.runDue(due) }
-        }
-        return runDue(due)
+        inItsCurrency(due) { $0.runDue(due) }
     }
 
     /// Each kind's checks are `isCurrentHere`'s (debug builds assert it); past them it is current.
