@@ -92,25 +92,34 @@ public enum Workload {
         let table = ZipfTable(count: options.members)
         return try programs.map { program in
             let url = folder.appendingPathComponent("\(program.id).jsonl")
-            FileManager.default.createFile(atPath: url.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: url)
-            defer { try? handle.close() }
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(1 << 20)
-            var failure: Error?
-            generate(program, options: options, table: table) { line in
-                buffer.append(contentsOf: line.utf8)
-                buffer.append(0x0A)
-                if buffer.count >= 1 << 20, failure == nil {
-                    do { try handle.write(contentsOf: buffer) } catch { failure = error }
-                    buffer.removeAll(keepingCapacity: true)
-                }
-            }
-            if let failure { throw failure }
-            try handle.write(contentsOf: buffer)
+            try writeLines(to: url) { emit in generate(program, options: options, table: table, emit: emit) }
             return url
         }
     }
+
+    /// Writes the lines `produce` emits to a new file at `url`, a megabyte at a time, so that a
+    /// log of millions of lines never sits whole in memory.
+    static func writeLines(to url: URL, _ produce: (_ emit: (String) -> Void) -> Void) throws {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw CocoaError(.fileWriteUnknown) }
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        var failure: Error?
+        produce { line in
+            buffer.append(contentsOf: line.utf8)
+            buffer.append(0x0A)
+            if buffer.count >= 1 << 20, failure == nil {
+                do { try handle.write(contentsOf: buffer) } catch { failure = error }
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        if let failure { throw failure }
+        try handle.write(contentsOf: buffer)
+    }
+
+    /// An amount in minor units as the inputs write it ("12.05").
+    static func money(_ minor: Int64) -> String { "\(minor / 100).\(minor % 100 < 10 ? "0" : "")\(minor % 100)" }
 }
 
 /// Generates one program's log. It keeps a rough estimate of each member's spendable points, the
@@ -274,7 +283,7 @@ struct ProgramLogGenerator {
 
     func stamp(_ time: Int64) -> String { Instant(milliseconds: time).rfc3339 }
 
-    func money(_ minor: Int64) -> String { "\(minor / 100).\(minor % 100 < 10 ? "0" : "")\(minor % 100)" }
+    func money(_ minor: Int64) -> String { Workload.money(minor) }
 
     func envelope(_ type: String, member: Int, at: Int64, data: String) -> String {
         "{\"id\":\"\(program.idPrefix)-\(counter)\",\"type\":\"\(type)\",\"member\":\"m\(member + 1)\",\"at\":\"\(stamp(at))\",\"data\":\(data)}"
