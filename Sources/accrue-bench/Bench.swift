@@ -176,10 +176,7 @@ struct Report {
             ratio: Format.times(Double(databaseBytes(database)), Double(databaseBytes(rawFull))))
         let enrolled = ingested.values.reduce(0) { $0 + $1.members }
         let resident = Memory.kilobytes("VmRSS") ?? 0
-        // What ingesting added to the process at its peak, per member enrolled in any program.
-        row("memory per 1M members (ingest's peak growth)",
-            accrue: ingestCost.peakKilobytes.map { Format.megabytes(Int64($0 - residentBefore) * 1024 * 1_000_000 / Int64(max(1, enrolled))) } ?? "?",
-            baseline: "", ratio: "")
+        memoryPerMember(ingestCost, residentBefore: residentBefore, enrolled: enrolled)
         note("ingested \(Format.count(total)) inputs into \(Format.count(enrolled)) members over \(runs.count) programs; "
              + "resident before \(residentBefore / 1024) MB, after with every ledger open \(resident / 1024) MB; outcomes equal the replay's: \(problems.isEmpty ? "yes" : "NO")")
 
@@ -216,6 +213,13 @@ struct Report {
             baseline: Format.rate(read, selectCost.seconds) + " (GRDB SELECT)",
             ratio: Format.share(Double(checked) / verifyCost.seconds, of: Double(read) / selectCost.seconds), verifyCost, selectCost)
         note("verify checked \(Format.count(checked)) inputs and entries: \(found.isEmpty ? "no problems" : "\(found.count) problems")")
+    }
+
+    /// What ingesting added to the process at its peak, per million members enrolled in any program.
+    mutating func memoryPerMember(_ ingest: Cost, residentBefore: Int, enrolled: Int) {
+        row("memory per 1M members (ingest's peak growth)",
+            accrue: ingest.peakKilobytes.map { Format.megabytes(Int64($0 - residentBefore) * 1024 * 1_000_000 / Int64(max(1, enrolled))) } ?? "?",
+            baseline: "", ratio: "")
     }
 
     /// Due work on the ingested state, each through `ProgramLedger.advance` (decided and committed),

@@ -31,9 +31,7 @@ extension Report {
         let enrolled = tallies.values.reduce(0) { $0 + $1.members }
         row("durable ingest of the logs (inputs/s)", accrue: Format.rate(total, ingestCost.seconds) + " in \(Format.seconds(ingestCost.seconds))",
             baseline: "", ratio: "", ingestCost)
-        row("memory per 1M members (ingest's peak growth)",
-            accrue: ingestCost.peakKilobytes.map { Format.megabytes(Int64($0 - residentBefore) * 1024 * 1_000_000 / Int64(max(1, enrolled))) } ?? "?",
-            baseline: "", ratio: "")
+        memoryPerMember(ingestCost, residentBefore: residentBefore, enrolled: enrolled)
         note("database after ingest: \(Format.megabytes(databaseBytes(database)))")
 
         if let jd = ledgers["jd-points"] {
