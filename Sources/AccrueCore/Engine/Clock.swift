@@ -281,9 +281,14 @@ extension Engine {
         record(memberID, at, .release, lot.remaining,
                reason: "\(why.map { $0 + ": " } ?? "")\(formatPoints(lot.remaining)) pending \(pointsName) are now available\(until)",
                lot: lot.id, rule: lot.rule, expiresAt: expiresAt, availableAt: at)
-        if let orderID = lot.order, let awardIndex = state.orders[orderID]?.awards.firstIndex(where: { $0.lot == lot.id }) {
-            state.orders[orderID]!.awards[awardIndex].countedIn = program.tiers == nil ? nil : qualifyingPeriod(at)
-            touchedOrders.insert(orderID)
+        if let orderID = lot.order {
+            let countedIn = program.tiers == nil ? nil : qualifyingPeriod(at)
+            let changed = state.orders.inPlace(orderID) { order in
+                guard let award = order.awards.firstIndex(where: { $0.lot == lot.id }) else { return false }
+                order.awards[award].countedIn = countedIn
+                return true
+            }
+            if changed == true { touchedOrders.insert(orderID) }
         }
         becameAvailable(memberID, lot: lot.id, points: lot.remaining, at: at)
     }
@@ -299,9 +304,13 @@ extension Engine {
         let remaining = lot.remaining
         withMember(memberID) { $0.lots.remove(at: index) }
         guard remaining > 0 else { return }
-        if let orderID = lot.order, let awardIndex = state.orders[orderID]?.awards.firstIndex(where: { $0.lot == lotID }) {
-            state.orders[orderID]!.awards[awardIndex].expired += remaining
-            touchedOrders.insert(orderID)
+        if let orderID = lot.order {
+            let changed = state.orders.inPlace(orderID) { order in
+                guard let award = order.awards.firstIndex(where: { $0.lot == lotID }) else { return false }
+                order.awards[award].expired += remaining
+                return true
+            }
+            if changed == true { touchedOrders.insert(orderID) }
         }
         record(memberID, at, .expire, -remaining, reason: reason ?? "\(formatPoints(remaining)) \(pointsName) expired", lot: lotID)
     }

@@ -257,7 +257,7 @@ extension Engine {
             return evaluation
         }
         if let orderID = input.string("order") {
-            state.orders[orderID]?.countedCumulative = true
+            state.orders.inPlace(orderID) { $0.countedCumulative = true }
             touchedOrders.insert(orderID)
         }
         let counted = reading(input.member) { $0.cumulative[rule.id]?.countedMinorUnits } ?? 0
@@ -314,7 +314,7 @@ extension Engine {
             let counted: Int64? = !pending && program.tiers != nil ? qualifyingPeriod(input.at) : nil
             let record = OrderRecord.Award(rule: evaluation.rule.id, points: evaluation.points, lot: lot,
                                            multiplier: evaluation.multiplier, countedIn: counted)
-            state.orders[order]?.awards.append(record)
+            state.orders.inPlace(order) { $0.awards.append(record) }
             touchedOrders.insert(order)
         }
     }

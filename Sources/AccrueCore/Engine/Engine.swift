@@ -228,10 +228,14 @@ public struct Engine: Sendable {
     /// an input. `body` must not change the member (that is `withMember`, which marks it touched)
     /// and cannot reach the engine.
     mutating func reading<T>(_ id: String, _ body: (inout MemberState) -> T) -> T {
-        guard let currency else { return body(&state.members[id]!) }
-        state.members[id]!.exchangeWallet(currency)
-        defer { state.members[id]!.exchangeWallet(currency) }
-        return body(&state.members[id]!)
+        let found = state.members.inPlace(id) { member in
+            guard let currency else { return body(&member) }
+            member.exchangeWallet(currency)
+            defer { member.exchangeWallet(currency) }
+            return body(&member)
+        }
+        guard let found else { preconditionFailure("no member \(id) in \(program.id)") }
+        return found
     }
 
     /// Changes a member where the state keeps it, as the current currency sees it, and marks it
