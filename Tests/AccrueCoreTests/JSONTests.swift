@@ -16,6 +16,30 @@ final class JSONTests: XCTestCase {
         XCTAssertThrowsError(try JSONReader.parse(#""\ud800""#))
     }
 
+    /// The writer's text is the canonical text of the same value: integers at both ends of Int64,
+    /// escapes, empty and nested containers, members left out when nil.
+    func testWriterWritesTheCanonicalText() throws {
+        var out = JSONWriter(capacity: 0)
+        out.openObject()
+        out.array("a", [Int64.min, -1, 0, 7, 1_000_000, Int64.max]) { $0.integer($1) }
+        out.array("b", [[String](), ["x"], ["quote \" \\ \n \u{1}", "中文"]]) { out, strings in
+            out.openArray()
+            for string in strings { out.string(string) }
+            out.closeArray()
+        }
+        out.field("c", nil as String?)
+        out.field("d", false)
+        out.key("e")
+        out.openObject()
+        out.closeObject()
+        out.field("f", Instant(rfc3339: "2026-11-11T00:00:00+08:00"))
+        out.field("g", 42 as Int64?)
+        out.closeObject()
+        let text = String(decoding: out.bytes, as: UTF8.self)
+        XCTAssertEqual(text, try JSONReader.parse(text).canonical)
+        XCTAssertEqual(text, #"{"a":[-9223372036854775808,-1,0,7,1000000,9223372036854775807],"b":[[],["x"],["quote \" \\ \n \u0001","中文"]],"d":false,"e":{},"f":"2026-11-10T16:00:00Z","g":42}"#)
+    }
+
     func testStringEscapes() throws {
         XCTAssertEqual(try JSONReader.parse(#""a\u00e9\n\ud83d\ude00""#), .string("a\u{e9}\n\u{1F600}"))
     }

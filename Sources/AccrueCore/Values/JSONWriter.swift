@@ -1,0 +1,127 @@
+/// Writes canonical JSON (keys in byte order, no insignificant white space) straight from typed
+/// values into bytes, for answers read often enough that building a `JSON` tree first costs more
+/// than the answer: a member read spent two thirds of its view's time making and then writing
+/// the tree. The caller writes each object's keys in byte order, which is what makes the text
+/// canonical; debug builds check it on every key.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    /// Whether the next value or key opens its container (no comma before it).
+    private var first = true
+    #if DEBUG
+    /// The last key of each open object (nil: none yet), to check the order.
+    private var keys: [[UInt8]?] = []
+    #endif
+
+    public init(capacity: Int = 1024) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func openObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        first = true
+        #if DEBUG
+        keys.append(nil)
+        #endif
+    }
+
+    public mutating func closeObject() {
+        bytes.append(UInt8(ascii: "}"))
+        first = false
+        #if DEBUG
+        keys.removeLast()
+        #endif
+    }
+
+    public mutating func openArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        first = true
+    }
+
+    public mutating func closeArray() {
+        bytes.append(UInt8(ascii: "]"))
+        first = false
+    }
+
+    /// A key of the open object; its value comes next.
+    public mutating func key(_ name: String) {
+        #if DEBUG
+        let utf8 = Array(name.utf8)
+        if let last = keys[keys.count - 1] {
+            precondition(last.lexicographicallyPrecedes(utf8), "JSONWriter: key \(name) written after \(String(decoding: last, as: UTF8.self))")
+        }
+        keys[keys.count - 1] = utf8
+        #endif
+        separate()
+        JSON.writeString(name, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        first = true
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        JSON.writeString(value, into: &bytes)
+        first = false
+    }
+
+    public mutating func integer(_ value: Int64) {
+        separate()
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        // The magnitude as unsigned, so that Int64.min has one too.
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            repeat {
+                digits[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(digits[index]) }
+        }
+        first = false
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
+        first = false
+    }
+
+    // Members that are left out when nil, as the Codable types' `encodeIfPresent` leaves them out.
+
+    public mutating func field(_ name: String, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        string(value)
+    }
+
+    public mutating func field(_ name: String, _ value: Int64?) {
+        guard let value else { return }
+        key(name)
+        integer(value)
+    }
+
+    public mutating func field(_ name: String, _ value: Instant?) {
+        guard let value else { return }
+        key(name)
+        string(value.rfc3339)
+    }
+
+    public mutating func field(_ name: String, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+
+    /// An array member written element by element.
+    public mutating func array<S: Sequence>(_ name: String, _ items: S, _ write: (inout JSONWriter, S.Element) -> Void) {
+        key(name)
+        openArray()
+        for item in items { write(&self, item) }
+        closeArray()
+    }
+
+    private mutating func separate() {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+    }
+}
