@@ -44,7 +44,7 @@ public struct JSONWriter {
         first = false
     }
 
-    /// A key of the open object; its value comes next.
+    /// A key of the open object (one of the answer's own field names); its value comes next.
     public mutating func key(_ name: String) {
         #if DEBUG
         let utf8 = Array(name.utf8)
@@ -54,8 +54,11 @@ public struct JSONWriter {
         keys[keys.count - 1] = utf8
         #endif
         separate()
-        JSON.writeString(name, into: &bytes)
-        bytes.append(UInt8(ascii: ":"))
+        // Keys are the answer's own field names: nothing in them needs an escape.
+        assert(!name.utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }, "JSONWriter: key \(name) needs escapes")
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
         first = true
     }
 

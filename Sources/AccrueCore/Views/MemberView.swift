@@ -154,8 +154,10 @@ public struct MemberView: Sendable, Codable, Equatable {
         pending = state.pending
         held = state.held
         holds = state.holds.map { HoldLine(hold: $0.id, points: $0.points, order: $0.order, expiresAt: $0.expiresAt) }
-        lots = state.lots.sorted { ($0.expiresAt?.milliseconds ?? Int64.max, $0.id) < ($1.expiresAt?.milliseconds ?? Int64.max, $1.id) }
-            .map(LotLine.init)
+        // Sorted as lines (plain values) rather than as lots, whose order and rule strings made
+        // the sort two thirds of a view.
+        lots = state.lots.map(LotLine.init)
+            .sorted { ($0.expiresAt?.milliseconds ?? Int64.max, $0.lot ?? 0) < ($1.expiresAt?.milliseconds ?? Int64.max, $1.lot ?? 0) }
         var soonest: [LotLine] = []
         switch program.expiry {
         case let .monthsAfterAvailable(_, notice), let .endOfMonth(_, notice):
