@@ -124,9 +124,12 @@ extension PostgresStore {
         /// record under the checkpoint's generation, then the older generations of those records.
         func checkpoint(_ rows: CheckpointRows) throws -> Bool {
             guard try moveHeader(rows) else { return false }
-            let all = CheckpointStep(all: rows)
-            try PostgresStore.writeRecords(connection, program: program, rows, step: all)
-            try PostgresStore.dropOlderGenerations(connection, program: program, rows, step: all)
+            // In one transaction, but encoded a step at a time.
+            _ = try rows.forEachStep(bytes: PostgresStore.checkpointStepBytes) { step in
+                try PostgresStore.writeRecords(connection, program: program, rows, step: step)
+                return true
+            }
+            try PostgresStore.dropOlderGenerations(connection, program: program, rows, step: CheckpointStep(all: rows))
             return true
         }
 
@@ -172,7 +175,7 @@ extension PostgresStore {
 
     /// A step's records of a checkpoint, under its generation (its revision).
     static func writeRecords(_ connection: Connection, program: String, _ rows: CheckpointRows, step: CheckpointStep) throws {
-        let members = Array(rows.members[step.members]), memberStates = Array(rows.memberStates[step.members])
+        let members = Array(rows.members[step.members])
         try setBased(connection, program, rows.revision, members.count, """
             INSERT INTO members (program, generation, member, balance, pending, held, tier, state)
             SELECT $1, $2, m.* FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[]) AS m
@@ -184,9 +187,9 @@ extension PostgresStore {
             $0.add(members.map(\.pending))
             $0.add(members.map(\.held))
             $0.add(nullable: members.map(\.tier))
-            $0.add(memberStates)
+            $0.add(step.members.isEmpty ? [] : step.states)
         }
-        let orders = Array(rows.orders[step.orders]), orderStates = Array(rows.orderStates[step.orders])
+        let orders = Array(rows.orders[step.orders])
         try setBased(connection, program, rows.revision, orders.count, """
             INSERT INTO orders (program, generation, order_id, member, state)
             SELECT $1, $2, o.* FROM unnest($3::text[], $4::text[], $5::text[]) AS o
@@ -194,9 +197,9 @@ extension PostgresStore {
             """) {
             $0.add(orders.map(\.id))
             $0.add(orders.map(\.member))
-            $0.add(orderStates)
+            $0.add(step.orders.isEmpty ? [] : step.states)
         }
-        let bookings = Array(rows.bookings[step.bookings]), bookingStates = Array(rows.bookingStates[step.bookings])
+        let bookings = Array(rows.bookings[step.bookings])
         try setBased(connection, program, rows.revision, bookings.count, """
             INSERT INTO bookings (program, generation, booking, member, status, state)
             SELECT $1, $2, b.* FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS b
@@ -205,7 +208,7 @@ extension PostgresStore {
             $0.add(bookings.map(\.id))
             $0.add(bookings.map(\.member))
             $0.add(bookings.map(\.status.rawValue))
-            $0.add(bookingStates)
+            $0.add(step.bookings.isEmpty ? [] : step.states)
         }
     }
 

@@ -463,7 +463,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
         func checkpoint(_ rows: CheckpointRows) throws -> Bool {
             guard try SQLiteStore.checkpointMayMove(db, program: program, to: rows.revision) else { return false }
-            try SQLiteStore.writeRecords(db, program: program, rows, step: nil)
+            // In one transaction, but encoded a step at a time.
+            _ = try rows.forEachStep(bytes: SQLiteStore.checkpointStepBytes) { step in
+                try SQLiteStore.writeRecords(db, program: program, rows, step: step)
+                return true
+            }
             try SQLiteStore.moveHeader(db, program: program, rows)
             try SQLiteStore.dropOlderGenerations(db, program: program, rows, step: nil)
             return true
@@ -480,12 +484,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         return revision >= row["checkpoint_revision"] as Int64
     }
 
-    /// Writes a checkpoint's records (all, or those of one `step`) under the generation of its
-    /// revision. Loads ignore them until the header moves to that revision; a record of generation
-    /// g is its state at revision g, so records of a checkpoint that never moved the header are
-    /// never wrong, only unused.
-    static func writeRecords(_ db: Database, program: String, _ rows: CheckpointRows, step: CheckpointStep?) throws {
-        let step = step ?? CheckpointStep(all: rows)
+    /// Writes one step of a checkpoint's records under the generation of its revision. Loads
+    /// ignore them until the header moves to that revision; a record of generation g is its state
+    /// at revision g, so records of a checkpoint that never moved the header are never wrong, only
+    /// unused.
+    static func writeRecords(_ db: Database, program: String, _ rows: CheckpointRows, step: CheckpointStep) throws {
         let generation = rows.revision
         var upsertMember = try DirectWrite(db, sql: """
             INSERT INTO members (program, member, generation, balance, pending, held, tier, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -501,7 +504,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             try upsertMember.bind(member.pending)
             try upsertMember.bind(member.held)
             try upsertMember.bind(member.tier)
-            try upsertMember.bind(rows.memberStates[index])
+            try upsertMember.bind(step.state(at: index))
             try upsertMember.run()
         }
         var upsertOrder = try DirectWrite(db, sql: """
@@ -514,7 +517,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             try upsertOrder.bind(order.id)
             try upsertOrder.bind(generation)
             try upsertOrder.bind(order.member)
-            try upsertOrder.bind(rows.orderStates[index])
+            try upsertOrder.bind(step.state(at: index))
             try upsertOrder.run()
         }
         let upsertBooking = try db.cachedStatement(sql: """
@@ -523,7 +526,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             """)
         for index in step.bookings {
             let booking = rows.bookings[index]
-            try upsertBooking.execute(arguments: [program, booking.id, generation, booking.member, booking.status.rawValue, rows.bookingStates[index]])
+            try upsertBooking.execute(arguments: [program, booking.id, generation, booking.member, booking.status.rawValue, step.state(at: index)])
         }
     }
 

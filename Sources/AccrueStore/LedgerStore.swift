@@ -1,4 +1,5 @@
 import AccrueCore
+import Synchronization
 
 /// A program as a store keeps it: its file's text, and the instance id it runs under.
 public struct StoredProgram: Sendable, Equatable {
@@ -143,39 +144,69 @@ public protocol LedgerWriteTransaction {
 }
 
 /// A checkpoint ready to write: the header state and the changed members, orders and bookings, as
-/// values and already encoded. Encoding is most of a checkpoint's cost; it needs no lock, so a
-/// server does it on another thread and holds the write lock only to write the rows.
+/// values in order of their ids. The records are encoded step by step as they are written
+/// (`forEachStep`), so that a checkpoint of many records (a year-end sweep touches every member)
+/// never holds all their texts at once: encoding them all first was an eighth of ingest's peak
+/// memory. A server encodes each step off the writers' path, before the step's transaction.
 public struct CheckpointRows: Sendable {
     public let checkpoint: Checkpoint
     public let members: [MemberState]
     public let orders: [OrderRecord]
     public let bookings: [Booking]
     public let header: String
-    public let memberStates: [String]
-    public let orderStates: [String]
-    public let bookingStates: [String]
+    /// Time spent encoding records so far, for a server's metrics (steps are encoded as they are
+    /// written, so the write's time includes it).
+    public let encoding = EncodingTime()
 
-    /// Encodes the records, in order of their ids (taking a checkpoint leaves them in any order,
-    /// so that the writers' queue never sorts).
+    /// Sorts the records by id (taking a checkpoint leaves them in any order, so that the
+    /// writers' queue never sorts) and encodes the header.
     public init(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws {
         self.checkpoint = checkpoint
-        let members = members.sorted { $0.id < $1.id }
-        let orders = orders.sorted { $0.id < $1.id }
-        let bookings = bookings.sorted { $0.id < $1.id }
-        self.members = members
-        self.orders = orders
-        self.bookings = bookings
+        self.members = members.sorted { $0.id < $1.id }
+        self.orders = orders.sorted { $0.id < $1.id }
+        self.bookings = bookings.sorted { $0.id < $1.id }
         header = try StoredJSON.encode(checkpoint.state)
-        memberStates = try members.map { try StoredJSON.encode($0) }
-        orderStates = try orders.map { try StoredJSON.encode($0) }
-        bookingStates = try bookings.map { try StoredJSON.encode($0) }
     }
 
     public var revision: Int64 { checkpoint.revision }
 
-    /// A checkpoint taken off the writers' path, encoded.
+    /// A checkpoint taken off the writers' path.
     public init(_ pending: PendingCheckpoint) throws {
         try self.init(pending.checkpoint, members: pending.members, orders: pending.orders, bookings: pending.bookings)
+    }
+
+    /// Runs `body` on the records in steps of at most `bytes` of encoded state (one record at
+    /// least) and at most 64 members or 256 orders or bookings, each step encoded when it is
+    /// reached; once with an empty step when there is nothing, so that a header's transaction
+    /// still checks the revision first. Stops, answering false, when `body` does.
+    public func forEachStep(bytes: Int, _ body: (CheckpointStep) throws -> Bool) throws -> Bool {
+        var any = false
+        func chunks<Record>(_ records: [Record], most: Int, encode: (Record) throws -> String,
+                            step: (Range<Int>, [String]) -> CheckpointStep) throws -> Bool {
+            for chunk in stride(from: 0, to: records.count, by: most) {
+                let range = chunk..<min(chunk + most, records.count)
+                let started = ContinuousClock.now
+                let states = try records[range].map(encode)
+                encoding.add(started.duration(to: .now))
+                var start = 0, size = 0
+                for (index, state) in states.enumerated() {
+                    if index > start, size + state.utf8.count > bytes {
+                        any = true
+                        guard try body(step(range.lowerBound + start..<range.lowerBound + index, Array(states[start..<index]))) else { return false }
+                        start = index
+                        size = 0
+                    }
+                    size += state.utf8.count
+                }
+                any = true
+                guard try body(step(range.lowerBound + start..<range.upperBound, Array(states[start...]))) else { return false }
+            }
+            return true
+        }
+        guard try chunks(members, most: 64, encode: StoredJSON.encode, step: { CheckpointStep(members: $0, states: $1) }),
+              try chunks(orders, most: 256, encode: StoredJSON.encode, step: { CheckpointStep(orders: $0, states: $1) }),
+              try chunks(bookings, most: 256, encode: StoredJSON.encode, step: { CheckpointStep(bookings: $0, states: $1) }) else { return false }
+        return any ? true : try body(CheckpointStep())
     }
 }
 
@@ -272,48 +303,50 @@ extension LedgerStore {
     }
 }
 
-/// The records of a checkpoint one transaction writes: ranges of its members, orders and bookings.
-/// A checkpoint written off the writers' path goes in such steps, so that no transaction holds a
-/// program's writers back for long.
+/// A running total of time, shared by the copies of a value that measures itself.
+public final class EncodingTime: Sendable {
+    private let total = Atomic<UInt64>(0)
+
+    public var nanoseconds: UInt64 { total.load(ordering: .relaxed) }
+
+    func add(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        total.add(UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000, ordering: .relaxed)
+    }
+}
+
+/// The records of a checkpoint one transaction writes: ranges of its members, orders and bookings
+/// (a step has records of one kind), with their encoded states in the same order. A checkpoint
+/// written off the writers' path goes in such steps, so that no transaction holds a program's
+/// writers back for long.
 public struct CheckpointStep: Sendable, Equatable {
     public var members: Range<Int> = 0..<0
     public var orders: Range<Int> = 0..<0
     public var bookings: Range<Int> = 0..<0
+    /// The stored JSON of the step's records (empty in a step that only names records, to drop).
+    public var states: [String] = []
 
-    public init(members: Range<Int> = 0..<0, orders: Range<Int> = 0..<0, bookings: Range<Int> = 0..<0) {
+    public init(members: Range<Int> = 0..<0, orders: Range<Int> = 0..<0, bookings: Range<Int> = 0..<0, states: [String] = []) {
         self.members = members
         self.orders = orders
         self.bookings = bookings
+        self.states = states
     }
 
+    /// Every record of the checkpoint, named only.
     public init(all rows: CheckpointRows) {
         self.init(members: rows.members.indices, orders: rows.orders.indices, bookings: rows.bookings.indices)
     }
 
-    /// Steps of at most `bytes` of encoded state (one record at least) and at most 64 members or
-    /// 256 orders or bookings each; one empty step when there is nothing, so the header's
-    /// transaction still checks the revision first.
-    public static func split(_ rows: CheckpointRows, bytes: Int) -> [CheckpointStep] {
-        var steps: [CheckpointStep] = []
-        func chunks(_ states: [String], most: Int) -> [Range<Int>] {
-            var ranges: [Range<Int>] = []
-            var start = 0, size = 0
-            for (index, state) in states.enumerated() {
-                if index > start, size + state.utf8.count > bytes || index - start == most {
-                    ranges.append(start..<index)
-                    start = index
-                    size = 0
-                }
-                size += state.utf8.count
-            }
-            if start < states.count { ranges.append(start..<states.count) }
-            return ranges
-        }
-        steps += chunks(rows.memberStates, most: 64).map { CheckpointStep(members: $0) }
-        steps += chunks(rows.orderStates, most: 256).map { CheckpointStep(orders: $0) }
-        steps += chunks(rows.bookingStates, most: 256).map { CheckpointStep(bookings: $0) }
-        return steps.isEmpty ? [CheckpointStep()] : steps
+    /// The encoded state of the record at `index` of the checkpoint's members, orders or
+    /// bookings (whichever the step holds).
+    public func state(at index: Int) -> String {
+        let start = !members.isEmpty ? members.lowerBound : !orders.isEmpty ? orders.lowerBound : bookings.lowerBound
+        return states[index - start]
     }
+
+    /// The same records, named only: what dropping their older generations needs.
+    public var named: CheckpointStep { CheckpointStep(members: members, orders: orders, bookings: bookings) }
 }
 
 extension CheckpointRows {
@@ -326,10 +359,14 @@ extension CheckpointRows {
     /// a later checkpoint was stored first.
     public func writeInSteps(of bytes: Int, records: (CheckpointStep) throws -> Bool, header: () throws -> Bool,
                              drop: (CheckpointStep) throws -> Void) throws -> Bool {
-        let steps = CheckpointStep.split(self, bytes: bytes)
-        for step in steps { guard try records(step) else { return false } }
+        var written: [CheckpointStep] = []
+        guard try forEachStep(bytes: bytes, { step in
+            guard try records(step) else { return false }
+            written.append(step.named)
+            return true
+        }) else { return false }
         guard try header() else { return false }
-        for step in steps { try drop(step) }
+        for step in written { try drop(step) }
         return true
     }
 }

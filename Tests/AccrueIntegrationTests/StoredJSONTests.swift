@@ -268,3 +268,47 @@ final class MemberStateJSONTests: XCTestCase {
         }
     }
 }
+
+/// A checkpoint's records are encoded step by step as they are written: at most 64 members or
+/// 256 orders a step, split further by bytes, each step's states those of its records in order.
+final class CheckpointStepTests: XCTestCase {
+    func testStepsCoverEveryRecordOnceWithItsOwnState() throws {
+        let at = Instant(rfc3339: "2026-11-11T00:00:00Z")!
+        // Given in reverse: the rows sort them by id.
+        let members = (0..<150).reversed().map { MemberState(id: String(format: "m%03d", $0), joinedAt: at) }
+        let orders = try (0..<300).reversed().map { number in
+            try JSONDecoder().decode(OrderRecord.self, from: Data(#"{"id":"o\#(String(format: "%03d", number))","member":"m001","at":"2026-11-11T00:00:00Z","amount":\#(number)}"#.utf8))
+        }
+        let rows = try CheckpointRows(Checkpoint(state: ProgramState(), revision: 3, programVersion: 1), members: members, orders: orders, bookings: [])
+
+        var steps: [CheckpointStep] = []
+        XCTAssertTrue(try rows.forEachStep(bytes: .max) { steps.append($0); return true })
+        XCTAssertEqual(steps.map(\.members), [0..<64, 64..<128, 128..<150, 0..<0, 0..<0])
+        XCTAssertEqual(steps.map(\.orders), [0..<0, 0..<0, 0..<0, 0..<256, 256..<300])
+        for step in steps {
+            for index in step.members {
+                XCTAssertEqual(try StoredJSON.decode(MemberState.self, step.state(at: index)).id, rows.members[index].id)
+            }
+            for index in step.orders {
+                XCTAssertEqual(try StoredJSON.decode(OrderRecord.self, step.state(at: index)).id, rows.orders[index].id)
+            }
+        }
+        XCTAssertEqual(rows.members.map(\.id), members.map(\.id).sorted())
+        XCTAssertGreaterThan(rows.encoding.nanoseconds, 0)
+
+        // One record a step when each is over the bytes; stopping early stops the steps.
+        var small: [CheckpointStep] = []
+        XCTAssertTrue(try rows.forEachStep(bytes: 1) { small.append($0.named); return true })
+        XCTAssertEqual(small.count, 450)
+        XCTAssertEqual(small.first, CheckpointStep(members: 0..<1))
+        var calls = 0
+        XCTAssertFalse(try rows.forEachStep(bytes: 1) { _ in calls += 1; return calls < 5 })
+        XCTAssertEqual(calls, 5)
+
+        // Nothing to write: one empty step, so that the header's transaction still runs.
+        let empty = try CheckpointRows(Checkpoint(state: ProgramState(), revision: 3, programVersion: 1), members: [], orders: [], bookings: [])
+        var emptySteps: [CheckpointStep] = []
+        XCTAssertTrue(try empty.forEachStep(bytes: .max) { emptySteps.append($0); return true })
+        XCTAssertEqual(emptySteps, [CheckpointStep()])
+    }
+}
