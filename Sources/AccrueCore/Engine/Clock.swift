@@ -283,12 +283,7 @@ extension Engine {
                lot: lot.id, rule: lot.rule, expiresAt: expiresAt, availableAt: at)
         if let orderID = lot.order {
             let countedIn = program.tiers == nil ? nil : qualifyingPeriod(at)
-            let changed = state.orders.inPlace(orderID) { order in
-                guard let award = order.awards.firstIndex(where: { $0.lot == lot.id }) else { return false }
-                order.awards[award].countedIn = countedIn
-                return true
-            }
-            if changed == true { touchedOrders.insert(orderID) }
+            changeAward(of: orderID, lot: lot.id) { $0.countedIn = countedIn }
         }
         becameAvailable(memberID, lot: lot.id, points: lot.remaining, at: at)
     }
@@ -304,15 +299,19 @@ extension Engine {
         let remaining = lot.remaining
         withMember(memberID) { $0.lots.remove(at: index) }
         guard remaining > 0 else { return }
-        if let orderID = lot.order {
-            let changed = state.orders.inPlace(orderID) { order in
-                guard let award = order.awards.firstIndex(where: { $0.lot == lotID }) else { return false }
-                order.awards[award].expired += remaining
-                return true
-            }
-            if changed == true { touchedOrders.insert(orderID) }
-        }
+        if let orderID = lot.order { changeAward(of: orderID, lot: lotID) { $0.expired += remaining } }
         record(memberID, at, .expire, -remaining, reason: reason ?? "\(formatPoints(remaining)) \(pointsName) expired", lot: lotID)
+    }
+
+    /// Changes the award an order recorded for `lot`, where the state keeps it, and marks the
+    /// order touched; nothing when the order or its award is gone.
+    mutating func changeAward(of orderID: String, lot: Int64, _ change: (inout OrderRecord.Award) -> Void) {
+        let changed = state.orders.inPlace(orderID) { order in
+            guard let award = order.awards.firstIndex(where: { $0.lot == lot }) else { return false }
+            change(&order.awards[award])
+            return true
+        }
+        if changed == true { touchedOrders.insert(orderID) }
     }
 
     mutating func scheduleAnniversary(_ memberID: String, after time: Instant) {
