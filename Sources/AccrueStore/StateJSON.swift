@@ -193,22 +193,7 @@ private struct JSONOut {
 
     mutating func string(_ value: String) { JSON.writeString(value, into: &bytes) }
 
-    /// An integer's decimal digits, written straight into the bytes (no `String` made).
-    mutating func number(_ value: Int64) {
-        if value == Int64.min { bytes.append(contentsOf: "-9223372036854775808".utf8); return }
-        var magnitude = value < 0 ? UInt64(-value) : UInt64(value)
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes: room for the 19 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var start = buffer.count
-            repeat {
-                start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: buffer[start...])
-        }
-    }
+    mutating func number(_ value: Int64) { JSON.writeInteger(value, into: &bytes) }
 
     mutating func field(_ name: StaticString, _ value: String) { key(name); string(value) }
     mutating func field(_ name: StaticString, _ value: Int64) { key(name); number(value) }
