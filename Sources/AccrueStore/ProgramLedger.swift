@@ -1,4 +1,5 @@
 import AccrueCore
+import Dispatch
 
 /// A checkpoint taken at a revision and not written yet (see `ProgramLedger.deferCheckpoints`).
 public struct PendingCheckpoint: Sendable {
@@ -134,21 +135,154 @@ public final class ProgramLedger {
         let ids = Array(Set(decoded.compactMap(\.id)))
         return try transaction { tx in
             var known = try tx.inputRecords(ids: ids)
-            var remembered: [(id: String, record: InputRecord)] = []
-            var outcomes: [Outcome] = []
-            outcomes.reserveCapacity(decoded.count)
-            for input in decoded {
-                let outcome = engine.handle(input, prior: input.id.flatMap { known[$0] })
-                if let id = input.id, let canonical = input.canonical, known[id] == nil, outcome.code != .conflict {
-                    let record = InputRecord(canonical: canonical, outcome: outcome)
-                    known[id] = record
-                    remembered.append((id, record))
-                }
-                outcomes.append(outcome)
-            }
-            try append(tx, inputs: remembered, advancedTo: nil)
-            return outcomes
+            let decided = handle(decoded, known: &known)
+            try append(tx, inputs: decided.remembered, advancedTo: nil)
+            return decided.outcomes
         }
+    }
+
+    /// Decides inputs in order, each against what is remembered of its id (by the store, or by an
+    /// earlier input of the same batch); returns the outcomes and the records to remember.
+    private func handle(_ decoded: [DecodedInput], known: inout [String: InputRecord]) -> (outcomes: [Outcome], remembered: [(id: String, record: InputRecord)]) {
+        var remembered: [(id: String, record: InputRecord)] = []
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(decoded.count)
+        for input in decoded {
+            let outcome = engine.handle(input, prior: input.id.flatMap { known[$0] })
+            if let id = input.id, let canonical = input.canonical, known[id] == nil, outcome.code != .conflict {
+                let record = InputRecord(canonical: canonical, outcome: outcome)
+                known[id] = record
+                remembered.append((id, record))
+            }
+            outcomes.append(outcome)
+        }
+        return (outcomes, remembered)
+    }
+
+    // MARK: Deciding while the batch before commits
+
+    /// A batch decided outside any transaction, to commit on top of the revision before it.
+    private struct Decided {
+        var lines: [[UInt8]]
+        var outcomes: [Outcome]
+        var batch: CommitBatch
+        /// The records the batch remembers, by id: the next batch is decided before this one has
+        /// committed, so its resent inputs are looked up here as well as in the store.
+        var remembered: [String: InputRecord]
+        /// A checkpoint due after the batch, taken as values; its revision is the commit's.
+        var checkpoint: PendingCheckpoint?
+    }
+
+    /// Ingests batch after batch as repeated `ingest(lines:)` would: each batch one transaction,
+    /// its outcomes handed to `durable` in order, and only once it has committed. The engine
+    /// decides each batch while the one before it commits on a second thread (its rows encoded and
+    /// written, the disk synced), so the two halves of the work run on two cores at once.
+    ///
+    /// A batch decided ahead commits only on top of the revision it was decided after. Should
+    /// another writer commit in between, or a commit fail, the ledger reloads from the store and
+    /// ingests the batches not yet committed again, one transaction each (deciding them afresh
+    /// after the other writer's records), or throws. When this throws, every batch handed to
+    /// `durable` is committed and no other is (the batch `durable` threw on is committed).
+    ///
+    /// `produce` hands the batches to the `submit` it is given, one call each.
+    public func ingest(batches produce: (_ submit: ([[UInt8]]) throws -> Void) throws -> Void,
+                       durable: ([Outcome]) throws -> Void) throws {
+        if needsReload { try reload() }
+        let queue = DispatchQueue(label: "accrue.commit.\(program.id)")
+        var flying: (decided: Decided, commit: Background<Int64>?)?
+        /// Waits for the batch in flight; false when it did not commit.
+        func land() -> Bool {
+            guard let commit = flying?.commit else { return true }
+            switch commit.wait() {
+            case let .success(next): revision = next; return true
+            case .failure: return false
+            }
+        }
+        do {
+            try catchUp(try store.tail(program: program.id, after: revision))
+            decideUnderOwnProgram()
+            // `durable` is called only from here, never while `produce` runs anything else.
+            try withoutActuallyEscaping(durable) { durable in
+                try produce { lines in
+                    guard !lines.isEmpty else { return }
+                    let decided = try decide(lines, alongside: flying?.decided.remembered ?? [:])
+                    if let previous = flying {
+                        let landed = land()
+                        flying = nil
+                        guard landed else { return try recover([previous.decided.lines, lines], durable: durable) }
+                        try durable(previous.decided.outcomes)
+                    }
+                    flying = (decided, commit(decided, on: queue))
+                }
+            }
+            if let previous = flying {
+                let landed = land()
+                flying = nil
+                guard landed else { return try recover([previous.decided.lines], durable: durable) }
+                try durable(previous.decided.outcomes)
+            }
+        } catch {
+            // Nothing is left committing when this returns, what committed is handed over, and
+            // no decision that was not stored stays in the state.
+            if let previous = flying, land() { try? durable(previous.decided.outcomes) }
+            do { try reload() } catch { needsReload = true }
+            throw error
+        }
+    }
+
+    /// After a batch decided ahead did not commit: the state again as stored, then the batches not
+    /// committed ingested one transaction each.
+    private func recover(_ batches: [[[UInt8]]], durable: ([Outcome]) throws -> Void) throws {
+        try reload()
+        for lines in batches { try durable(try ingest(lines: lines)) }
+    }
+
+    /// Decides a batch outside any transaction, on the state of every batch decided before it.
+    private func decide(_ lines: [[UInt8]], alongside inFlight: [String: InputRecord]) throws -> Decided {
+        let decoded = lines.map { Input.decode($0) }
+        let ids = Array(Set(decoded.compactMap(\.id)))
+        var known = try store.inputRecords(program: program.id, ids: ids)
+        for id in ids where known[id] == nil { known[id] = inFlight[id] }
+        let decided = handle(decoded, known: &known)
+        let changes = engine.drain()
+        absorb(changes)
+        let batch = CommitBatch(inputs: decided.remembered, advancedTo: nil, programVersion: programVersion, entries: changes.entries)
+        var checkpoint: PendingCheckpoint?
+        if !batch.isEmpty, countCommitted(inputs: decided.remembered.count) {
+            var records = changed
+            if let inFlight = self.inFlight { records.formUnion(inFlight.records) }
+            checkpoint = pending(records, id: 0)
+            forgetChanges()
+        }
+        return Decided(lines: lines, outcomes: decided.outcomes, batch: batch,
+                       remembered: Dictionary(decided.remembered, uniquingKeysWith: { first, _ in first }), checkpoint: checkpoint)
+    }
+
+    /// Starts a decided batch's commit on `queue`, on top of the current revision (nil when the
+    /// batch writes nothing). The commit touches only the batch's values and the store.
+    private func commit(_ decided: Decided, on queue: DispatchQueue) -> Background<Int64>? {
+        guard !decided.batch.isEmpty else { return nil }
+        let store = self.store, id = program.id, base = revision, batch = decided.batch, taken = decided.checkpoint
+        return Background(on: queue) {
+            try store.write(program: id) { tx in
+                // The store refuses the append unless the log is still at `base`: no other writer
+                // committed after the state this batch was decided on.
+                let next = try tx.append(batch, revision: base)
+                if let taken {
+                    let checkpoint = Checkpoint(state: taken.checkpoint.state, revision: next, programVersion: taken.checkpoint.programVersion)
+                    let rows = try CheckpointRows(checkpoint, members: taken.members, orders: taken.orders, bookings: taken.bookings)
+                    guard try tx.checkpoint(rows) else { throw StoreError.staleRevision(program: id, expected: next) }
+                }
+                return next
+            }
+        }
+    }
+
+    /// New decisions are made under this ledger's own program file.
+    private func decideUnderOwnProgram() {
+        guard engineVersion != programVersion else { return }
+        engine = Engine(program: program, state: engine.state)
+        engineVersion = programVersion
     }
 
     /// Runs due work up to `time` and commits what it did; returns the entries it made.
@@ -188,11 +322,7 @@ public final class ProgramLedger {
         do {
             return try store.write(program: program.id) { tx in
                 try catchUp(try tx.tail(after: revision))
-                // New decisions are made under this ledger's own program file.
-                if engineVersion != programVersion {
-                    engine = Engine(program: program, state: engine.state)
-                    engineVersion = programVersion
-                }
+                decideUnderOwnProgram()
                 return try body(tx)
             }
         } catch {
@@ -208,9 +338,7 @@ public final class ProgramLedger {
         let batch = CommitBatch(inputs: inputs, advancedTo: advancedTo, programVersion: programVersion, entries: changes.entries)
         guard !batch.isEmpty else { return [] }
         revision = try tx.append(batch, revision: revision)
-        if let programVersion { logVersion = programVersion }
-        sinceCheckpoint += max(1, inputs.count)
-        if sinceCheckpoint >= checkpointInterval {
+        if countCommitted(inputs: inputs.count) {
             if !deferCheckpoints {
                 try writeCheckpoint(tx)
             } else if ready == nil, inFlight == nil {
@@ -218,6 +346,14 @@ public final class ProgramLedger {
             }
         }
         return changes.entries
+    }
+
+    /// Counts a batch that commits toward the next checkpoint (its records are in the log under
+    /// this ledger's program file); true when a checkpoint is due.
+    private func countCommitted(inputs: Int) -> Bool {
+        if let programVersion { logVersion = programVersion }
+        sinceCheckpoint += max(1, inputs)
+        return sinceCheckpoint >= checkpointInterval
     }
 
     private func writeCheckpoint(_ tx: any LedgerWriteTransaction) throws {
@@ -287,5 +423,25 @@ public final class ProgramLedger {
         try switchProgram(to: checkpoint.programVersion)
         try catchUp(try store.tail(program: program.id, after: revision))
         needsReload = false
+    }
+}
+
+/// Work started on another thread and waited for once.
+final class Background<Value: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    /// Written once on the queue before `done` is signalled; read only after waiting for it.
+    private var result: Result<Value, any Error>?
+
+    init(on queue: DispatchQueue, _ work: @escaping @Sendable () throws -> Value) {
+        queue.async {
+            self.result = Result { try work() }
+            self.done.signal()
+        }
+    }
+
+    /// Waits for the work (once only) and gives what it returned or threw.
+    func wait() -> Result<Value, any Error> {
+        done.wait()
+        return result!
     }
 }

@@ -115,18 +115,21 @@ func ingestLogs(_ runs: [ProgramRun], into store: any LedgerStore, batch: Int) t
         try store.register(StoredProgram(id: run.program.id, base: run.workload.preset, version: run.program.version, source: run.source))
         let ledger = try ProgramLedger(program: run.program, store: store)
         var tally = OutcomeTally()
-        var lines: [[UInt8]] = []
-        lines.reserveCapacity(batch)
-        func flush() throws {
-            guard !lines.isEmpty else { return }
-            for outcome in try ledger.ingest(lines: lines) { tally.add(outcome) }
-            lines.removeAll(keepingCapacity: true)
+        // Each batch is decided while the one before it commits, as `accrue ingest` does.
+        try ledger.ingest { submit in
+            var lines: [[UInt8]] = []
+            lines.reserveCapacity(batch)
+            try forEachLine(in: run.file) { line in
+                lines.append(line)
+                if lines.count == batch {
+                    try submit(lines)
+                    lines.removeAll(keepingCapacity: true)
+                }
+            }
+            try submit(lines)
+        } durable: { outcomes in
+            for outcome in outcomes { tally.add(outcome) }
         }
-        try forEachLine(in: run.file) { line in
-            lines.append(line)
-            if lines.count == batch { try flush() }
-        }
-        try flush()
         try ledger.checkpoint()
         tally.entries = Int(ledger.engine.state.nextSeq - 1) - tally.sequenced
         tally.add(state: ledger.engine.state)

@@ -96,20 +96,23 @@ func parseStored(_ stored: StoredProgram) throws -> Program {
 func ingestFile(_ path: String, into ledger: ProgramLedger, batch: Int, onOutcome: (Outcome) -> Void,
                 afterBatch: () -> Void = {}) throws {
     var reader = try LineReader(path: path)
-    var chunk: [[UInt8]] = []
-    chunk.reserveCapacity(batch)
-    func flush() throws {
-        guard !chunk.isEmpty else { return }
-        for outcome in try ledger.ingest(lines: chunk) { onOutcome(outcome) }
+    // The next batch is decided while the one before it commits (`ProgramLedger.ingest(batches:)`).
+    try ledger.ingest { submit in
+        var chunk: [[UInt8]] = []
+        chunk.reserveCapacity(batch)
+        while let line = reader.next() {
+            if isBlank(line[...]) { continue }
+            chunk.append(line)
+            if chunk.count == batch {
+                try submit(chunk)
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        try submit(chunk)
+    } durable: { outcomes in
+        for outcome in outcomes { onOutcome(outcome) }
         afterBatch()
-        chunk.removeAll(keepingCapacity: true)
     }
-    while let line = reader.next() {
-        if isBlank(line[...]) { continue }
-        chunk.append(line)
-        if chunk.count == batch { try flush() }
-    }
-    try flush()
 }
 
 func isBlank(_ line: ArraySlice<UInt8>) -> Bool {

@@ -12,6 +12,7 @@ enum StoreConformance {
         try commitsRoundTripAndRefuseStaleRevisions(try makeStore(), file: file, line: line)
         try historyIsNewestFirstAndPages(try makeStore(), file: file, line: line)
         try entriesPageAndEventsPassOverEntriesThatMakeNone(try makeStore(), file: file, line: line)
+        try pipelinedIngest(makeStore, file: file, line: line)
     }
 
     static func programsAreVersioned(_ store: any LedgerStore, file: StaticString, line: UInt) throws {
