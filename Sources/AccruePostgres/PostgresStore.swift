@@ -180,19 +180,20 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
         }
     }
 
-    public func tail(program: String, after revision: Int64) throws -> LogTail {
-        try snapshot { try PostgresStore.tail($0, program: program, after: revision) }
+    public func tail(program: String, after revision: Int64, through last: Int64) throws -> LogTail {
+        try snapshot { try PostgresStore.tail($0, program: program, after: revision, through: last) }
     }
 
     /// The log after `revision` and the current revision, read on one connection (in a snapshot or
     /// a write transaction, so the two agree).
-    static func tail(_ connection: Connection, program: String, after revision: Int64) throws -> LogTail {
+    static func tail(_ connection: Connection, program: String, after revision: Int64, through last: Int64 = .max) throws -> LogTail {
         var binds = Binds()
         binds.add(program)
-        binds.add(revision)
         let current = try connection.run("SELECT revision FROM programs WHERE id = $1", binds.values).rows.first?.get("revision", as: Int64.self) ?? 0
+        binds.add(revision)
+        binds.add(last)
         let rows = try connection.run("""
-            SELECT revision, kind, id, canonical, outcome FROM inputs WHERE program = $1 AND revision > $2 ORDER BY revision, ord
+            SELECT revision, kind, id, canonical, outcome FROM inputs WHERE program = $1 AND revision > $2 AND revision <= $3 ORDER BY revision, ord
             """, binds.values).rows
         let records = try rows.map { row -> (revision: Int64, record: LogRecord) in
             let canonical: String = try row.get("canonical")

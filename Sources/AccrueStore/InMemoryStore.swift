@@ -59,10 +59,10 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
 
     public func revision(program: String) throws -> Int64 { locked { data[program]?.revision ?? 0 } }
 
-    public func tail(program: String, after revision: Int64) throws -> LogTail {
+    public func tail(program: String, after revision: Int64, through last: Int64) throws -> LogTail {
         locked {
             guard let program = data[program] else { return LogTail(records: [], revision: 0) }
-            return LogTail(records: program.log.filter { $0.revision > revision }, revision: program.revision)
+            return LogTail(records: program.log.filter { $0.revision > revision && $0.revision <= last }, revision: program.revision)
         }
     }
 

@@ -228,8 +228,9 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// The latest checkpoint (an empty state at revision 0 before the first), or nil when the
     /// program is not registered.
     func load(program: String) throws -> Checkpoint?
-    /// The log records committed after `revision`, and the current revision.
-    func tail(program: String, after revision: Int64) throws -> LogTail
+    /// The log records committed after `revision` and at or before `last`, and the current
+    /// revision: a reader of a long log (verify) takes it a range of revisions at a time.
+    func tail(program: String, after revision: Int64, through last: Int64) throws -> LogTail
     /// The program's current log revision (0 before any commit or for an unknown program): one
     /// cheap read, so that a reader only fetches the log when something was committed.
     func revision(program: String) throws -> Int64
@@ -288,6 +289,11 @@ extension LedgerStore {
 
     /// A store without report columns has nothing to disagree.
     public func summaryMismatches(program: String) throws -> [String] { [] }
+
+    /// The log records committed after `revision`, and the current revision.
+    public func tail(program: String, after revision: Int64) throws -> LogTail {
+        try tail(program: program, after: revision, through: .max)
+    }
 
     /// A program's whole log in order.
     public func log(program: String) throws -> [LogRecord] {

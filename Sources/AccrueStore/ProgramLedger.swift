@@ -35,6 +35,9 @@ public final class ProgramLedger {
     public private(set) var engine: Engine
     /// The log revision the engine's state corresponds to.
     public private(set) var revision: Int64
+    /// The revision and program-file version of the checkpoint the state was last loaded from
+    /// (the log after it was replayed on top): verify compares it with its own replay.
+    public private(set) var loadedCheckpoint: (revision: Int64, programVersion: Int?)
     /// The stored version of the program file this ledger decides under.
     public let programVersion: Int?
     /// Inputs between automatic checkpoints; a checkpoint bounds how much log a load replays.
@@ -84,6 +87,7 @@ public final class ProgramLedger {
         guard let checkpoint = try store.load(program: program.id) else { throw StoreError.unknownProgram(program.id) }
         engine = Engine(program: program, state: checkpoint.state)
         revision = checkpoint.revision
+        loadedCheckpoint = (checkpoint.revision, checkpoint.programVersion)
         engineVersion = self.programVersion
         logVersion = checkpoint.programVersion
         try switchProgram(to: checkpoint.programVersion)
@@ -419,6 +423,7 @@ public final class ProgramLedger {
         engineVersion = programVersion
         logVersion = checkpoint.programVersion
         revision = checkpoint.revision
+        loadedCheckpoint = (checkpoint.revision, checkpoint.programVersion)
         forgetChanges()
         try switchProgram(to: checkpoint.programVersion)
         try catchUp(try store.tail(program: program.id, after: revision))

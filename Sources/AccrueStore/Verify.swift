@@ -13,30 +13,37 @@ public struct VerifyReport: Sendable {
 /// must give the recorded outcomes, the same entries and the same state; and the checkpoint must
 /// equal the replayed state at its revision.
 ///
+/// The state is loaded first; everything after compares with it at its revision and its next seq
+/// (what other writers commit meanwhile is for the next verify). The log and the entries are read
+/// a page at a time and compared as they come, so that verify holds two states (the stored one and
+/// the replay's) and a page, never the whole log or every entry: it held them all, 16 GB at 10M
+/// inputs. The rebuild from the entries and the replay run at once, on two cores where there are two.
+///
 /// `programAt` gives the program as a given stored version of its file said; the replay switches to
 /// it where the log says the live run did. Without it, every record is replayed under `program`.
-public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int) throws -> Program)? = nil) throws -> VerifyReport {
-    // The ledger as stored and a replay of the whole log are independent until they are compared:
-    // they run at once, on two cores where there are two.
-    let (storedSide, replaySide) = bothAtOnce({ try readStored(program, store: store, programAt: programAt) },
-                                              { try replayLog(program, store: store, programAt: programAt) })
-    let stored = try storedSide.get()
+/// `entriesPerPage` is how many entries are read at a time.
+public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int) throws -> Program)? = nil,
+                   entriesPerPage: Int = 10_000) throws -> VerifyReport {
     var report = VerifyReport(program: program.id)
-    guard let state = stored.state else {
-        // What keeps the state from loading (a record that does not decode) stops the replay too.
-        report.problems = stored.problems
+    let ledger: ProgramLedger
+    do {
+        ledger = try ProgramLedger(program: program, store: store, programAt: programAt)
+    } catch {
+        // Any error, a replay mismatch or a stored record that does not decode, is damage to report;
+        // what keeps the state from loading stops the replay too.
+        report.problems = ["the state cannot be loaded: \(error)"]
         return report
     }
+    let state = ledger.engine.state
+    let at = StoredAt(revision: ledger.revision, nextSeq: state.nextSeq, checkpoint: ledger.loadedCheckpoint, entriesPerPage: max(1, entriesPerPage))
+    let (auditSide, replaySide) = bothAtOnce({ try auditEntries(program, store: store, state: state, at: at) },
+                                             { try replayLog(program, store: store, programAt: programAt, state: state, at: at) })
+    let audit = try auditSide.get()
     let replay = try replaySide.get()
     report.members = state.members.count
-    report.entries = stored.entries.count
+    report.entries = audit.entries
     report.inputs = replay.inputs
-    report.problems = stored.problems + replay.problems
-    if replay.entries != stored.entries {
-        let firstDifference = zip(replay.entries, stored.entries).first(where: { $0 != $1 })
-        report.problems.append("replaying the log gives \(replay.entries.count) entries, the ledger has \(stored.entries.count)"
-                               + (firstDifference.map { "; first difference at seq \($0.1.seq): \($0.0.reason) vs \($0.1.reason)" } ?? ""))
-    }
+    report.problems = audit.problems + replay.problems
     if replay.state != state {
         let differing = Set(replay.state.members.keys).union(state.members.keys).filter { replay.state.members[$0] != state.members[$0] }
         report.problems.append("replaying the log gives a different state" + (differing.isEmpty ? "" : " for \(differing.sorted().prefix(5).joined(separator: ", "))"))
@@ -44,72 +51,153 @@ public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int)
     return report
 }
 
-/// The ledger as stored: the state (the latest checkpoint plus the log after it), the entries,
-/// and what comparing them found. No state when it cannot be loaded (the problem says why).
-private func readStored(_ program: Program, store: any LedgerStore, programAt: ((Int) throws -> Program)?)
-    throws -> (state: ProgramState?, entries: [Entry], problems: [String]) {
-    let state: ProgramState
-    do {
-        state = try ProgramLedger(program: program, store: store, programAt: programAt).engine.state
-    } catch {
-        // Any error, a replay mismatch or a stored record that does not decode, is damage to report.
-        return (nil, [], ["the state cannot be loaded: \(error)"])
-    }
-    let entries = try store.entries(program: program.id)
-    var problems = Audit.compare(entries: entries, state: state, program: program)
-    for (index, entry) in entries.enumerated() where index > 0 && entry.seq <= entries[index - 1].seq {
-        problems.append("entry \(entry.seq) is out of order")
-    }
-    return (state, entries, problems)
+/// Where the stored state verify compares with stands: its log revision, its next seq, and the
+/// checkpoint it was loaded from.
+private struct StoredAt {
+    var revision: Int64
+    var nextSeq: Int64
+    var checkpoint: (revision: Int64, programVersion: Int?)
+    var entriesPerPage: Int
 }
 
-/// The whole log replayed through a fresh engine: the entries and state it gives, and where it
-/// differs from the recorded outcomes and from the checkpoint.
-private func replayLog(_ program: Program, store: any LedgerStore, programAt: ((Int) throws -> Program)?)
-    throws -> (state: ProgramState, entries: [Entry], inputs: Int, problems: [String]) {
+/// A program's entries below a seq, read from the store a page at a time, in ledger order.
+struct StoredEntries {
+    let store: any LedgerStore
+    let program: String
+    let below: Int64
+    let pageSize: Int
+    private var page: [Entry] = []
+    private var index = 0
+    private var after: Int64 = 0
+    private var lastPage = false
+
+    init(store: any LedgerStore, program: String, below: Int64, pageSize: Int) {
+        self.store = store
+        self.program = program
+        self.below = below
+        self.pageSize = pageSize
+    }
+
+    mutating func next() throws -> Entry? {
+        if index == page.count {
+            guard !lastPage else { return nil }
+            page = try store.entries(program: program, after: after, limit: pageSize)
+            index = 0
+            lastPage = page.count < pageSize
+            if let last = page.last { after = last.seq }
+        }
+        guard index < page.count, page[index].seq < below else {
+            lastPage = true
+            page = []
+            index = 0
+            return nil
+        }
+        defer { index += 1 }
+        return page[index]
+    }
+}
+
+/// Members rebuilt from the stored entries, compared with the stored state.
+private func auditEntries(_ program: Program, store: any LedgerStore, state: ProgramState, at: StoredAt) throws -> (entries: Int, problems: [String]) {
+    var rebuilding = Audit.Rebuilding(initialTier: program.tiers?.levels.first?.id)
+    var entries = StoredEntries(store: store, program: program.id, below: at.nextSeq, pageSize: at.entriesPerPage)
+    var count = 0
+    while let entry = try entries.next() {
+        rebuilding.add(entry)
+        count += 1
+    }
+    var problems = Audit.compare(rebuilt: rebuilding.members, state: state, program: program)
+    // Entries from the state's next seq on are another writer's commit, or entries no input made:
+    // the latter when the log has not moved since the state was loaded.
+    if let beyond = try store.entries(program: program.id, after: at.nextSeq - 1, limit: 1).first,
+       try store.revision(program: program.id) == at.revision {
+        problems.append("the ledger has entries from seq \(beyond.seq) on, beyond the state's last (\(at.nextSeq - 1)), that no input made")
+    }
+    return (count, problems)
+}
+
+/// The log up to the stored state's revision replayed through a fresh engine, a range of
+/// revisions at a time: the state it gives, and where it differs from the recorded outcomes, the
+/// stored entries and the checkpoint.
+private func replayLog(_ program: Program, store: any LedgerStore, programAt: ((Int) throws -> Program)?, state: ProgramState, at: StoredAt)
+    throws -> (state: ProgramState, inputs: Int, problems: [String]) {
     var problems: [String] = []
     var inputs = 0
-    let checkpoint = try store.load(program: program.id)
     var engine = Engine(program: program)
-    var replayed: [Entry] = []
-    var checkpointChecked = checkpoint == nil || checkpoint!.revision == 0
+    // The checkpoint to compare: when no log follows it, it is the stored state itself (loaded from
+    // it with nothing replayed on top); otherwise it is read again (a server's ledger between
+    // checkpoints), and dropped once compared.
+    var checkpoint: Checkpoint?
+    if at.checkpoint.revision > 0 {
+        if at.checkpoint.revision == at.revision {
+            checkpoint = Checkpoint(state: state, revision: at.revision, programVersion: at.checkpoint.programVersion)
+        } else if let stored = try store.load(program: program.id), stored.revision <= at.revision {
+            checkpoint = stored
+        }
+    }
     // The program version the log is in, as its markers say.
     var logVersion: Int?
     func compareCheckpoint(at revision: Int64) {
-        guard !checkpointChecked, let checkpoint, revision >= checkpoint.revision else { return }
-        checkpointChecked = true
-        if checkpoint.programVersion != logVersion {
-            problems.append("the checkpoint at revision \(checkpoint.revision) is under program version \(checkpoint.programVersion.map(String.init) ?? "none"), the log under \(logVersion.map(String.init) ?? "none")")
+        guard let expected = checkpoint, revision >= expected.revision else { return }
+        checkpoint = nil
+        if expected.programVersion != logVersion {
+            problems.append("the checkpoint at revision \(expected.revision) is under program version \(expected.programVersion.map(String.init) ?? "none"), the log under \(logVersion.map(String.init) ?? "none")")
         }
-        if engine.state != checkpoint.state {
-            let differing = Set(engine.state.members.keys).union(checkpoint.state.members.keys)
-                .filter { engine.state.members[$0] != checkpoint.state.members[$0] }
-            problems.append("the checkpoint at revision \(checkpoint.revision) differs from the replayed log"
+        if engine.state != expected.state {
+            let differing = Set(engine.state.members.keys).union(expected.state.members.keys)
+                .filter { engine.state.members[$0] != expected.state.members[$0] }
+            problems.append("the checkpoint at revision \(expected.revision) differs from the replayed log"
                             + (differing.isEmpty ? "" : " for \(differing.sorted().prefix(5).joined(separator: ", "))"))
         }
     }
-    let tail = try store.tail(program: program.id, after: 0)
-    for (revision, record) in tail.records {
-        compareCheckpoint(at: revision - 1)
-        switch record {
-        case let .input(id, stored):
-            inputs += 1
-            let outcome = engine.handle(Input.decode(Array(stored.canonical.utf8)), prior: nil)
-            if outcome != stored.outcome {
-                problems.append("input \(id): replay gives \(outcome.status.rawValue) \(outcome.points), stored \(stored.outcome.status.rawValue) \(stored.outcome.points)")
-            }
-        case let .advance(step):
-            engine.advance(step)
-        case let .program(version):
-            logVersion = version
-            if let programAt {
-                engine = Engine(program: try programAt(version), state: engine.state)
-            }
+    // The replayed entries against the stored ones, as they come.
+    var stored = StoredEntries(store: store, program: program.id, below: at.nextSeq, pageSize: at.entriesPerPage)
+    var replayedCount = 0, storedCount = 0
+    var firstDifference: (replayed: Entry, stored: Entry)?
+    func compare(_ entries: [Entry]) throws {
+        for entry in entries {
+            replayedCount += 1
+            guard let other = try stored.next() else { continue }
+            storedCount += 1
+            if firstDifference == nil, other != entry { firstDifference = (entry, other) }
         }
-        replayed += engine.drain().entries
     }
-    compareCheckpoint(at: tail.revision)
-    return (engine.state, replayed, inputs, problems)
+    var after: Int64 = 0
+    var span: Int64 = 16
+    while after < at.revision {
+        let last = min(at.revision, after + span)
+        let page = try store.tail(program: program.id, after: after, through: last)
+        for (revision, record) in page.records {
+            compareCheckpoint(at: revision - 1)
+            switch record {
+            case let .input(id, stored):
+                inputs += 1
+                let outcome = engine.handle(Input.decode(Array(stored.canonical.utf8)), prior: nil)
+                if outcome != stored.outcome {
+                    problems.append("input \(id): replay gives \(outcome.status.rawValue) \(outcome.points), stored \(stored.outcome.status.rawValue) \(stored.outcome.points)")
+                }
+            case let .advance(step):
+                engine.advance(step)
+            case let .program(version):
+                logVersion = version
+                if let programAt {
+                    engine = Engine(program: try programAt(version), state: engine.state)
+                }
+            }
+            try compare(engine.drain().entries)
+        }
+        // About 20,000 records a page, whatever the size of the commits.
+        let perRevision = max(1, page.records.count / Int(last - after))
+        span = Int64(max(1, min(65_536, 20_000 / perRevision)))
+        after = last
+    }
+    compareCheckpoint(at: at.revision)
+    while try stored.next() != nil { storedCount += 1 }
+    if replayedCount != storedCount || firstDifference != nil {
+        problems.append("replaying the log gives \(replayedCount) entries, the ledger has \(storedCount)"
+                        + (firstDifference.map { "; first difference at seq \($0.stored.seq): \($0.replayed.reason) vs \($0.stored.reason)" } ?? ""))
+    }
+    return (engine.state, inputs, problems)
 }
 
 /// Runs `first` and `second` at once when the machine has more than one core, and returns what

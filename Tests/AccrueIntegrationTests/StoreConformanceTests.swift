@@ -13,6 +13,7 @@ enum StoreConformance {
         try historyIsNewestFirstAndPages(try makeStore(), file: file, line: line)
         try entriesPageAndEventsPassOverEntriesThatMakeNone(try makeStore(), file: file, line: line)
         try pipelinedIngest(makeStore, file: file, line: line)
+        try verifyReadsInPages(try makeStore(), file: file, line: line)
     }
 
     static func programsAreVersioned(_ store: any LedgerStore, file: StaticString, line: UInt) throws {

@@ -423,7 +423,7 @@ final class StoreReviewTests: XCTestCase {
             if failLoads > 0 { failLoads -= 1; throw Failure() }
             return try inner.load(program: program)
         }
-        func tail(program: String, after revision: Int64) throws -> LogTail { try inner.tail(program: program, after: revision) }
+        func tail(program: String, after revision: Int64, through last: Int64) throws -> LogTail { try inner.tail(program: program, after: revision, through: last) }
         func write<T>(program: String, _ body: (any LedgerWriteTransaction) throws -> T) throws -> T {
             try inner.write(program: program) { tx in try body(Tx(inner: tx, store: self)) }
         }
@@ -547,6 +547,31 @@ final class StoreReviewTests: XCTestCase {
                 let reopened = try SQLiteStore(path: folder.appendingPathComponent("ledger.sqlite").path)
                 let report = try verify(program, store: reopened)
                 XCTAssertFalse(report.problems.isEmpty, "tamper \(index), log after: \(logAfter)")
+            }
+        }
+    }
+
+    /// Entries changed or removed in the database are reported, whichever page of verify's reading
+    /// they fall in: against the replay (the first difference, or the counts) and against the state.
+    func testVerifyReportsTamperedEntriesOnAnyPage() throws {
+        let program = try preset("jd-points")
+        var generator = LogGenerator(seed: 6, program: program)
+        let log = generator.log(300).map { Array($0.utf8) }
+        for (tamper, says) in [("UPDATE entries SET points = points + 1 WHERE seq = (SELECT seq FROM entries WHERE kind = 'earn' ORDER BY seq LIMIT 1 OFFSET 20)", "first difference at seq"),
+                               ("DELETE FROM entries WHERE seq = (SELECT seq FROM entries ORDER BY seq LIMIT 1 OFFSET 30)", "entries, the ledger has")] {
+            let folder = temporaryFolder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let store = try sqliteStore(folder, program)
+            let ledger = try ProgramLedger(program: program, store: store)
+            for start in stride(from: 0, to: log.count, by: 25) { _ = try ledger.ingest(lines: Array(log[start..<min(start + 25, log.count)])) }
+            try ledger.checkpoint()
+            XCTAssertEqual(try verify(program, store: store, entriesPerPage: 8).problems, [])
+            try sqlite(folder.appendingPathComponent("ledger.sqlite").path, "db.execute(\"\(tamper)\")")
+            let reopened = try SQLiteStore(path: folder.appendingPathComponent("ledger.sqlite").path)
+            for page in [8, 10_000] {
+                let problems = try verify(program, store: reopened, entriesPerPage: page).problems
+                XCTAssertTrue(problems.contains { $0.contains(says) }, "\(tamper), pages of \(page): \(problems)")
+                XCTAssertTrue(problems.contains { $0.contains("lots differ") }, "the rebuild disagrees with the state too: \(problems)")
             }
         }
     }

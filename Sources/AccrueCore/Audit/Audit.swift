@@ -21,20 +21,35 @@ public enum Audit {
 
     /// Folds entries, in ledger order, into members.
     public static func rebuild<S: Sequence>(_ entries: S, initialTier: String?) -> [String: RebuiltMember] where S.Element == Entry {
-        var members: [String: RebuiltMember] = [:]
-        for entry in entries {
-            var member = members[entry.member] ?? RebuiltMember(tier: initialTier)
-            if let code = entry.currency {
-                // Entries in another currency fold into that currency's wallet the same way.
-                var wallet = member.wallets[code] ?? RebuiltMember()
-                fold(entry, into: &wallet)
-                member.wallets[code] = wallet.lots.isEmpty && wallet.debt == 0 && wallet.holds.isEmpty ? nil : wallet
-            } else {
-                fold(entry, into: &member)
-            }
-            members[entry.member] = member
+        var rebuilding = Rebuilding(initialTier: initialTier)
+        for entry in entries { rebuilding.add(entry) }
+        return rebuilding.members
+    }
+
+    /// Members rebuilt one entry at a time, for entries read a page at a time.
+    public struct Rebuilding {
+        public private(set) var members: [String: RebuiltMember] = [:]
+        let initialTier: String?
+
+        public init(initialTier: String?) {
+            self.initialTier = initialTier
         }
-        return members
+
+        /// Folds the next entry in ledger order.
+        public mutating func add(_ entry: Entry) {
+            Audit.add(entry, to: &members[entry.member, default: RebuiltMember(tier: initialTier)])
+        }
+    }
+
+    static func add(_ entry: Entry, to member: inout RebuiltMember) {
+        if let code = entry.currency {
+            // Entries in another currency fold into that currency's wallet the same way.
+            var wallet = member.wallets[code] ?? RebuiltMember()
+            fold(entry, into: &wallet)
+            member.wallets[code] = wallet.lots.isEmpty && wallet.debt == 0 && wallet.holds.isEmpty ? nil : wallet
+        } else {
+            fold(entry, into: &member)
+        }
     }
 
     /// Folds one entry into a member (or one currency's wallet of a member).
@@ -112,8 +127,12 @@ public enum Audit {
 
     /// Every difference between the entries and the state, as sentences; empty when they agree.
     public static func compare<S: Sequence>(entries: S, state: ProgramState, program: Program) -> [String] where S.Element == Entry {
+        compare(rebuilt: rebuild(entries, initialTier: program.tiers?.levels.first?.id), state: state, program: program)
+    }
+
+    /// Every difference between members rebuilt from the entries (`Rebuilding`) and the state.
+    public static func compare(rebuilt: [String: RebuiltMember], state: ProgramState, program: Program) -> [String] {
         let initialTier = program.tiers?.levels.first?.id
-        let rebuilt = rebuild(entries, initialTier: initialTier)
         var problems: [String] = []
         for id in state.members.keys.sorted() {
             let member = state.members[id]!
