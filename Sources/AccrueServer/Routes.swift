@@ -273,11 +273,16 @@ extension AccrueService {
             replayed = result.replayed
         }
 
-        /// The answer as a JSON value, built directly (the hot path of posting inputs).
+        /// The answer as a JSON value, for a document that holds it (a refusal's problem).
         var json: JSON {
             guard case var .object(fields) = outcome.json(compactInstants: false) else { return .null }
             fields.append(("replayed", .bool(replayed)))
             return .object(fields)
+        }
+
+        /// The answer's canonical text, written straight to bytes (the hot path of posting inputs).
+        func write(to writer: inout JSONWriter) {
+            outcome.write(to: &writer, compactInstants: false, replayed: replayed)
         }
     }
 
@@ -293,7 +298,11 @@ extension AccrueService {
             throw Problem(.contentTooLarge, "body_too_large", "an input is at most \(Limits.maximumInputBytes) bytes")
         }
         let result = try await apply(host, [Array(buffer.readableBytesView)])[0]
-        guard result.outcome.status == .refused else { return Reply.json(OutcomeAnswer(result).json) }
+        guard result.outcome.status == .refused else {
+            var writer = JSONWriter(capacity: 384)
+            OutcomeAnswer(result).write(to: &writer)
+            return Reply.bytes(ByteBuffer(bytes: writer.bytes))
+        }
         let code = result.outcome.code ?? .malformedInput
         let status: HTTPResponse.Status = code == .malformedInput ? .badRequest : code == .conflict ? .conflict : .unprocessableContent
         throw Problem(status, code.rawValue, result.outcome.reason ?? "the input was refused",
@@ -312,7 +321,11 @@ extension AccrueService {
             throw Problem(.unprocessableContent, "batch_too_large", "a batch holds at most \(APILimits.maximumBatchInputs) inputs; this one has \(items.count)")
         }
         let results = try await apply(host, items.map { Array($0.canonical.utf8) })
-        return Reply.json(.object([("outcomes", .array(results.map { OutcomeAnswer($0).json }))]))
+        var writer = JSONWriter(capacity: 384 * results.count + 16)
+        writer.openObject()
+        writer.array("outcomes", results) { writer, result in OutcomeAnswer(result).write(to: &writer) }
+        writer.closeObject()
+        return Reply.bytes(ByteBuffer(bytes: writer.bytes))
     }
 
     func why(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {

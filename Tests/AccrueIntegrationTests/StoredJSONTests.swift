@@ -33,6 +33,16 @@ final class StoredJSONTests: XCTestCase {
                                try JSONReader.parse(String(decoding: try stored.encode(outcome), as: UTF8.self)).canonical)
                 XCTAssertEqual(outcome.json(compactInstants: false).canonical,
                                try JSONReader.parse(String(decoding: try answered.encode(outcome), as: UTF8.self)).canonical)
+                // Written straight to bytes: byte for byte the tree's canonical text, stored and
+                // answered, and with a server's `replayed`.
+                for compact in [true, false] {
+                    let tree = outcome.json(compactInstants: compact)
+                    XCTAssertEqual(String(decoding: outcome.jsonBytes(compactInstants: compact), as: UTF8.self), tree.canonical)
+                    guard case var .object(fields) = tree else { return XCTFail("an outcome is an object") }
+                    fields.append(("replayed", .bool(!compact)))
+                    XCTAssertEqual(String(decoding: outcome.jsonBytes(compactInstants: compact, replayed: !compact), as: UTF8.self),
+                                   JSON.object(fields).canonical)
+                }
                 if outcome.rules != nil { kinds.insert("rules") }
                 if outcome.currencies != nil { kinds.insert("currencies") }
                 if outcome.currency != nil { kinds.insert("currency") }

@@ -190,6 +190,64 @@ extension Outcome {
         return .object(fields)
     }
 
+    /// The canonical text of `json(compactInstants:)`, written straight to bytes: every input's
+    /// outcome is stored, and answered when it was posted. A server's answer adds `replayed`.
+    public func jsonBytes(compactInstants compact: Bool, replayed: Bool? = nil) -> [UInt8] {
+        var writer = JSONWriter(capacity: 320)
+        write(to: &writer, compactInstants: compact, replayed: replayed)
+        return writer.bytes
+    }
+
+    /// Writes the outcome as `jsonBytes` does, its keys in byte order.
+    public func write(to writer: inout JSONWriter, compactInstants compact: Bool, replayed: Bool? = nil) {
+        writer.openObject()
+        if let at {
+            writer.key("at")
+            if compact { writer.integer(at.milliseconds) } else { writer.string(at.rfc3339) }
+        }
+        writer.field("code", code?.rawValue)
+        if let currencies {
+            writer.key("currencies")
+            writer.openObject()
+            // Currency codes are identifiers (the program file's reader checks them): no escapes.
+            for (code, points) in currencies.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                writer.key(code)
+                writer.integer(points)
+            }
+            writer.closeObject()
+        }
+        writer.field("currency", currency)
+        writer.field("first", first?.rawValue)
+        writer.key("id")
+        if let id { writer.string(id) } else { writer.null() }
+        writer.field("member", member)
+        writer.key("points")
+        writer.integer(points)
+        writer.field("quote", quote)
+        writer.key("reason")
+        if let reason { writer.string(reason) } else { writer.null() }
+        if let replayed { writer.field("replayed", replayed) }
+        if let rules {
+            writer.array("rules", rules) { writer, rule in
+                writer.openObject()
+                writer.field("code", rule.code?.rawValue)
+                writer.field("currency", rule.currency)
+                writer.key("points")
+                writer.integer(rule.points)
+                writer.field("reason", rule.reason)
+                writer.key("rule")
+                writer.string(rule.rule)
+                writer.closeObject()
+            }
+        }
+        writer.field("seq", seq)
+        writer.key("status")
+        writer.string(status.rawValue)
+        writer.field("type", type)
+        writer.field("voucher", voucher)
+        writer.closeObject()
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, status, points, reason, code, member, type, at, rules, voucher, quote, first, seq, currency, currencies
     }

@@ -74,6 +74,12 @@ public struct JSONWriter {
         first = false
     }
 
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: "null".utf8)
+        first = false
+    }
+
     public mutating func bool(_ value: Bool) {
         separate()
         bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
