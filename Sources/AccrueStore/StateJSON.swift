@@ -12,93 +12,72 @@ import Foundation
 /// later and not written here fails that test instead of vanishing from checkpoints.
 extension StoredJSON {
     public static func encode(_ member: MemberState) throws -> String {
-        var out = JSONOut()
-        out.open()
+        var out = JSONWriter(capacity: 1024, stored: true)
+        out.openObject()
         out.field("id", member.id)
         out.field("joinedAt", member.joinedAt)
         out.field("guest", member.guest)
-        if let birthday = member.birthday { out.field("birthday", birthday.description) }
-        out.key("lots")
-        out.lots(member.lots)
+        out.field("birthday", member.birthday?.description)
+        out.array("lots", member.lots) { out, lot in out.stored(lot) }
         out.field("debt", member.debt)
-        out.key("holds")
-        out.holds(member.holds)
-        if let tier = member.tier { out.field("tier", tier) }
-        if let nextTier = member.nextTier { out.field("nextTier", nextTier) }
-        if let nextTierAt = member.nextTierAt { out.field("nextTierAt", nextTierAt) }
+        out.array("holds", member.holds) { out, hold in out.stored(hold) }
+        out.field("tier", member.tier)
+        out.field("nextTier", member.nextTier)
+        out.field("nextTierAt", member.nextTierAt)
         // A dictionary whose keys are neither String nor Int is coded as [key, value, key, value...].
-        out.key("qualifying")
-        out.bytes.append(UInt8(ascii: "["))
-        for (index, (period, points)) in member.qualifying.enumerated() {
-            if index > 0 { out.comma() }
-            out.number(period)
-            out.comma()
-            out.number(points)
+        out.array("qualifying", member.qualifying) { out, entry in
+            out.integer(entry.key)
+            out.integer(entry.value)
         }
-        out.bytes.append(UInt8(ascii: "]"))
         // A dictionary keyed by a struct is coded as [key, value, key, value...] too.
-        out.key("counters")
-        out.bytes.append(UInt8(ascii: "["))
-        for (index, (key, counter)) in member.counters.enumerated() {
-            if index > 0 { out.comma() }
-            out.open()
-            out.field("rule", key.rule)
-            out.field("cap", Int64(key.cap))
-            out.field("period", key.period)
-            out.close()
-            out.comma()
-            out.open()
-            out.field("count", counter.count)
-            out.field("points", counter.points)
-            out.close()
+        out.array("counters", member.counters) { out, entry in
+            out.openObject()
+            out.field("rule", entry.key.rule)
+            out.field("cap", Int64(entry.key.cap))
+            out.field("period", entry.key.period)
+            out.closeObject()
+            out.openObject()
+            out.field("count", entry.value.count)
+            out.field("points", entry.value.points)
+            out.closeObject()
         }
-        out.bytes.append(UInt8(ascii: "]"))
-        out.key("awarded")
-        out.bytes.append(UInt8(ascii: "["))
-        for (index, key) in member.awarded.enumerated() {
-            if index > 0 { out.comma() }
-            out.string(key)
-        }
-        out.bytes.append(UInt8(ascii: "]"))
+        out.array("awarded", member.awarded) { out, key in out.string(key) }
         out.key("cumulative")
-        out.open()
+        out.openObject()
         for (rule, spend) in member.cumulative {
-            out.key(rule)
-            out.open()
+            out.key(escaping: rule)
+            out.openObject()
             out.field("countedMinorUnits", spend.countedMinorUnits)
             out.field("awarded", spend.awarded)
-            out.close()
+            out.closeObject()
         }
-        out.close()
+        out.closeObject()
         out.counts("redeemed", member.redeemed)
         out.counts("checkoutAmounts", member.checkoutAmounts)
         out.counts("claims", member.claims)
-        out.key("coupons")
-        out.bytes.append(UInt8(ascii: "["))
-        for (index, coupon) in member.coupons.enumerated() {
-            if index > 0 { out.comma() }
-            out.open()
+        out.array("coupons", member.coupons) { out, coupon in
+            out.openObject()
             out.field("reward", coupon.reward)
             out.field("name", coupon.name)
             out.field("code", coupon.code)
-            if let value = coupon.valueMinorUnits { out.field("valueMinorUnits", value) }
+            out.field("valueMinorUnits", coupon.valueMinorUnits)
             out.field("issuedAt", coupon.issuedAt)
-            out.close()
+            out.closeObject()
         }
-        out.bytes.append(UInt8(ascii: "]"))
-        if let lastActivity = member.lastActivity { out.field("lastActivity", lastActivity) }
-        if let notice = member.inactivityNoticeFor { out.field("inactivityNoticeFor", notice) }
-        if let year = member.birthdayYear { out.field("birthdayYear", year) }
-        if let year = member.anniversaryYear { out.field("anniversaryYear", year) }
-        if let streaks = member.streaks { try out.encoded("streaks", streaks) }
-        if let wallets = member.wallets { try out.encoded("wallets", wallets) }
-        out.close()
+        out.field("lastActivity", member.lastActivity)
+        out.field("inactivityNoticeFor", member.inactivityNoticeFor)
+        out.field("birthdayYear", member.birthdayYear)
+        out.field("anniversaryYear", member.anniversaryYear)
+        // Rare and nested: written by `JSONEncoder` when present, not worth a writer of their own.
+        if let streaks = member.streaks { out.raw("streaks", try StoredJSON.encoder.encode(streaks)) }
+        if let wallets = member.wallets { out.raw("wallets", try StoredJSON.encoder.encode(wallets)) }
+        out.closeObject()
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
     public static func encode(_ order: OrderRecord) throws -> String {
-        var out = JSONOut()
-        out.open()
+        var out = JSONWriter(capacity: 512, stored: true)
+        out.openObject()
         out.field("id", order.id)
         out.field("member", order.member)
         out.field("at", order.at)
@@ -106,30 +85,26 @@ extension StoredJSON {
         out.field("refunded", order.refunded)
         out.field("disputed", order.disputed)
         out.field("disputeOpen", order.disputeOpen)
-        if let deliveredAt = order.deliveredAt { out.field("deliveredAt", deliveredAt) }
-        if let closedAt = order.returnWindowClosedAt { out.field("returnWindowClosedAt", closedAt) }
+        out.field("deliveredAt", order.deliveredAt)
+        out.field("returnWindowClosedAt", order.returnWindowClosedAt)
         out.field("guest", order.guest)
         out.field("countedCumulative", order.countedCumulative)
-        if let category = order.category { out.field("category", category) }
-        out.key("awards")
-        out.bytes.append(UInt8(ascii: "["))
-        for (index, award) in order.awards.enumerated() {
-            if index > 0 { out.comma() }
-            out.open()
+        out.field("category", order.category)
+        out.array("awards", order.awards) { out, award in
+            out.openObject()
             out.field("rule", award.rule)
             out.field("points", award.points)
-            if let lot = award.lot { out.field("lot", lot) }
+            out.field("lot", award.lot)
             out.key("multiplier")
-            out.open()
+            out.openObject()
             out.field("numerator", award.multiplier.numerator)
             out.field("denominator", award.multiplier.denominator)
-            out.close()
-            if let countedIn = award.countedIn { out.field("countedIn", countedIn) }
+            out.closeObject()
+            out.field("countedIn", award.countedIn)
             out.field("expired", award.expired)
-            out.close()
+            out.closeObject()
         }
-        out.bytes.append(UInt8(ascii: "]"))
-        out.close()
+        out.closeObject()
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
@@ -153,114 +128,49 @@ extension StoredJSON {
     ]
 }
 
-/// A JSON object being written as UTF-8 bytes, in the stored form (instants as milliseconds).
-private struct JSONOut {
-    var bytes: [UInt8] = []
-    /// Whether the next field of the innermost object is its first.
-    private var first = true
-
-    init() { bytes.reserveCapacity(1024) }
-
-    mutating func open() {
-        bytes.append(UInt8(ascii: "{"))
-        first = true
-    }
-
-    mutating func close() {
-        bytes.append(UInt8(ascii: "}"))
-        first = false
-    }
-
-    mutating func comma() { bytes.append(UInt8(ascii: ",")) }
-
-    /// A key: one of the writers' own names, plain ASCII that needs no escape, so its bytes are
-    /// copied as they are (a checkpoint writes a dozen keys a lot).
-    mutating func key(_ name: StaticString) {
-        if !first { comma() }
-        first = false
-        bytes.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-    }
-
-    /// A key from data (a counter's name, a wallet's code): escaped as any string.
-    mutating func key(_ name: String) {
-        if !first { comma() }
-        first = false
-        string(name)
-        bytes.append(UInt8(ascii: ":"))
-    }
-
-    mutating func string(_ value: String) { JSON.writeString(value, into: &bytes) }
-
-    mutating func number(_ value: Int64) { JSON.writeInteger(value, into: &bytes) }
-
-    mutating func field(_ name: StaticString, _ value: String) { key(name); string(value) }
-    mutating func field(_ name: StaticString, _ value: Int64) { key(name); number(value) }
-    mutating func field(_ name: StaticString, _ value: Instant) { key(name); number(value.milliseconds) }
-    mutating func field(_ name: StaticString, _ value: Bool) { key(name); bytes.append(contentsOf: value ? "true".utf8 : "false".utf8) }
-
-    /// A value written by `JSONEncoder` (nested and rare: not worth a writer of its own).
-    mutating func encoded<T: Encodable>(_ name: StaticString, _ value: T) throws {
-        key(name)
-        bytes.append(contentsOf: try StoredJSON.encoder.encode(value))
-    }
-
+/// What only the stored form writes: counts by name, and the lots and holds of a member.
+extension JSONWriter {
     /// A dictionary of counts by text key, as a JSON object.
-    mutating func counts(_ name: StaticString, _ values: [String: Int64]) {
+    fileprivate mutating func counts(_ name: String, _ values: [String: Int64]) {
         key(name)
-        open()
+        openObject()
         for (name, value) in values {
-            key(name)
-            number(value)
+            key(escaping: name)
+            integer(value)
         }
-        close()
+        closeObject()
     }
 
-    mutating func lots(_ lots: Lots) {
-        bytes.append(UInt8(ascii: "["))
-        for (index, lot) in lots.enumerated() {
-            if index > 0 { comma() }
-            open()
-            field("id", lot.id)
-            field("remaining", lot.remaining)
-            field("pending", lot.pending)
-            field("availableAt", lot.availableAt)
-            if let expiresAt = lot.expiresAt { field("expiresAt", expiresAt) }
-            if let order = lot.order { field("order", order) }
-            if let rule = lot.rule { field("rule", rule) }
-            field("noticed", lot.noticed)
-            if let waitsFor = lot.waitsFor { field("waitsFor", waitsFor.rawValue) }
-            close()
-        }
-        bytes.append(UInt8(ascii: "]"))
+    fileprivate mutating func stored(_ lot: Lot) {
+        openObject()
+        field("id", lot.id)
+        field("remaining", lot.remaining)
+        field("pending", lot.pending)
+        field("availableAt", lot.availableAt)
+        field("expiresAt", lot.expiresAt)
+        field("order", lot.order)
+        field("rule", lot.rule)
+        field("noticed", lot.noticed)
+        field("waitsFor", lot.waitsFor?.rawValue)
+        closeObject()
     }
 
-    mutating func holds(_ holds: [Hold]) {
-        bytes.append(UInt8(ascii: "["))
-        for (index, hold) in holds.enumerated() {
-            if index > 0 { comma() }
-            open()
-            field("id", hold.id)
-            field("points", hold.points)
-            key("parts")
-            bytes.append(UInt8(ascii: "["))
-            for (index, part) in hold.parts.enumerated() {
-                if index > 0 { comma() }
-                open()
-                field("lot", part.lot)
-                field("points", part.points)
-                field("availableAt", part.availableAt)
-                if let expiresAt = part.expiresAt { field("expiresAt", expiresAt) }
-                if let order = part.order { field("order", order) }
-                if let rule = part.rule { field("rule", rule) }
-                close()
-            }
-            bytes.append(UInt8(ascii: "]"))
-            if let order = hold.order { field("order", order) }
-            if let expiresAt = hold.expiresAt { field("expiresAt", expiresAt) }
-            close()
+    fileprivate mutating func stored(_ hold: Hold) {
+        openObject()
+        field("id", hold.id)
+        field("points", hold.points)
+        array("parts", hold.parts) { out, part in
+            out.openObject()
+            out.field("lot", part.lot)
+            out.field("points", part.points)
+            out.field("availableAt", part.availableAt)
+            out.field("expiresAt", part.expiresAt)
+            out.field("order", part.order)
+            out.field("rule", part.rule)
+            out.closeObject()
         }
-        bytes.append(UInt8(ascii: "]"))
+        field("order", hold.order)
+        field("expiresAt", hold.expiresAt)
+        closeObject()
     }
 }

@@ -3,8 +3,13 @@
 /// than the answer: a member read spent two thirds of its view's time making and then writing
 /// the tree. The caller writes each object's keys in byte order, which is what makes the text
 /// canonical; debug builds check it on every key.
+///
+/// The stored form (`stored: true`) is what stores keep for machines to read back (checkpoints'
+/// members and orders): keys in the order written (the types' own order, as `JSONEncoder` writes
+/// them) and instants as milliseconds.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
+    private let stored: Bool
     /// Whether the next value or key opens its container (no comma before it).
     private var first = true
     #if DEBUG
@@ -12,7 +17,8 @@ public struct JSONWriter {
     private var keys: [[UInt8]?] = []
     #endif
 
-    public init(capacity: Int = 1024) {
+    public init(capacity: Int = 1024, stored: Bool = false) {
+        self.stored = stored
         bytes.reserveCapacity(capacity)
     }
 
@@ -47,11 +53,13 @@ public struct JSONWriter {
     /// A key of the open object (one of the answer's own field names); its value comes next.
     public mutating func key(_ name: String) {
         #if DEBUG
-        let utf8 = Array(name.utf8)
-        if let last = keys[keys.count - 1] {
-            precondition(last.lexicographicallyPrecedes(utf8), "JSONWriter: key \(name) written after \(String(decoding: last, as: UTF8.self))")
+        if !stored {
+            let utf8 = Array(name.utf8)
+            if let last = keys[keys.count - 1] {
+                precondition(last.lexicographicallyPrecedes(utf8), "JSONWriter: key \(name) written after \(String(decoding: last, as: UTF8.self))")
+            }
+            keys[keys.count - 1] = utf8
         }
-        keys[keys.count - 1] = utf8
         #endif
         separate()
         // Keys are the answer's own field names: nothing in them needs an escape.
@@ -60,6 +68,23 @@ public struct JSONWriter {
         bytes.append(contentsOf: name.utf8)
         bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
         first = true
+    }
+
+    /// A key from data (a rule's id, a currency's code), escaped as any string. Stored form only:
+    /// the order of data's keys is not checked.
+    public mutating func key(escaping name: String) {
+        precondition(stored, "JSONWriter: keys from data are for the stored form")
+        separate()
+        JSON.writeString(name, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        first = true
+    }
+
+    /// A member whose value is JSON text written elsewhere (by `JSONEncoder`).
+    public mutating func raw<Bytes: Sequence>(_ name: String, _ json: Bytes) where Bytes.Element == UInt8 {
+        key(name)
+        bytes.append(contentsOf: json)
+        first = false
     }
 
     public mutating func string(_ value: String) {
@@ -100,10 +125,11 @@ public struct JSONWriter {
         integer(value)
     }
 
+    /// An instant: RFC 3339 text, or milliseconds in the stored form.
     public mutating func field(_ name: String, _ value: Instant?) {
         guard let value else { return }
         key(name)
-        string(value.rfc3339)
+        if stored { integer(value.milliseconds) } else { string(value.rfc3339) }
     }
 
     public mutating func field(_ name: String, _ value: Bool) {
