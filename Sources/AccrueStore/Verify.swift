@@ -36,13 +36,20 @@ public func verify(_ program: Program, store: any LedgerStore, programAt: ((Int)
     }
     let state = ledger.engine.state
     let at = StoredAt(revision: ledger.revision, nextSeq: state.nextSeq, checkpoint: ledger.loadedCheckpoint, entriesPerPage: max(1, entriesPerPage))
+    // The replay's entries are compared with the stored ones by a digest of each side (their
+    // count and an order-sensitive hash), so that each side reads what it needs once; only when
+    // the digests differ is the log replayed again beside the stored entries, to say where.
     let (auditSide, replaySide) = bothAtOnce({ try auditEntries(program, store: store, state: state, at: at) },
-                                             { try replayLog(program, store: store, programAt: programAt, state: state, at: at) })
+                                             { try replayLog(program, store: store, programAt: programAt, state: state, at: at, against: nil) })
     let audit = try auditSide.get()
-    let replay = try replaySide.get()
+    var replay = try replaySide.get()
     report.members = state.members.count
-    report.entries = audit.entries
+    report.entries = audit.digest.count
     report.inputs = replay.inputs
+    if replay.digest != audit.digest {
+        let stored = StoredEntries(store: store, program: program.id, below: at.nextSeq, pageSize: at.entriesPerPage)
+        replay = try replayLog(program, store: store, programAt: programAt, state: state, at: at, against: stored)
+    }
     report.problems = audit.problems + replay.problems
     if replay.state != state {
         let differing = Set(replay.state.members.keys).union(state.members.keys).filter { replay.state.members[$0] != state.members[$0] }
@@ -58,6 +65,28 @@ private struct StoredAt {
     var nextSeq: Int64
     var checkpoint: (revision: Int64, programVersion: Int?)
     var entriesPerPage: Int
+}
+
+/// How many entries a side saw and a hash of them in order: two sides with equal digests saw the
+/// same entries (but for a 64-bit collision). Both sides hash with the process's one seed.
+struct EntryDigest: Equatable {
+    private(set) var count = 0
+    private var hasher = Hasher()
+    private var value: Int?
+
+    mutating func add(_ entry: Entry) {
+        count += 1
+        entry.hash(into: &hasher)
+    }
+
+    /// The digest once every entry is added.
+    mutating func finish() {
+        value = hasher.finalize()
+    }
+
+    static func == (lhs: EntryDigest, rhs: EntryDigest) -> Bool {
+        lhs.count == rhs.count && lhs.value != nil && lhs.value == rhs.value
+    }
 }
 
 /// A program's entries below a seq, read from the store a page at a time, in ledger order.
@@ -98,14 +127,15 @@ struct StoredEntries {
 }
 
 /// Members rebuilt from the stored entries, compared with the stored state.
-private func auditEntries(_ program: Program, store: any LedgerStore, state: ProgramState, at: StoredAt) throws -> (entries: Int, problems: [String]) {
+private func auditEntries(_ program: Program, store: any LedgerStore, state: ProgramState, at: StoredAt) throws -> (digest: EntryDigest, problems: [String]) {
     var rebuilding = Audit.Rebuilding(initialTier: program.tiers?.levels.first?.id)
     var entries = StoredEntries(store: store, program: program.id, below: at.nextSeq, pageSize: at.entriesPerPage)
-    var count = 0
+    var digest = EntryDigest()
     while let entry = try entries.next() {
         rebuilding.add(entry)
-        count += 1
+        digest.add(entry)
     }
+    digest.finish()
     var problems = Audit.compare(rebuilt: rebuilding.members, state: state, program: program)
     // Entries from the state's next seq on are another writer's commit, or entries no input made:
     // the latter when the log has not moved since the state was loaded.
@@ -113,14 +143,16 @@ private func auditEntries(_ program: Program, store: any LedgerStore, state: Pro
        try store.revision(program: program.id) == at.revision {
         problems.append("the ledger has entries from seq \(beyond.seq) on, beyond the state's last (\(at.nextSeq - 1)), that no input made")
     }
-    return (count, problems)
+    return (digest, problems)
 }
 
 /// The log up to the stored state's revision replayed through a fresh engine, a range of
-/// revisions at a time: the state it gives, and where it differs from the recorded outcomes, the
-/// stored entries and the checkpoint.
-private func replayLog(_ program: Program, store: any LedgerStore, programAt: ((Int) throws -> Program)?, state: ProgramState, at: StoredAt)
-    throws -> (state: ProgramState, inputs: Int, problems: [String]) {
+/// revisions at a time: the state it gives, the digest of its entries, and where it differs from
+/// the recorded outcomes and the checkpoint; with `stored`, also where its entries differ from
+/// those, read alongside.
+private func replayLog(_ program: Program, store: any LedgerStore, programAt: ((Int) throws -> Program)?, state: ProgramState, at: StoredAt,
+                       against stored: StoredEntries?)
+    throws -> (state: ProgramState, digest: EntryDigest, inputs: Int, problems: [String]) {
     var problems: [String] = []
     var inputs = 0
     var engine = Engine(program: program)
@@ -150,14 +182,15 @@ private func replayLog(_ program: Program, store: any LedgerStore, programAt: ((
                             + (differing.isEmpty ? "" : " for \(differing.sorted().prefix(5).joined(separator: ", "))"))
         }
     }
-    // The replayed entries against the stored ones, as they come.
-    var stored = StoredEntries(store: store, program: program.id, below: at.nextSeq, pageSize: at.entriesPerPage)
-    var replayedCount = 0, storedCount = 0
+    // The replayed entries into the digest, and against the stored ones as they come when asked.
+    var digest = EntryDigest()
+    var stored = stored
+    var storedCount = 0
     var firstDifference: (replayed: Entry, stored: Entry)?
     func compare(_ entries: [Entry]) throws {
         for entry in entries {
-            replayedCount += 1
-            guard let other = try stored.next() else { continue }
+            digest.add(entry)
+            guard let other = try stored?.next() else { continue }
             storedCount += 1
             if firstDifference == nil, other != entry { firstDifference = (entry, other) }
         }
@@ -192,12 +225,15 @@ private func replayLog(_ program: Program, store: any LedgerStore, programAt: ((
         after = last
     }
     compareCheckpoint(at: at.revision)
-    while try stored.next() != nil { storedCount += 1 }
-    if replayedCount != storedCount || firstDifference != nil {
-        problems.append("replaying the log gives \(replayedCount) entries, the ledger has \(storedCount)"
+    digest.finish()
+    if stored != nil {
+        while try stored?.next() != nil { storedCount += 1 }
+    }
+    if stored != nil, digest.count != storedCount || firstDifference != nil {
+        problems.append("replaying the log gives \(digest.count) entries, the ledger has \(storedCount)"
                         + (firstDifference.map { "; first difference at seq \($0.stored.seq): \($0.replayed.reason) vs \($0.stored.reason)" } ?? ""))
     }
-    return (engine.state, inputs, problems)
+    return (engine.state, digest, inputs, problems)
 }
 
 /// Runs `first` and `second` at once when the machine has more than one core, and returns what

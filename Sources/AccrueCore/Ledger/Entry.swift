@@ -38,7 +38,7 @@ public enum EntryKind: String, Sendable, Codable, CaseIterable {
 }
 
 /// One line of the append-only ledger.
-public struct Entry: Sendable, Codable, Equatable {
+public struct Entry: Sendable, Codable, Hashable {
     /// Position in the program's ledger, shared with inputs: strictly increasing.
     public var seq: Int64
     public var member: String
