@@ -122,52 +122,133 @@ public struct Wallet: Sendable, Codable, Equatable {
 
 /// One member's state in one program. Everything here can be rebuilt from the ledger's entries
 /// (lots, debt, holds, tier) or from the input log (counters).
-public struct MemberState: Sendable, Codable, Equatable {
+///
+/// The fields most members never set (`MemberExtras`: holds, one-time award keys, redemptions,
+/// coupons, claims, next tier, birthday and anniversary years, streaks, wallets...) live behind one
+/// copy-on-write reference, nil while they all hold their defaults: a member is a slot in its
+/// program's dictionary, and the slot was 320 bytes with the table half empty. The properties
+/// read and write them as if they were stored here.
+public struct MemberState: Sendable, Equatable {
     public var id: String
     public var joinedAt: Instant
-    public var guest: Bool = false
     public var birthday: CivilDate?
     /// Lots with points left or still pending, soonest-expiring first when spent.
     public var lots = Lots()
     /// Points owed after a reversal took back points already spent; paid by the next points.
     public var debt: Int64 = 0
-    public var holds: [Hold] = []
     /// The tier or level in effect; nil when the program has none.
     public var tier: String?
-    /// The level counted on the 1st that takes effect later, and when.
-    public var nextTier: String?
-    public var nextTierAt: Instant?
     /// Qualifying points per local year (calendar-year tiers) or per month index (rolling tiers).
     public var qualifying: [Int64: Int64] = [:]
     /// Cap counters of the periods still open.
     public var counters: [CapKey: CapCounter] = [:]
-    /// Keys of one-time awards already made (`rule|order|product`).
-    public var awarded: Set<String> = []
     public var cumulative: [String: CumulativeSpend] = [:]
-    /// Points redeemed at checkout per order.
-    public var redeemed: [String: Int64] = [:]
-    /// The order amount the first redemption on each order named (minor units).
-    public var checkoutAmounts: [String: Int64] = [:]
-    /// Reward claims per `reward#period`, and points transferred per `transfer#day` (`>` prefix).
-    public var claims: [String: Int64] = [:]
-    public var coupons: [Coupon] = []
     /// The last earning, spending or adjustment (for inactivity expiry).
     public var lastActivity: Instant?
-    /// The inactivity expiry an expiring-soon notice was given for.
-    public var inactivityNoticeFor: Instant?
-    /// The last local year a birthday coupon was issued.
-    public var birthdayYear: Int64?
-    /// The last local year an anniversary of joining was celebrated.
-    public var anniversaryYear: Int64?
-    /// Daily streaks per rule: the last local day counted (days since 1970-01-01) and the length.
-    public var streaks: [String: Streak]?
-    /// The member's lots, debt, holds and checkout redemptions in each of the program's other
-    /// currencies, by code (nil until the member has any).
-    public var wallets: [String: Wallet]?
+    /// The rarely set fields; nil while every one holds its default.
+    private var extras: ExtrasBox?
 
     public init(id: String, joinedAt: Instant) {
         self.id = id
         self.joinedAt = joinedAt
+    }
+
+    public var guest: Bool {
+        get { extras?.value.guest ?? false }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.guest }
+    }
+    public var holds: [Hold] {
+        get { extras?.value.holds ?? [] }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.holds }
+    }
+    /// The level counted on the 1st that takes effect later, and when.
+    public var nextTier: String? {
+        get { extras?.value.nextTier }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.nextTier }
+    }
+    public var nextTierAt: Instant? {
+        get { extras?.value.nextTierAt }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.nextTierAt }
+    }
+    /// Keys of one-time awards already made (`rule|order|product`).
+    public var awarded: Set<String> {
+        get { extras?.value.awarded ?? [] }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.awarded }
+    }
+    /// Points redeemed at checkout per order.
+    public var redeemed: [String: Int64] {
+        get { extras?.value.redeemed ?? [:] }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.redeemed }
+    }
+    /// The order amount the first redemption on each order named (minor units).
+    public var checkoutAmounts: [String: Int64] {
+        get { extras?.value.checkoutAmounts ?? [:] }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.checkoutAmounts }
+    }
+    /// Reward claims per `reward#period`, and points transferred per `transfer#day` (`>` prefix).
+    public var claims: [String: Int64] {
+        get { extras?.value.claims ?? [:] }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.claims }
+    }
+    public var coupons: [Coupon] {
+        get { extras?.value.coupons ?? [] }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.coupons }
+    }
+    /// The inactivity expiry an expiring-soon notice was given for.
+    public var inactivityNoticeFor: Instant? {
+        get { extras?.value.inactivityNoticeFor }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.inactivityNoticeFor }
+    }
+    /// The last local year a birthday coupon was issued.
+    public var birthdayYear: Int64? {
+        get { extras?.value.birthdayYear }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.birthdayYear }
+    }
+    /// The last local year an anniversary of joining was celebrated.
+    public var anniversaryYear: Int64? {
+        get { extras?.value.anniversaryYear }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.anniversaryYear }
+    }
+    /// Daily streaks per rule: the last local day counted (days since 1970-01-01) and the length.
+    public var streaks: [String: Streak]? {
+        get { extras?.value.streaks }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.streaks }
+    }
+    /// The member's lots, debt, holds and checkout redemptions in each of the program's other
+    /// currencies, by code (nil until the member has any).
+    public var wallets: [String: Wallet]? {
+        get { extras?.value.wallets }
+        _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.wallets }
+    }
+
+    /// The box of rare fields, made or copied so that this member alone holds it.
+    private mutating func writableExtras() -> ExtrasBox {
+        if extras == nil {
+            extras = ExtrasBox(MemberExtras())
+        } else if !isKnownUniquelyReferenced(&extras) {
+            extras = ExtrasBox(extras!.value)
+        }
+        return extras!
+    }
+
+    /// After a change: no box while every rare field holds its default.
+    private mutating func dropEmptyExtras() {
+        if let box = extras, box.value == MemberExtras() { extras = nil }
+    }
+
+    public static func == (lhs: MemberState, rhs: MemberState) -> Bool {
+        lhs.id == rhs.id && lhs.joinedAt == rhs.joinedAt && lhs.birthday == rhs.birthday && lhs.lots == rhs.lots
+            && lhs.debt == rhs.debt && lhs.tier == rhs.tier && lhs.qualifying == rhs.qualifying && lhs.counters == rhs.counters
+            && lhs.cumulative == rhs.cumulative && lhs.lastActivity == rhs.lastActivity
+            && (lhs.extras === rhs.extras || (lhs.extras?.value ?? MemberExtras()) == (rhs.extras?.value ?? MemberExtras()))
+    }
+
+    /// The names of every stored field, the rare ones by their own names: what the stored form
+    /// must write (a test checks the writers know them all).
+    public static var storedFieldNames: Set<String> {
+        let member = MemberState(id: "", joinedAt: Instant(milliseconds: 0))
+        let direct = Mirror(reflecting: member).children.compactMap(\.label).filter { $0 != "extras" }
+        return Set(direct + Mirror(reflecting: MemberExtras()).children.compactMap(\.label))
     }
 
     /// Points the member can spend now (negative when a reversal took back spent points).
@@ -483,4 +564,96 @@ public struct ProgramState: Sendable, Codable, Equatable {
     public var nextEffective: Instant?
 
     public init() {}
+}
+
+/// The fields of a member most members never set (see `MemberState`), with their defaults.
+struct MemberExtras: Sendable, Equatable {
+    var guest = false
+    var holds: [Hold] = []
+    var nextTier: String?
+    var nextTierAt: Instant?
+    var awarded: Set<String> = []
+    var redeemed: [String: Int64] = [:]
+    var checkoutAmounts: [String: Int64] = [:]
+    var claims: [String: Int64] = [:]
+    var coupons: [Coupon] = []
+    var inactivityNoticeFor: Instant?
+    var birthdayYear: Int64?
+    var anniversaryYear: Int64?
+    var streaks: [String: Streak]?
+    var wallets: [String: Wallet]?
+}
+
+/// A member's rare fields behind one reference, copied before a change when shared.
+final class ExtrasBox: @unchecked Sendable {
+    /// Changed only through `MemberState.writableExtras`, which makes the box unique first.
+    var value: MemberExtras
+
+    init(_ value: MemberExtras) {
+        self.value = value
+    }
+}
+
+/// Coded as the struct of plain stored fields it was: the same keys, in the same order, the
+/// optional ones left out when nil.
+extension MemberState: Codable {
+    enum CodingKeys: String, CodingKey {
+        case id, joinedAt, guest, birthday, lots, debt, holds, tier, nextTier, nextTierAt, qualifying, counters, awarded, cumulative,
+             redeemed, checkoutAmounts, claims, coupons, lastActivity, inactivityNoticeFor, birthdayYear, anniversaryYear, streaks, wallets
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(String.self, forKey: .id), joinedAt: try c.decode(Instant.self, forKey: .joinedAt))
+        guest = try c.decode(Bool.self, forKey: .guest)
+        birthday = try c.decodeIfPresent(CivilDate.self, forKey: .birthday)
+        lots = try c.decode(Lots.self, forKey: .lots)
+        debt = try c.decode(Int64.self, forKey: .debt)
+        holds = try c.decode([Hold].self, forKey: .holds)
+        tier = try c.decodeIfPresent(String.self, forKey: .tier)
+        nextTier = try c.decodeIfPresent(String.self, forKey: .nextTier)
+        nextTierAt = try c.decodeIfPresent(Instant.self, forKey: .nextTierAt)
+        qualifying = try c.decode([Int64: Int64].self, forKey: .qualifying)
+        counters = try c.decode([CapKey: CapCounter].self, forKey: .counters)
+        awarded = try c.decode(Set<String>.self, forKey: .awarded)
+        cumulative = try c.decode([String: CumulativeSpend].self, forKey: .cumulative)
+        redeemed = try c.decode([String: Int64].self, forKey: .redeemed)
+        checkoutAmounts = try c.decode([String: Int64].self, forKey: .checkoutAmounts)
+        claims = try c.decode([String: Int64].self, forKey: .claims)
+        coupons = try c.decode([Coupon].self, forKey: .coupons)
+        lastActivity = try c.decodeIfPresent(Instant.self, forKey: .lastActivity)
+        inactivityNoticeFor = try c.decodeIfPresent(Instant.self, forKey: .inactivityNoticeFor)
+        birthdayYear = try c.decodeIfPresent(Int64.self, forKey: .birthdayYear)
+        anniversaryYear = try c.decodeIfPresent(Int64.self, forKey: .anniversaryYear)
+        streaks = try c.decodeIfPresent([String: Streak].self, forKey: .streaks)
+        wallets = try c.decodeIfPresent([String: Wallet].self, forKey: .wallets)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(joinedAt, forKey: .joinedAt)
+        try c.encode(guest, forKey: .guest)
+        try c.encodeIfPresent(birthday, forKey: .birthday)
+        try c.encode(lots, forKey: .lots)
+        try c.encode(debt, forKey: .debt)
+        try c.encode(holds, forKey: .holds)
+        try c.encodeIfPresent(tier, forKey: .tier)
+        try c.encodeIfPresent(nextTier, forKey: .nextTier)
+        try c.encodeIfPresent(nextTierAt, forKey: .nextTierAt)
+        try c.encode(qualifying, forKey: .qualifying)
+        try c.encode(counters, forKey: .counters)
+        try c.encode(awarded, forKey: .awarded)
+        try c.encode(cumulative, forKey: .cumulative)
+        try c.encode(redeemed, forKey: .redeemed)
+        try c.encode(checkoutAmounts, forKey: .checkoutAmounts)
+        try c.encode(claims, forKey: .claims)
+        try c.encode(coupons, forKey: .coupons)
+        try c.encodeIfPresent(lastActivity, forKey: .lastActivity)
+        try c.encodeIfPresent(inactivityNoticeFor, forKey: .inactivityNoticeFor)
+        try c.encodeIfPresent(birthdayYear, forKey: .birthdayYear)
+        try c.encodeIfPresent(anniversaryYear, forKey: .anniversaryYear)
+        try c.encodeIfPresent(streaks, forKey: .streaks)
+        try c.encodeIfPresent(wallets, forKey: .wallets)
+    }
 }
