@@ -156,69 +156,83 @@ public struct MemberState: Sendable, Equatable {
     public var guest: Bool {
         get { extras?.value.guest ?? false }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.guest }
+        set { setExtra(\.guest, newValue) }
     }
     public var holds: [Hold] {
         get { extras?.value.holds ?? [] }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.holds }
+        set { setExtra(\.holds, newValue) }
     }
     /// The level counted on the 1st that takes effect later, and when.
     public var nextTier: String? {
         get { extras?.value.nextTier }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.nextTier }
+        set { setExtra(\.nextTier, newValue) }
     }
     public var nextTierAt: Instant? {
         get { extras?.value.nextTierAt }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.nextTierAt }
+        set { setExtra(\.nextTierAt, newValue) }
     }
     /// Keys of one-time awards already made (`rule|order|product`).
     public var awarded: Set<String> {
         get { extras?.value.awarded ?? [] }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.awarded }
+        set { setExtra(\.awarded, newValue) }
     }
     /// Points redeemed at checkout per order.
     public var redeemed: [String: Int64] {
         get { extras?.value.redeemed ?? [:] }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.redeemed }
+        set { setExtra(\.redeemed, newValue) }
     }
     /// The order amount the first redemption on each order named (minor units).
     public var checkoutAmounts: [String: Int64] {
         get { extras?.value.checkoutAmounts ?? [:] }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.checkoutAmounts }
+        set { setExtra(\.checkoutAmounts, newValue) }
     }
     /// Reward claims per `reward#period`, and points transferred per `transfer#day` (`>` prefix).
     public var claims: [String: Int64] {
         get { extras?.value.claims ?? [:] }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.claims }
+        set { setExtra(\.claims, newValue) }
     }
     public var coupons: [Coupon] {
         get { extras?.value.coupons ?? [] }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.coupons }
+        set { setExtra(\.coupons, newValue) }
     }
     /// The inactivity expiry an expiring-soon notice was given for.
     public var inactivityNoticeFor: Instant? {
         get { extras?.value.inactivityNoticeFor }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.inactivityNoticeFor }
+        set { setExtra(\.inactivityNoticeFor, newValue) }
     }
     /// The last local year a birthday coupon was issued.
     public var birthdayYear: Int64? {
         get { extras?.value.birthdayYear }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.birthdayYear }
+        set { setExtra(\.birthdayYear, newValue) }
     }
     /// The last local year an anniversary of joining was celebrated.
     public var anniversaryYear: Int64? {
         get { extras?.value.anniversaryYear }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.anniversaryYear }
+        set { setExtra(\.anniversaryYear, newValue) }
     }
     /// Daily streaks per rule: the last local day counted (days since 1970-01-01) and the length.
     public var streaks: [String: Streak]? {
         get { extras?.value.streaks }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.streaks }
+        set { setExtra(\.streaks, newValue) }
     }
     /// The member's lots, debt, holds and checkout redemptions in each of the program's other
     /// currencies, by code (nil until the member has any).
     public var wallets: [String: Wallet]? {
         get { extras?.value.wallets }
         _modify { let box = writableExtras(); defer { dropEmptyExtras() }; yield &box.value.wallets }
+        set { setExtra(\.wallets, newValue) }
     }
 
     /// The box of rare fields, made or copied so that this member alone holds it.
@@ -229,6 +243,14 @@ public struct MemberState: Sendable, Equatable {
             extras = ExtrasBox(extras!.value)
         }
         return extras!
+    }
+
+    /// Sets a rare field; setting a default where there is no box makes none (a load sets every
+    /// field of every member).
+    private mutating func setExtra<Value: Equatable>(_ field: WritableKeyPath<MemberExtras, Value>, _ value: Value) {
+        if extras == nil, value == MemberExtras()[keyPath: field] { return }
+        writableExtras().value[keyPath: field] = value
+        dropEmptyExtras()
     }
 
     /// After a change: no box while every rare field holds its default.
