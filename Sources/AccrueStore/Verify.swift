@@ -15,9 +15,10 @@ public struct VerifyReport: Sendable {
 ///
 /// The state is loaded first; everything after compares with it at its revision and its next seq
 /// (what other writers commit meanwhile is for the next verify). The log and the entries are read
-/// a page at a time and compared as they come, so that verify holds two states (the stored one and
-/// the replay's) and a page, never the whole log or every entry: it held them all, 16 GB at 10M
-/// inputs. The rebuild from the entries and the replay run at once, on two cores where there are two.
+/// a page at a time and folded as they come (into the replay, the rebuild and each side's digest of
+/// the entries), so that verify holds two states (the stored one and the replay's) and a page,
+/// never the whole log or every entry: it held them all, 16 GB at 10M inputs. The rebuild from the
+/// entries and the replay run at once, on two cores where there are two.
 ///
 /// `programAt` gives the program as a given stored version of its file said; the replay switches to
 /// it where the log says the live run did. Without it, every record is replayed under `program`.
