@@ -33,8 +33,8 @@ final class StoredJSONTests: XCTestCase {
                                try JSONReader.parse(String(decoding: try stored.encode(outcome), as: UTF8.self)).canonical)
                 XCTAssertEqual(outcome.json(compactInstants: false).canonical,
                                try JSONReader.parse(String(decoding: try answered.encode(outcome), as: UTF8.self)).canonical)
-                // Written straight to bytes: byte for byte the tree's canonical text, stored and
-                // answered, and with a server's `replayed`.
+                // Written straight to bytes, with its keys in canonical order (the tree read back
+                // from it sorts them again), stored and answered, and with a server's `replayed`.
                 for compact in [true, false] {
                     let tree = outcome.json(compactInstants: compact)
                     XCTAssertEqual(String(decoding: outcome.jsonBytes(compactInstants: compact), as: UTF8.self), tree.canonical)

@@ -118,7 +118,7 @@ extension OrderRecord {
 }
 
 extension Outcome {
-    /// An outcome as the stores keep it (`Outcome.json(compactInstants:)`): verify and a load's
+    /// An outcome as the stores keep it (`Outcome.write(to:compactInstants:)`): verify and a load's
     /// catch-up read one per input.
     public init?(stored json: JSON) {
         guard case let .object(pairs) = json, let status = json["status"]?.string.flatMap(OutcomeStatus.init(rawValue:)),

@@ -159,39 +159,20 @@ extension MemberSummary {
 }
 
 extension Outcome {
-    /// The outcome as a JSON value with the fields and values `encode(to:)` writes, built directly:
-    /// every input's outcome is stored and answered, and `JSONEncoder` was a fifth of a posted
-    /// input's time. `compact` writes instants as milliseconds (what stores keep), else RFC 3339.
+    /// The outcome as a JSON value with the fields and values `encode(to:)` writes, for documents
+    /// that hold outcomes (the replay document, a refusal's problem): read back from the text its
+    /// one writer makes (`write(to:)`), so the fields are listed once. `compact` writes instants as
+    /// milliseconds (what stores keep), else RFC 3339.
     public func json(compactInstants compact: Bool) -> JSON {
-        func instant(_ value: Instant) -> JSON { compact ? JSON.integer(value.milliseconds) : .string(value.rfc3339) }
-        var fields: [(String, JSON)] = [
-            ("id", id.map(JSON.string) ?? .null), ("status", .string(status.rawValue)), ("points", JSON.integer(points)),
-            ("reason", reason.map(JSON.string) ?? .null),
-        ]
-        if let code { fields.append(("code", .string(code.rawValue))) }
-        if let member { fields.append(("member", .string(member))) }
-        if let type { fields.append(("type", .string(type))) }
-        if let at { fields.append(("at", instant(at))) }
-        if let rules {
-            fields.append(("rules", .array(rules.map { rule in
-                var line: [(String, JSON)] = [("rule", .string(rule.rule)), ("points", JSON.integer(rule.points))]
-                if let reason = rule.reason { line.append(("reason", .string(reason))) }
-                if let code = rule.code { line.append(("code", .string(code.rawValue))) }
-                if let currency = rule.currency { line.append(("currency", .string(currency))) }
-                return .object(line)
-            })))
+        do {
+            return try JSONReader.parse(jsonBytes(compactInstants: compact))
+        } catch {
+            preconditionFailure("an outcome's own text does not read back: \(error)")
         }
-        if let voucher { fields.append(("voucher", .string(voucher))) }
-        if let quote { fields.append(("quote", JSON.integer(quote))) }
-        if let first { fields.append(("first", .string(first.rawValue))) }
-        if let seq { fields.append(("seq", JSON.integer(seq))) }
-        if let currency { fields.append(("currency", .string(currency))) }
-        if let currencies { fields.append(("currencies", .object(currencies.map { ($0.key, JSON.integer($0.value)) }))) }
-        return .object(fields)
     }
 
-    /// The canonical text of `json(compactInstants:)`, written straight to bytes: every input's
-    /// outcome is stored, and answered when it was posted. A server's answer adds `replayed`.
+    /// The outcome's canonical text, written straight to bytes: every input's outcome is stored,
+    /// and answered when it was posted. A server's answer adds `replayed`.
     public func jsonBytes(compactInstants compact: Bool, replayed: Bool? = nil) -> [UInt8] {
         var writer = JSONWriter(capacity: 320)
         write(to: &writer, compactInstants: compact, replayed: replayed)
