@@ -253,9 +253,7 @@ public final class ProgramLedger {
         let batch = CommitBatch(inputs: decided.remembered, advancedTo: nil, programVersion: programVersion, entries: changes.entries)
         var checkpoint: PendingCheckpoint?
         if !batch.isEmpty, countCommitted(inputs: decided.remembered.count) {
-            var records = changed
-            if let inFlight = self.inFlight { records.formUnion(inFlight.records) }
-            checkpoint = pending(records, id: 0)
+            checkpoint = pending(recordsToCheckpoint, id: 0)
             forgetChanges()
         }
         return Decided(lines: lines, outcomes: decided.outcomes, batch: batch,
@@ -360,11 +358,16 @@ public final class ProgramLedger {
         return sinceCheckpoint >= checkpointInterval
     }
 
-    private func writeCheckpoint(_ tx: any LedgerWriteTransaction) throws {
-        // Records of a checkpoint still on its way are written here too, at this later revision.
+    /// What a checkpoint written now must hold: the records changed since the last one, and those
+    /// of a checkpoint still on its way (written here too, at this later revision).
+    private var recordsToCheckpoint: ChangedRecords {
         var records = changed
         if let inFlight { records.formUnion(inFlight.records) }
-        guard try tx.checkpoint(try CheckpointRows(pending(records, id: 0))) else {
+        return records
+    }
+
+    private func writeCheckpoint(_ tx: any LedgerWriteTransaction) throws {
+        guard try tx.checkpoint(try CheckpointRows(pending(recordsToCheckpoint, id: 0))) else {
             throw StoreError.staleRevision(program: program.id, expected: revision)
         }
         forgetChanges()
