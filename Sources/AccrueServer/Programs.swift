@@ -83,18 +83,29 @@ final class ProgramHost: @unchecked Sendable {
 
     // MARK: Group commit
 
+    typealias Answers = [(outcome: Outcome, replayed: Bool)]
+    /// Requests committed in one transaction, with who waits for their outcomes.
+    private struct Group {
+        var requests: [(count: Int, continuation: CheckedContinuation<Answers, any Error>)] = []
+        var lines: [[UInt8]] = []
+
+        func fail(_ error: any Error) {
+            for request in requests { request.continuation.resume(throwing: error) }
+        }
+    }
+
     /// Inputs waiting for the program's queue, with who waits for their outcomes (under `lock`).
-    private var waiting: [(lines: [[UInt8]], continuation: CheckedContinuation<[(outcome: Outcome, replayed: Bool)], any Error>)] = []
+    private var waiting: [(lines: [[UInt8]], continuation: CheckedContinuation<Answers, any Error>)] = []
     private var draining = false
     /// The most inputs committed in one transaction when requests are grouped.
     static let maximumGroup = 5_000
-
     /// Applies inputs durably and answers each once its transaction has committed; a resent input
     /// gets its first outcome (`replayed`). Requests that arrive while a commit is in progress are
     /// committed together in the next transaction (one fsync for all of them), each answered with
     /// its own outcomes only after that commit.
-    func ingest(_ lines: [[UInt8]]) async throws -> [(outcome: Outcome, replayed: Bool)] {
-        try await withCheckedThrowingContinuation { continuation in
+    func ingest(_ lines: [[UInt8]]) async throws -> Answers {
+        guard !lines.isEmpty else { return [] }
+        return try await withCheckedThrowingContinuation { continuation in
             lock.lock()
             waiting.append((lines, continuation))
             let start = !draining
@@ -104,40 +115,50 @@ final class ProgramHost: @unchecked Sendable {
         }
     }
 
-    /// On the queue: commits what waits, group by group, until nothing does.
-    private func drain() {
-        while true {
-            lock.lock()
-            var group: [(lines: [[UInt8]], continuation: CheckedContinuation<[(outcome: Outcome, replayed: Bool)], any Error>)] = []
-            var size = 0
-            while let next = waiting.first, group.isEmpty || size + next.lines.count <= ProgramHost.maximumGroup {
-                group.append(waiting.removeFirst())
-                size += next.lines.count
-            }
-            if group.isEmpty {
-                draining = false
-                lock.unlock()
-                return
-            }
-            lock.unlock()
-            do {
-                let results = try commit(group.flatMap(\.lines))
-                var offset = 0
-                for item in group {
-                    item.continuation.resume(returning: Array(results[offset..<(offset + item.lines.count)]))
-                    offset += item.lines.count
-                }
-            } catch {
-                // Nothing of the group was stored: every request of it is told, and may resend.
-                for item in group { item.continuation.resume(throwing: error) }
-            }
-            handOffCheckpoint()
+    /// The requests that wait, up to `maximumGroup` inputs (at least one request); nil when none
+    /// waits, and then the queue is no longer draining.
+    private func nextGroup() -> Group? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !waiting.isEmpty else {
+            draining = false
+            return nil
         }
+        var group = Group()
+        while let next = waiting.first, group.requests.isEmpty || group.lines.count + next.lines.count <= ProgramHost.maximumGroup {
+            waiting.removeFirst()
+            group.requests.append((next.lines.count, next.continuation))
+            group.lines += next.lines
+        }
+        return group
     }
 
-    private func commit(_ lines: [[UInt8]]) throws -> [(outcome: Outcome, replayed: Bool)] {
-        let outcomes = try ledger.ingest(lines: lines)
-        ServiceMetrics.shared.commit(inputs: lines.count)
+    /// On the queue: commits one group of what waits, answers its requests, and queues the next
+    /// group behind whatever else arrived for the queue meanwhile. Reads that arrive during a
+    /// commit are answered right after it, from a state that holds only what is durable, however
+    /// long posts keep coming; they do not wait for the posts to stop.
+    private func drain() {
+        guard let group = nextGroup() else { return }
+        do {
+            let outcomes = try ledger.ingest(lines: group.lines)
+            ServiceMetrics.shared.commit(inputs: outcomes.count)
+            let results = try answers(outcomes)
+            var offset = 0
+            for request in group.requests {
+                request.continuation.resume(returning: Array(results[offset..<(offset + request.count)]))
+                offset += request.count
+            }
+        } catch {
+            // Nothing of the group was stored (or, stored, the first outcomes of its resent inputs
+            // could not be read back): every request of it is told, and may resend.
+            group.fail(error)
+        }
+        handOffCheckpoint()
+        queue.async { self.drain() }
+    }
+
+    /// A committed group's answers: a resent input is answered with its first outcome.
+    private func answers(_ outcomes: [Outcome]) throws -> Answers {
         let repeated = outcomes.filter { $0.status == .duplicate }.compactMap(\.id)
         let first = repeated.isEmpty ? [:] : try ledger.store.inputRecords(program: ledger.program.id, ids: repeated)
         return outcomes.map { outcome in

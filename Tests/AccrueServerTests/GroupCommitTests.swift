@@ -47,4 +47,75 @@ final class GroupCommitTests: XCTestCase {
         let report = try verify(try ProgramFile.parse(program.source, file: "jd-points"), store: harness.store)
         XCTAssertEqual(report.problems, [])
     }
+
+    /// Posts from many clients at once, each sending one input after another, with member reads
+    /// among them and a checkpoint due every hundred inputs. Every post gets its own outcome;
+    /// reads are answered while the posts go on (not once they stop) and never show points that
+    /// are not on disk yet; what is stored verifies.
+    func testReadsAmongPostsAreAnsweredAtOnceAndSeeOnlyWhatIsDurable() async throws {
+        let harness = try Harness(checkpointInterval: 100)
+        defer { harness.remove() }
+        let store = harness.store
+        let clients = 16, postsEach = 40, members = 12
+        let progress = Progress()
+        try await harness.application().test(.router) { client in
+            let key = harness.key
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for c in 0..<clients {
+                    group.addTask {
+                        for k in 0..<postsEach {
+                            let i = c * postsEach + k
+                            let body = input("p\(i)", "order.completed", "m\(i % members)", "2026-11-01T02:00:00Z",
+                                             "{\"order\":\"P\(i)\",\"amount\":\"\(i % 50 + 1).00\",\"currency\":\"CNY\"}")
+                            let answer = try await client.call(.post, "/v1/programs/jd-points/inputs", bearer: key, body: body)
+                            XCTAssertEqual(answer.status, 200, answer.text)
+                            XCTAssertEqual(number(answer["points"]), Int64(2 * (i % 50 + 1)), answer.text)
+                            progress.posted()
+                        }
+                    }
+                }
+                group.addTask {
+                    var m = 0
+                    while progress.posts < clients * postsEach {
+                        let member = "m\(m % members)"
+                        m += 1
+                        let answer = try await client.call(.get, "/v1/programs/jd-points/members/\(member)", bearer: key)
+                        let duringPosts = progress.posts < clients * postsEach
+                        guard answer.status == 200 else {
+                            XCTAssertEqual(answer.status, 404, answer.text)
+                            continue
+                        }
+                        // What the store holds now is at least what the read saw.
+                        let durable = try store.inputs(program: "jd-points")
+                            .filter { $0.record.outcome.member == member }
+                            .reduce(Int64(0)) { $0 + $1.record.outcome.points }
+                        let pending = try XCTUnwrap(number(answer["pending"]), answer.text)
+                        XCTAssertLessThanOrEqual(pending, durable, "\(member): a read showed points not yet on disk")
+                        progress.read(duringPosts: duringPosts)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        XCTAssertEqual(try store.inputs(program: "jd-points").count, clients * postsEach)
+        XCTAssertGreaterThan(progress.readsDuringPosts, 0, "reads are answered while posts go on")
+        let checkpoint = try XCTUnwrap(try store.load(program: "jd-points"))
+        XCTAssertGreaterThan(checkpoint.revision, 0, "checkpoints were written while posting")
+        let program = try XCTUnwrap(try store.program("jd-points"))
+        let report = try verify(try ProgramFile.parse(program.source, file: "jd-points"), store: store)
+        XCTAssertEqual(report.problems, [])
+        print("posts and reads: \(clients * postsEach) inputs in \(try store.revision(program: "jd-points")) commits, \(progress.readsDuringPosts) reads answered during them")
+    }
+}
+
+/// Counts shared by a test's concurrent clients.
+private final class Progress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var postCount = 0
+    private var during = 0
+
+    var posts: Int { lock.withLock { postCount } }
+    var readsDuringPosts: Int { lock.withLock { during } }
+    func posted() { lock.withLock { postCount += 1 } }
+    func read(duringPosts: Bool) { lock.withLock { if duringPosts { during += 1 } } }
 }

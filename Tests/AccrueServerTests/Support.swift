@@ -49,7 +49,7 @@ struct Harness {
     /// `authFailuresPerMinute` is high by default: the access tests send hundreds of invalid
     /// credentials from one address on purpose; `GuessingTests` checks the limit itself.
     init(start: String = "2026-11-01T00:00:00Z", webhookRetrySeconds: Double = 0.2, store given: (any LedgerStore & ServiceStore)? = nil,
-         authFailuresPerMinute: Int = 100_000) throws {
+         authFailuresPerMinute: Int = 100_000, checkpointInterval: Int = 20_000) throws {
         setenv("ACCRUE_PROGRAMS", repositoryRoot.appendingPathComponent("programs").path, 1)
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("accrue-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -61,7 +61,7 @@ struct Harness {
         logger.logLevel = .warning
         service = try AccrueService(store: store, configuration: ServerConfiguration(
             host: "127.0.0.1", port: 0, now: { clock.now }, tickSeconds: 0.1, webhookPollSeconds: 0.05,
-            webhookRetrySeconds: webhookRetrySeconds, authFailuresPerMinute: authFailuresPerMinute), logger: logger)
+            webhookRetrySeconds: webhookRetrySeconds, checkpointInterval: checkpointInterval, authFailuresPerMinute: authFailuresPerMinute), logger: logger)
         try service.registerPresets(["jd-points", "aliexpress-store", "aliexpress-levels", "cj-rewards"])
         key = try XCTUnwrap(try service.bootstrapKey())
     }
