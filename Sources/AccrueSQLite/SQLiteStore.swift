@@ -8,6 +8,8 @@ import GRDB
 public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Copies the write-ahead log into the database file off the writers' path (`LogCopier`).
+    private let copier: LogCopier
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -25,7 +27,14 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             do {
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 try SQLiteStore.migrator.migrate(pool)
+                let copier = try LogCopier(path: path)
+                try pool.writeWithoutTransaction { db in
+                    // The writer never copies the log inside a commit; the copier does, after it.
+                    try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                    db.add(transactionObserver: copier, extent: .databaseLifetime)
+                }
                 self.pool = pool
+                self.copier = copier
                 return
             } catch let error as DatabaseError where Date() < deadline && SQLiteStore.isOpeningRace(error) {
                 Thread.sleep(forTimeInterval: Double.random(in: 0.01...0.05))
@@ -592,8 +601,9 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
     /// A write transaction whose commit does not wait for the disk (synchronous OFF), for records
     /// no load reads (see `writeCheckpoint`). The write-ahead log is not copied into the database
-    /// file meanwhile (no automatic WAL checkpoint), since that copy must follow a synced log; the
-    /// connection's settings are restored before any other commit can run on it.
+    /// file by this connection meanwhile (no automatic WAL checkpoint), since that copy must
+    /// follow a synced log (the `LogCopier` syncs it before it copies); the connection's settings
+    /// are restored before any other commit can run on it.
     private func writeUnsynced<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.writeWithoutTransaction { db in
             let synchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
