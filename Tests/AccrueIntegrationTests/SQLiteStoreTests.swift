@@ -37,6 +37,35 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(try store.tail(program: program.id, after: 0).revision, Int64(log.count / 20))
     }
 
+    /// No commit copies the write-ahead log into the database file (the writer's automatic
+    /// checkpoint is off); the store's copier does, after the commits, while the store stays open.
+    /// In WAL mode the database file grows only when the log is copied into it.
+    func testTheLogIsCopiedIntoTheDatabaseFileAfterCommitsNotInThem() throws {
+        let program = try preset("jd-points")
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        let store = try SQLiteStore(path: path)
+        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        XCTAssertEqual(try store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }, 0)
+        func fileSize() throws -> Int { try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) }
+        let before = try fileSize()
+        var generator = LogGenerator(seed: 3, program: program)
+        let log = generator.log(3000).map { Array($0.utf8) }
+        let ledger = try ProgramLedger(program: program, store: store, checkpointInterval: 10_000_000)
+        for start in stride(from: 0, to: log.count, by: 100) { _ = try ledger.ingest(lines: Array(log[start..<min(log.count, start + 100)])) }
+        // The copier runs a little after the last commit: wait for it (at most ten seconds).
+        var size = try fileSize()
+        for _ in 0..<200 where size < before + 1_000_000 {
+            Thread.sleep(forTimeInterval: 0.05)
+            size = try fileSize()
+        }
+        XCTAssertGreaterThan(size, before + 1_000_000, "3,000 inputs copied into the database file: \(before) -> \(size) bytes")
+        // What was copied reads back as committed, from a new connection.
+        XCTAssertEqual(try SQLiteStore(path: path).inputs(program: program.id).count, try store.inputs(program: program.id).count)
+        XCTAssertEqual(try verify(program, store: store).problems, [])
+    }
+
     /// A write transaction is all or nothing: when its body fails after appending, nothing of it
     /// is in the database, and the ledger that tried reloads to the stored state.
     func testAFailedWriteLeavesNothing() throws {
