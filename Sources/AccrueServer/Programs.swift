@@ -52,9 +52,17 @@ final class ProgramHost: @unchecked Sendable {
         }
     }
 
+    /// After a checkpoint is written, the next one waits this many times as long as it took (from
+    /// the start of its encoding to its last write): writing checkpoints takes at most a quarter
+    /// of the time, however big they grow (a member's record holds all its lots) and however fast
+    /// inputs come.
+    static let checkpointPause: UInt64 = 3
+
     /// On the queue, after a commit has answered its callers: a checkpoint the commit took is
     /// encoded and written on the checkpoint queue, in a transaction of its own, so no request
-    /// waits for it. Its outcome is reported back to the ledger that took it.
+    /// waits for it. Its outcome is reported back to the ledger that took it, and until then the
+    /// ledger takes no other: a written one is reported `checkpointPause` times its own time
+    /// later, a failed one at once (its records count as changed again).
     private func handOffCheckpoint() {
         guard let pending = ledger.takeReadyCheckpoint() else { return }
         // The ledger is touched only on the queue; the box carries it there and back.
@@ -62,12 +70,14 @@ final class ProgramHost: @unchecked Sendable {
         let store = ledger.store
         checkpoints.async {
             let written: Bool
+            var took: UInt64 = 0
             do {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let rows = try CheckpointRows(pending)
                 let encoded = DispatchTime.now().uptimeNanoseconds
                 written = try store.writeCheckpoint(program: pending.program, rows)
                 let end = DispatchTime.now().uptimeNanoseconds
+                took = end - start
                 if written {
                     // Records are encoded step by step between the write's transactions.
                     let encoding = encoded - start + rows.encoding.nanoseconds
@@ -77,7 +87,10 @@ final class ProgramHost: @unchecked Sendable {
                 ServiceMetrics.shared.checkpointFailed(program: pending.program)
                 written = false
             }
-            self.queue.async { owner.ledger.finishCheckpoint(pending.id, written: written) }
+            let pause = written ? min(took * ProgramHost.checkpointPause, 60 * 1_000_000_000) : 0
+            self.queue.asyncAfter(deadline: .now() + .nanoseconds(Int(pause))) {
+                owner.ledger.finishCheckpoint(pending.id, written: written)
+            }
         }
     }
 

@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between looks for due work (pending releases, expiry, tiers, hold timeouts).")
     var tick: Double = 5
 
-    @Option(name: .long, help: "Inputs between checkpoints of a program's state: a start replays at most this much log.")
+    @Option(name: .long, help: "Inputs between checkpoints of a program's state: a start replays about this much log (more under load: a checkpoint waits three times as long as the last one took to write).")
     var checkpointEvery = 20_000
 
     @Option(name: .long, help: "Invalid keys, tokens or sessions one client address may send per minute before all its credentials are refused (429) until the minute ends.")
