@@ -11,8 +11,7 @@ import GRDB
 /// copier, with a connection of its own, runs passive checkpoints instead: they copy what no
 /// reader still needs while writers go on appending, and never wait for a lock. Durability is
 /// unchanged: a checkpoint syncs the log before it copies (its connection is synchronous FULL),
-/// so even the frames of a checkpoint's unsynced steps reach the database file only once the log
-/// that holds them is on disk.
+/// so no frame reaches the database file before the log that holds it is on disk.
 final class LogCopier: TransactionObserver, @unchecked Sendable {
     /// How long after a commit the copy runs: commits in between share it.
     static let delay = DispatchTimeInterval.milliseconds(50)
