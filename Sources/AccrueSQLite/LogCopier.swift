@@ -3,15 +3,19 @@ import Foundation
 import GRDB
 
 /// Copies the write-ahead log into the database file on a thread of its own, a little after
-/// commits, so that no commit pays for the copy.
+/// commits, so that commits pay for little of the copy.
 ///
 /// SQLite's automatic checkpoint runs inside the commit that takes the log past 1,000 pages: that
-/// commit copies every page of the log into the database file and syncs it before it returns, and
-/// the requests waiting for it wait too. The store turns it off on its writer connection and this
-/// copier, with a connection of its own, runs passive checkpoints instead: they copy what no
-/// reader still needs while writers go on appending, and never wait for a lock. Durability is
-/// unchanged: a checkpoint syncs the log before it copies (its connection is synchronous FULL),
-/// so no frame reaches the database file before the log that holds it is on disk.
+/// commit copies the log's pages into the database file and syncs it before it returns, and the
+/// requests waiting for it wait too. This copier, with a connection of its own, runs passive
+/// checkpoints 50 ms after commits: they copy what no reader still needs while writers go on
+/// appending, and never wait for a lock. The automatic checkpoint stays on, for what the copier
+/// has not copied yet: after it has copied everything, the next write starts the log again from
+/// its beginning (with the copier alone, a writer that never pauses would never see the log
+/// fully copied, and the log would grow without end: 4.3 GB per million inputs in the benchmark).
+/// Durability is unchanged: a checkpoint syncs the log before it copies (its connection is
+/// synchronous FULL), so no frame reaches the database file before the log that holds it is on
+/// disk.
 final class LogCopier: TransactionObserver, @unchecked Sendable {
     /// How long after a commit the copy runs: commits in between share it.
     static let delay = DispatchTimeInterval.milliseconds(50)

@@ -28,11 +28,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 try SQLiteStore.migrator.migrate(pool)
                 let copier = try LogCopier(path: path)
-                try pool.writeWithoutTransaction { db in
-                    // The writer never copies the log inside a commit; the copier does, after it.
-                    try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-                    db.add(transactionObserver: copier, extent: .databaseLifetime)
-                }
+                try pool.writeWithoutTransaction { db in db.add(transactionObserver: copier, extent: .databaseLifetime) }
                 self.pool = pool
                 self.copier = copier
                 return
