@@ -12,7 +12,13 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     private let copier: LogCopier
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, logPages: LogCopier.writerPages)
+    }
+
+    /// The same, with the writer's automatic checkpoint at `logPages` pages of write-ahead log
+    /// (tests take fewer, to see the log started again sooner).
+    init(path: String, logPages: Int) throws {
         self.path = path
         var configuration = Configuration()
         configuration.prepareDatabase { db in
@@ -28,7 +34,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 let pool = try DatabasePool(path: path, configuration: configuration)
                 try SQLiteStore.migrator.migrate(pool)
                 let copier = try LogCopier(path: path)
-                try pool.writeWithoutTransaction { db in db.add(transactionObserver: copier, extent: .databaseLifetime) }
+                try pool.writeWithoutTransaction { db in
+                    // The writer copies only what the copier has not: rarely, and little.
+                    try db.execute(sql: "PRAGMA wal_autocheckpoint = \(logPages)")
+                    db.add(transactionObserver: copier, extent: .databaseLifetime)
+                }
                 self.pool = pool
                 self.copier = copier
                 return

@@ -46,7 +46,7 @@ final class SQLiteStoreTests: XCTestCase {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("ledger.sqlite").path
-        let store = try SQLiteStore(path: path)
+        let store = try SQLiteStore(path: path, logPages: 1_000)
         try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
         func fileSize() throws -> Int { try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) }
         let before = try fileSize()
@@ -62,8 +62,8 @@ final class SQLiteStoreTests: XCTestCase {
         }
         XCTAssertGreaterThan(size, before + 1_000_000, "3,000 inputs copied into the database file: \(before) -> \(size) bytes")
         // Many more commits, one after the other with no pause: the log is started again from its
-        // beginning, so its file stays within a few times the automatic checkpoint's 1,000 pages (4 MB)
-        // and does not hold every commit's pages (35 MB here).
+        // beginning, so its file stays within a few times the writer's automatic checkpoint (1,000
+        // pages here, 4 MB) and does not hold every commit's pages (35 MB here).
         var moreGenerator = LogGenerator(seed: 4, program: program, start: "2026-06-01T00:00:00Z")
         let moreLog = moreGenerator.log(12_000).map { Array($0.utf8) }
         for start in stride(from: 0, to: moreLog.count, by: 50) { _ = try ledger.ingest(lines: Array(moreLog[start..<min(moreLog.count, start + 50)])) }
