@@ -112,6 +112,7 @@ final class ProgramHost: @unchecked Sendable {
     private var draining = false
     /// The most inputs committed in one transaction when requests are grouped.
     static let maximumGroup = 5_000
+
     /// Applies inputs durably and answers each once its transaction has committed; a resent input
     /// gets its first outcome (`replayed`). Requests that arrive while a commit is in progress are
     /// committed together in the next transaction (one fsync for all of them), each answered with
