@@ -32,6 +32,8 @@ final class LogCopier: TransactionObserver, @unchecked Sendable {
     init(path: String) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // A full copy (`copyAll`) waits for readers and writers; passive copies never wait.
+        configuration.busyMode = .timeout(5)
         connection = try DatabaseQueue(path: path, configuration: configuration)
     }
 
@@ -48,8 +50,16 @@ final class LogCopier: TransactionObserver, @unchecked Sendable {
         queue.asyncAfter(deadline: .now() + Self.delay) { [weak self] in self?.copy() }
     }
 
-    /// Copies what the log holds now (commits after this point schedule the next copy).
-    func copy() {
+    /// Copies the whole log and empties its file (a TRUNCATE checkpoint), on the copier's queue.
+    func copyAll() throws {
+        try queue.sync {
+            _ = try connection.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        }
+    }
+
+    /// Copies what the log holds now (commits after this point schedule the next copy). Runs on
+    /// `queue`.
+    private func copy() {
         lock.lock()
         scheduled = false
         lock.unlock()

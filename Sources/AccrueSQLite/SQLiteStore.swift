@@ -11,6 +11,14 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     /// Copies the write-ahead log into the database file off the writers' path (`LogCopier`).
     private let copier: LogCopier
 
+    /// Copies the whole write-ahead log into the database file and empties it, waiting up to five
+    /// seconds for readers and writers to finish: after it, the database file alone holds
+    /// everything committed. A server calls it when it stops (with the log copier's connection,
+    /// the last connection to close is not always one that removes the log).
+    public func copyWholeLog() throws {
+        try copier.copyAll()
+    }
+
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public convenience init(path: String) throws {
         try self.init(path: path, logPages: LogCopier.writerPages)

@@ -67,6 +67,10 @@ struct Serve: AsyncParsableCommand {
             print("accrue: serving on http://\(host):\(port) (the API is described at /openapi.json); stop with Ctrl-C")
             fflush(nil)
         }).runService()
+        // Stopped, every checkpoint written: the SQLite file alone then holds everything.
+        if let sqlite = store as? SQLiteStore {
+            do { try sqlite.copyWholeLog() } catch { logger.warning("the write-ahead log was not copied at the stop; the next start reads it", metadata: ["error": "\(error)"]) }
+        }
     }
 }
 

@@ -74,6 +74,29 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertEqual(try verify(program, store: store).problems, [])
     }
 
+    /// After `copyWholeLog` (a server does it when it stops) the database file alone holds every
+    /// commit: a copy of that one file, without the log beside it, reads back everything.
+    func testAfterTheWholeLogIsCopiedTheDatabaseFileAloneHoldsEverything() throws {
+        let program = try preset("cj-rewards")
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        let store = try SQLiteStore(path: path)
+        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        var generator = LogGenerator(seed: 8, program: program)
+        let ledger = try ProgramLedger(program: program, store: store)
+        _ = try ledger.ingest(lines: generator.log(200).map { Array($0.utf8) })
+        let stored = try store.inputs(program: program.id).count
+        XCTAssertGreaterThan(stored, 150)
+        try store.copyWholeLog()
+        XCTAssertEqual((try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0, 0, "the log is empty")
+        let alone = folder.appendingPathComponent("alone.sqlite").path
+        try FileManager.default.copyItem(atPath: path, toPath: alone)
+        let copy = try SQLiteStore(path: alone)
+        XCTAssertEqual(try copy.inputs(program: program.id).count, stored)
+        XCTAssertEqual(try verify(program, store: copy).problems, [])
+    }
+
     /// A write transaction is all or nothing: when its body fails after appending, nothing of it
     /// is in the database, and the ledger that tried reloads to the stored state.
     func testAFailedWriteLeavesNothing() throws {

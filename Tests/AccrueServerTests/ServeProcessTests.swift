@@ -87,6 +87,11 @@ final class ServeProcessTests: XCTestCase {
         process.terminate()
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, (try? String(contentsOf: folder.appendingPathComponent("out-1.log"), encoding: .utf8)) ?? "")
+        if let data = extra.firstIndex(of: "--data").map({ extra[$0 + 1] }) {
+            // Stopped, the server leaves everything in the database file: its log is gone or empty.
+            let log = (try? FileManager.default.attributesOfItem(atPath: data + "/accrue.sqlite-wal")[.size] as? Int) ?? 0
+            XCTAssertEqual(log, 0, "a stopped server's write-ahead log is copied into the database file")
+        }
 
         // A restart keeps everything and prints no new key.
         let (again, printedAgain) = try serve(extra, port: port, output: folder.appendingPathComponent("out-2.log"))
