@@ -138,8 +138,8 @@ extension Engine {
     /// `body` with the engine in the item's currency; false, without it, when the member or the
     /// currency is gone.
     private mutating func inItsCurrency(_ due: Due, _ body: (inout Engine) -> Bool) -> Bool {
-        // By index: comparing the subscript's optional with nil copied the whole member.
-        guard state.members.index(forKey: due.member) != nil else { return false }
+        // By place: comparing the subscript's optional with nil copied the whole member.
+        guard state.members.contains(due.member) else { return false }
         guard due.currency != 0 else { return body(&self) }
         guard let code = code(ofSlot: due.currency), program.currency(code) != nil else { return false }
         return inCurrency(code, body)

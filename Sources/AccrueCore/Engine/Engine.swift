@@ -53,10 +53,14 @@ public struct Engine: Sendable {
     /// Takes the entries made and the records touched since the last call.
     public mutating func drain() -> Changes {
         let changes = Changes(entries: journal, members: touchedMembers, orders: touchedOrders, bookings: touchedBookings)
-        journal.removeAll(keepingCapacity: true)
-        touchedMembers.removeAll(keepingCapacity: true)
-        touchedOrders.removeAll(keepingCapacity: true)
-        touchedBookings.removeAll(keepingCapacity: true)
+        // A fresh journal sized for a call like this one, not for the largest ever: the entries
+        // handed over keep the old buffer, and `removeAll(keepingCapacity:)` would allocate
+        // another as large as the biggest step of due work so far (tens of megabytes, for good).
+        journal = []
+        journal.reserveCapacity(min(changes.entries.count, 4_096))
+        touchedMembers = Set(minimumCapacity: min(changes.members.count, 4_096))
+        touchedOrders = Set(minimumCapacity: min(changes.orders.count, 4_096))
+        touchedBookings = []
         return changes
     }
 
@@ -133,9 +137,9 @@ public struct Engine: Sendable {
     }
 
     mutating func enrol(_ member: String, at: Instant) {
-        // By index: comparing the subscript's optional with nil copied the whole member, for
+        // By place: comparing the subscript's optional with nil copied the whole member, for
         // every input.
-        guard state.members.index(forKey: member) == nil else { return }
+        guard !state.members.contains(member) else { return }
         var record = MemberState(id: member, joinedAt: at)
         record.tier = program.tiers?.levels.first?.id
         state.members[member] = record

@@ -87,7 +87,7 @@ extension Engine {
         guard order[keyPath: field] == nil else {
             return Engine.refused(Reason(.orderStateRepeated, "order \(truncated(order.id)) \(repeated)"))
         }
-        state.orders[order.id]![keyPath: field] = input.at
+        state.orders[existing: order.id][keyPath: field] = input.at
         touchedOrders.insert(order.id)
         let waiting = pendingLots(of: order).filter { $0.lot.waitsFor == waitsFor }
         guard !waiting.isEmpty, !order.disputeOpen else {
@@ -95,7 +95,7 @@ extension Engine {
                 ? "\(happened); its \(pointsName) wait for the dispute's resolution"
                 : "\(happened); it has no \(pointsName) waiting for this"))
         }
-        let released = releaseWaiting(state.orders[order.id]!, for: waitsFor, at: input.at, why: happened)
+        let released = releaseWaiting(state.orders[existing: order.id], for: waitsFor, at: input.at, why: happened)
         let later = member(order.member).lots.filter { lot in waiting.contains { $0.lot.id == lot.id } && lot.pending }
         if let first = later.first {
             let points = later.reduce(0) { $0 + $1.remaining }
@@ -144,15 +144,15 @@ extension Engine {
                 return Engine.refused(Reason(.refundTooLarge, "a refund of \(format(refund)) is more than the \(format(order.remaining)) left on order \(truncated(order.id))"))
             }
         }
-        state.orders[order.id]!.disputeOpen = false
+        state.orders[existing: order.id].disputeOpen = false
         touchedOrders.insert(order.id)
         var reversed: Int64 = 0
         if refund > 0 {
-            reversed = refundAwards(input, order: state.orders[order.id]!, amount: refund,
+            reversed = refundAwards(input, order: state.orders[existing: order.id], amount: refund,
                                     reason: "the dispute on order \(truncated(order.id)) ended with a refund of \(format(refund))")
         }
         // The points left go back to waiting for the order's state, or are released now.
-        let resolved = state.orders[order.id]!
+        let resolved = state.orders[existing: order.id]
         var released: Int64 = 0
         for (_, lot) in pendingLots(of: resolved) where lot.waitsFor == .dispute {
             guard let rule = program.rules.first(where: { $0.id == lot.rule }), let until = rule.pendingUntil else { continue }
@@ -188,7 +188,7 @@ extension Engine {
         let reversed = refundAwards(input, order: order, amount: amount,
                                     reason: "refund of \(format(amount)) on order \(truncated(order.id))")
         if reversed == 0 {
-            let changed = state.orders[order.id]!.awards != order.awards
+            let changed = state.orders[existing: order.id].awards != order.awards
             return Engine.applied(0, Reason(.nothingToRecompute, changed
                 ? "the \(pointsName) this refund takes back from order \(truncated(order.id)) had already expired"
                 : "the refund leaves the \(pointsName) of order \(truncated(order.id)) unchanged (\(format(order.remaining - amount)) left)"))
@@ -199,7 +199,7 @@ extension Engine {
     /// Takes `amount` off an order and recomputes each award on what is left (a refund, or a
     /// dispute resolved with one). Returns the points taken back.
     mutating func refundAwards(_ input: Input, order: OrderRecord, amount: Int64, reason: String) -> Int64 {
-        state.orders[order.id]!.refunded += amount
+        state.orders[existing: order.id].refunded += amount
         touchedOrders.insert(order.id)
         let remaining = order.remaining - amount
         var reversed: Int64 = 0
@@ -222,7 +222,7 @@ extension Engine {
             }
             let take = award.points - target
             guard take > 0 else { continue }
-            state.orders[order.id]!.awards[index].points = target
+            state.orders[existing: order.id].awards[index].points = target
             reversed += reverse(input.member, points: take, award: award, order: order.id, at: input.at, input: input.id,
                                 reason: "\(reason): \(rule.title) recomputed on \(format(remaining))")
         }
@@ -244,7 +244,7 @@ extension Engine {
             program.rules.first(where: { $0.id == lot.rule })?.pendingUntil != nil
         }
         if !holding.isEmpty {
-            state.orders[order.id]!.disputeOpen = true
+            state.orders[existing: order.id].disputeOpen = true
             touchedOrders.insert(order.id)
             for (_, lot) in holding {
                 guard let index = member(order.member).lots.index(ofLot: lot.id) else { continue }
@@ -254,13 +254,13 @@ extension Engine {
             return Engine.applied(0, Reason(.nothingToRecompute,
                 "order \(truncated(order.id)) is under dispute: its \(formatPoints(points)) pending \(pointsName) wait for order.dispute_resolved"))
         }
-        state.orders[order.id]!.disputed = true
+        state.orders[existing: order.id].disputed = true
         touchedOrders.insert(order.id)
         var reversed: Int64 = 0
         for (index, award) in order.awards.enumerated() where award.points > 0 {
             guard let rule = program.rules.first(where: { $0.id == award.rule }) else { continue }
             if case .cumulative = rule.earn { continue }
-            state.orders[order.id]!.awards[index].points = 0
+            state.orders[existing: order.id].awards[index].points = 0
             reversed += reverse(input.member, points: award.points, award: award, order: order.id, at: input.at, input: input.id,
                                 reason: "order \(truncated(order.id)) is under dispute: \(rule.title) taken back")
         }
@@ -289,7 +289,7 @@ extension Engine {
             let award = order.awards.first(where: { $0.rule == rule.id })
                 ?? OrderRecord.Award(rule: rule.id, points: 0, lot: nil, multiplier: .one, countedIn: nil)
             if let index = order.awards.firstIndex(where: { $0.rule == rule.id }) {
-                state.orders[order.id]!.awards[index].points = max(0, award.points - take)
+                state.orders[existing: order.id].awards[index].points = max(0, award.points - take)
             }
             var counted = award
             if counted.countedIn == nil, program.tiers != nil { counted.countedIn = qualifyingPeriod(input.at) }
@@ -327,9 +327,9 @@ extension Engine {
         // Points of the award that expired unspent are already gone: taking them back again from
         // other points (or below zero) would punish the shopper twice.
         if left > 0, let awardIndex = state.orders[orderID]?.awards.firstIndex(where: { $0.lot != nil && $0.lot == award.lot }),
-           state.orders[orderID]!.awards[awardIndex].expired > 0 {
-            let absorbed = min(left, state.orders[orderID]!.awards[awardIndex].expired)
-            state.orders[orderID]!.awards[awardIndex].expired -= absorbed
+           state.orders[existing: orderID].awards[awardIndex].expired > 0 {
+            let absorbed = min(left, state.orders[existing: orderID].awards[awardIndex].expired)
+            state.orders[existing: orderID].awards[awardIndex].expired -= absorbed
             touchedOrders.insert(orderID)
             left -= absorbed
             fromAvailable += absorbed

@@ -109,7 +109,7 @@ extension OrderRecord {
             case "guest": guard let v = value.bool else { return nil }; order.guest = v
             case "countedCumulative": guard let v = value.bool else { return nil }; order.countedCumulative = v
             case "category": guard let v = value.string else { return nil }; order.category = v
-            case "awards": guard let v = value.list({ $0.storedAward }) else { return nil }; order.awards = v
+            case "awards": guard let v = value.list({ $0.storedAward }) else { return nil }; order.awards = OrderRecord.Awards(v)
             default: return nil
             }
         }

@@ -1,0 +1,94 @@
+@testable import AccrueCore
+import AccrueBench
+import Foundation
+import XCTest
+
+/// A program's orders live in `Records` (one array and a table of places) with their first award
+/// inline: the table behaves as the dictionary it replaced, whatever is added, changed or removed.
+final class RecordsTests: XCTestCase {
+    func order(_ id: String, amount: Int64 = 1_000, awards: OrderRecord.Awards = []) -> OrderRecord {
+        OrderRecord(id: id, member: "m\(id)", at: Instant(milliseconds: 1), amount: amount, awards: awards)
+    }
+
+    func award(_ points: Int64, lot: Int64? = nil) -> OrderRecord.Award {
+        OrderRecord.Award(rule: "r\(points)", points: points, lot: lot, multiplier: .one, countedIn: nil)
+    }
+
+    func testFollowsADictionaryThroughRandomChanges() throws {
+        var random = SplitMix64(seed: 20_261_206)
+        var records = Records<OrderRecord>()
+        var dictionary: [String: OrderRecord] = [:]
+        for step in 0..<4_000 {
+            let id = "o\(Int.random(in: 0..<300, using: &random))"
+            switch Int.random(in: 0..<5, using: &random) {
+            case 0, 1:
+                let value = order(id, amount: Int64(step))
+                records[id] = value
+                dictionary[id] = value
+            case 2:
+                records[id] = nil
+                dictionary[id] = nil
+            case 3 where dictionary[id] != nil:
+                records[existing: id].refunded += 7
+                records[existing: id].awards.append(award(Int64(step)))
+                dictionary[id]!.refunded += 7
+                dictionary[id]!.awards.append(award(Int64(step)))
+            default:
+                let changed = records.inPlace(id) { $0.disputed.toggle(); return $0.disputed }
+                XCTAssertEqual(changed, dictionary[id].map { !$0.disputed })
+                if dictionary[id] != nil { dictionary[id]!.disputed.toggle() }
+            }
+            XCTAssertEqual(records.count, dictionary.count)
+            XCTAssertEqual(records[id], dictionary[id])
+        }
+        XCTAssertEqual(Set(records.keys), Set(dictionary.keys))
+        XCTAssertEqual(records.values.count, dictionary.count)
+        for value in records.values { XCTAssertEqual(dictionary[value.id], value) }
+        // The same records added in another order make an equal table; one change does not.
+        let reversed = Records(dictionary.values.sorted { $0.id > $1.id })
+        XCTAssertEqual(records, reversed)
+        var other = reversed
+        other.inPlace(try XCTUnwrap(dictionary.keys.first)) { $0.amount += 1 }
+        XCTAssertNotEqual(records, other)
+    }
+
+    func testCodedAsTheDictionaryItReplaced() throws {
+        let records: Records<OrderRecord> = ["a": order("a", awards: [award(5, lot: 3)]), "b": order("b")]
+        let dictionary = ["a": order("a", awards: [award(5, lot: 3)]), "b": order("b")]
+        let encoded = try JSONEncoder().encode(records)
+        XCTAssertEqual(try JSONDecoder().decode([String: OrderRecord].self, from: encoded), dictionary)
+        XCTAssertEqual(try JSONDecoder().decode(Records<OrderRecord>.self, from: try JSONEncoder().encode(dictionary)), records)
+        // A record kept under another id than its own is refused, not trusted.
+        let misfiled = try JSONEncoder().encode(["b": order("a")])
+        XCTAssertThrowsError(try JSONDecoder().decode(Records<OrderRecord>.self, from: misfiled))
+    }
+
+    func testAwardsAreAnArrayToEveryoneButTheLayout() throws {
+        var awards: OrderRecord.Awards = []
+        XCTAssertTrue(awards.isEmpty)
+        XCTAssertEqual(String(decoding: try JSONEncoder().encode(awards), as: UTF8.self), "[]")
+        var plain: [OrderRecord.Award] = []
+        for points in 1...5 as ClosedRange<Int64> {
+            awards.append(award(points, lot: points))
+            plain.append(award(points, lot: points))
+            XCTAssertEqual(Array(awards), plain)
+        }
+        awards[0].points = 50
+        awards[3].expired = 2
+        plain[0].points = 50
+        plain[3].expired = 2
+        XCTAssertEqual(Array(awards), plain)
+        XCTAssertEqual(awards.firstIndex { $0.lot == 4 }, 3)
+        XCTAssertEqual(try JSONDecoder().decode([OrderRecord.Award].self, from: try JSONEncoder().encode(awards)), plain)
+        XCTAssertEqual(try JSONDecoder().decode(OrderRecord.Awards.self, from: try JSONEncoder().encode(plain)), awards)
+        XCTAssertEqual(OrderRecord.Awards(plain), awards)
+        XCTAssertNotEqual(OrderRecord.Awards(plain.dropLast()), awards)
+    }
+
+    /// What a million members' orders and lots cost depends on these sizes (docs/PERFORMANCE.md).
+    func testOrdersAndLotsKeepTheirCompactLayout() {
+        XCTAssertEqual(MemoryLayout<Lot>.stride, 72)
+        XCTAssertEqual(MemoryLayout<OrderRecord>.stride, 192)
+        XCTAssertEqual(MemoryLayout<OrderRecord.Awards>.stride, 88)
+    }
+}
