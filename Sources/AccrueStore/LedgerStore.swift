@@ -150,21 +150,21 @@ public protocol LedgerWriteTransaction {
 /// memory. A server encodes each step off the writers' path, before the step's transaction.
 public struct CheckpointRows: Sendable {
     public let checkpoint: Checkpoint
-    public let members: [MemberState]
-    public let orders: [OrderRecord]
-    public let bookings: [Booking]
+    public let members: SortedRecords<MemberState>
+    public let orders: SortedRecords<OrderRecord>
+    public let bookings: SortedRecords<Booking>
     public let header: String
     /// Time spent encoding records so far, for a server's metrics (steps are encoded as they are
     /// written, so the write's time includes it).
     public let encoding = EncodingTime()
 
-    /// Sorts the records by id (taking a checkpoint leaves them in any order, so that the
-    /// writers' queue never sorts) and encodes the header.
+    /// Puts the records in order of their ids (taking a checkpoint leaves them in any order, so
+    /// that the writers' queue never sorts) and encodes the header.
     public init(_ checkpoint: Checkpoint, members: [MemberState], orders: [OrderRecord], bookings: [Booking]) throws {
         self.checkpoint = checkpoint
-        self.members = members.sorted { $0.id < $1.id }
-        self.orders = orders.sorted { $0.id < $1.id }
-        self.bookings = bookings.sorted { $0.id < $1.id }
+        self.members = SortedRecords(members)
+        self.orders = SortedRecords(orders)
+        self.bookings = SortedRecords(bookings)
         header = try StoredJSON.encode(checkpoint.state)
     }
 
@@ -181,7 +181,7 @@ public struct CheckpointRows: Sendable {
     /// still checks the revision first. Stops, answering false, when `body` does.
     public func forEachStep(bytes: Int, _ body: (CheckpointStep) throws -> Bool) throws -> Bool {
         var any = false
-        func chunks<Record>(_ records: [Record], most: Int, encode: (Record) throws -> String,
+        func chunks<Record>(_ records: SortedRecords<Record>, most: Int, encode: (Record) throws -> String,
                             step: (Range<Int>, [String]) -> CheckpointStep) throws -> Bool {
             for chunk in stride(from: 0, to: records.count, by: most) {
                 let range = chunk..<min(chunk + most, records.count)
@@ -208,6 +208,22 @@ public struct CheckpointRows: Sendable {
               try chunks(bookings, most: 256, encode: StoredJSON.encode, step: { CheckpointStep(bookings: $0, states: $1) }) else { return false }
         return any ? true : try body(CheckpointStep())
     }
+}
+
+/// Records in order of their ids, without a sorted copy of them: the records as taken, and their
+/// places sorted. (A checkpoint's sorted copies were a tenth of ingest's peak memory.)
+public struct SortedRecords<Record: Keyed & Sendable>: RandomAccessCollection, Sendable {
+    private let records: [Record]
+    private let order: [Int]
+
+    public init(_ records: [Record]) {
+        self.records = records
+        order = records.indices.sorted { records[$0].id < records[$1].id }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { order.count }
+    public subscript(position: Int) -> Record { records[order[position]] }
 }
 
 /// The storage port. Every implementation passes the same conformance suite.

@@ -376,11 +376,19 @@ public final class ProgramLedger {
     /// The checkpoint of the current revision holding these records, as values.
     private func pending(_ records: ChangedRecords, id: Int) -> PendingCheckpoint {
         let state = engine.state
+        /// Copies of the records, in an array of the right size from the start (growing it copied
+        /// them again and left it up to twice as large: at the peak of ingest's memory).
+        func copies<Record>(_ ids: Set<String>, _ record: (String) -> Record?) -> [Record] {
+            var copies: [Record] = []
+            copies.reserveCapacity(ids.count)
+            for id in ids { if let copy = record(id) { copies.append(copy) } }
+            return copies
+        }
         return PendingCheckpoint(id: id, program: program.id,
                                  checkpoint: Checkpoint(state: engine.header, revision: revision, programVersion: logVersion),
-                                 members: records.members.compactMap { state.members[$0] },
-                                 orders: records.orders.compactMap { state.orders[$0] },
-                                 bookings: records.bookings.compactMap { state.bookings[$0] })
+                                 members: copies(records.members) { state.members[$0] },
+                                 orders: copies(records.orders) { state.orders[$0] },
+                                 bookings: copies(records.bookings) { state.bookings[$0] })
     }
 
     /// After a checkpoint of everything, or a reload: nothing is changed, taken or on its way.

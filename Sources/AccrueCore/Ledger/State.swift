@@ -640,7 +640,7 @@ public struct DrawState: Sendable, Codable, Equatable {
 }
 
 /// A booking of services for points.
-public struct Booking: Sendable, Codable, Equatable {
+public struct Booking: Sendable, Codable, Equatable, Keyed {
     public enum Status: String, Sendable, Codable { case held, confirmed, rejected, cancelled }
     public var id: String
     public var member: String
