@@ -52,6 +52,37 @@ final class RecordsTests: XCTestCase {
         XCTAssertNotEqual(records, other)
     }
 
+    func testManyChunksOfRecords() throws {
+        var records = Records<OrderRecord>()
+        var dictionary: [String: OrderRecord] = [:]
+        let total = Records<OrderRecord>.chunkSize * 2 + 100
+        records.reserveCapacity(total)
+        for index in 0..<total {
+            records["o\(index)"] = order("o\(index)", amount: Int64(index))
+            dictionary["o\(index)"] = order("o\(index)", amount: Int64(index))
+        }
+        // Removals move the last record into the hole, across chunks; changes land in place.
+        for index in stride(from: 0, to: total, by: 3) {
+            records["o\(index)"] = nil
+            dictionary["o\(index)"] = nil
+        }
+        for index in stride(from: 1, to: total, by: 3) {
+            records[existing: "o\(index)"].refunded = Int64(index)
+            dictionary["o\(index)"]!.refunded = Int64(index)
+        }
+        XCTAssertEqual(records.count, dictionary.count)
+        XCTAssertEqual(records.values.count, dictionary.count)
+        XCTAssertEqual(Set(records.values.map(\.id)), Set(dictionary.keys))
+        for (id, value) in dictionary { XCTAssertEqual(records[id], value) }
+        XCTAssertEqual(records, Records(dictionary.values))
+        // Emptied, then filled again.
+        for id in dictionary.keys { records[id] = nil }
+        XCTAssertTrue(records.isEmpty)
+        XCTAssertTrue(records.values.isEmpty)
+        records["again"] = order("again")
+        XCTAssertEqual(records.values.map(\.id), ["again"])
+    }
+
     func testCodedAsTheDictionaryItReplaced() throws {
         let records: Records<OrderRecord> = ["a": order("a", awards: [award(5, lot: 3)]), "b": order("b")]
         let dictionary = ["a": order("a", awards: [award(5, lot: 3)]), "b": order("b")]

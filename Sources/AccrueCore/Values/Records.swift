@@ -9,14 +9,21 @@ public protocol Keyed {
 /// A `[String: Record]` keeps each record in its hash table's slot, and the table is a quarter to
 /// five eighths empty between growths: for orders (the most numerous records of a program, every
 /// one kept for later refunds) and members those empty slots were a fifth of a program's memory.
-/// Here the table's slots hold a key and a 4-byte place, and the records fill an array front to
-/// back (its unused tail is never touched, so it takes address space, not memory).
+/// Here the table's slots hold a key and a 4-byte place, and the records fill chunks of a few
+/// thousand front to back.
 ///
 /// The order of `values` is the order records were added in (a removal moves the last one into
 /// the hole); two tables with the same records are equal whatever their order.
 public struct Records<Record: Keyed & Sendable & Equatable>: Sendable, Equatable, ExpressibleByDictionaryLiteral {
-    private var storage: ContiguousArray<Record> = []
+    /// Records in chunks of `chunkSize` (the first one grows to it as an array does): a table of
+    /// a million records never copies them all to grow, nor holds twice their size while it does
+    /// (a doubling array's copy was at the peak of ingest's memory).
+    private var chunks: [ContiguousArray<Record>] = []
     private var places: [String: UInt32] = [:]
+    private(set) public var count = 0
+
+    static var chunkShift: Int { 12 }
+    static var chunkSize: Int { 1 << chunkShift }
 
     public init() {}
 
@@ -28,11 +35,10 @@ public struct Records<Record: Keyed & Sendable & Equatable>: Sendable, Equatable
         for record in records { self[record.id] = record }
     }
 
-    public var count: Int { storage.count }
-    public var isEmpty: Bool { storage.isEmpty }
+    public var isEmpty: Bool { count == 0 }
 
     /// Every record, in the order they were added.
-    public var values: ContiguousArray<Record> { storage }
+    public var values: Values { Values(chunks: chunks, count: count) }
 
     public var keys: some Collection<String> { places.keys }
 
@@ -40,57 +46,87 @@ public struct Records<Record: Keyed & Sendable & Equatable>: Sendable, Equatable
     public func contains(_ id: String) -> Bool { places[id] != nil }
 
     public mutating func reserveCapacity(_ capacity: Int) {
-        storage.reserveCapacity(capacity)
         places.reserveCapacity(capacity)
+        if chunks.isEmpty { chunks.append([]) }
+        if chunks.count == 1 { chunks[0].reserveCapacity(Swift.min(capacity, Self.chunkSize)) }
     }
+
+    private static func chunk(_ place: Int) -> Int { place >> chunkShift }
+    private static func offset(_ place: Int) -> Int { place & (chunkSize - 1) }
 
     /// The record with this id. Setting a record adds or replaces it (its own id must be `id`);
     /// setting nil removes it.
     public subscript(id: String) -> Record? {
-        get { places[id].map { storage[Int($0)] } }
+        get { places[id].map { chunks[Self.chunk(Int($0))][Self.offset(Int($0))] } }
         set {
             guard let newValue else { return remove(id) }
             precondition(newValue.id == id, "a record is kept under its own id")
             if let place = places[id] {
-                storage[Int(place)] = newValue
+                chunks[Self.chunk(Int(place))][Self.offset(Int(place))] = newValue
             } else {
-                precondition(storage.count < Int(UInt32.max), "too many records for one table")
-                places[id] = UInt32(storage.count)
-                storage.append(newValue)
+                precondition(count < Int(UInt32.max), "too many records for one table")
+                places[id] = UInt32(count)
+                append(newValue)
             }
         }
     }
 
     /// The record with this id, which must be there, changed where it is kept (no copy).
     public subscript(existing id: String) -> Record {
-        get { storage[Int(places[id]!)] }
+        get { self[id]! }
         _modify {
             let place = Int(places[id]!)
-            yield &storage[place]
-            precondition(storage[place].id == id, "a record is kept under its own id")
+            yield &chunks[Self.chunk(place)][Self.offset(place)]
+            precondition(chunks[Self.chunk(place)][Self.offset(place)].id == id, "a record is kept under its own id")
         }
     }
 
     /// Runs `body` on the record with this id where it is kept, or returns nil when there is none.
     @inline(__always) @discardableResult
     public mutating func inPlace<T>(_ id: String, _ body: (inout Record) throws -> T) rethrows -> T? {
-        guard let place = places[id] else { return nil }
-        return try body(&storage[Int(place)])
+        guard let place = places[id].map(Int.init) else { return nil }
+        return try body(&chunks[Self.chunk(place)][Self.offset(place)])
+    }
+
+    private mutating func append(_ record: Record) {
+        if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize {
+            var chunk = ContiguousArray<Record>()
+            // Later chunks are full-size from the start; the first grows with the table.
+            if !chunks.isEmpty { chunk.reserveCapacity(Self.chunkSize) }
+            chunks.append(chunk)
+        }
+        chunks[chunks.count - 1].append(record)
+        count += 1
     }
 
     private mutating func remove(_ id: String) {
-        guard let place = places.removeValue(forKey: id) else { return }
-        let hole = Int(place), last = storage.count - 1
-        if hole != last {
-            storage.swapAt(hole, last)
-            places[storage[hole].id] = place
+        guard let place = places.removeValue(forKey: id).map(Int.init) else { return }
+        let last = count - 1
+        let moved = chunks[Self.chunk(last)].removeLast()
+        count -= 1
+        if place != last {
+            chunks[Self.chunk(place)][Self.offset(place)] = moved
+            places[moved.id] = UInt32(place)
         }
-        storage.removeLast()
+        if chunks[chunks.count - 1].isEmpty { chunks.removeLast() }
     }
 
     public static func == (lhs: Records, rhs: Records) -> Bool {
         guard lhs.count == rhs.count else { return false }
-        return lhs.storage.allSatisfy { rhs[$0.id] == $0 }
+        return lhs.values.allSatisfy { rhs[$0.id] == $0 }
+    }
+
+    /// The records in the order they were added, read where they are kept.
+    public struct Values: RandomAccessCollection, Sendable {
+        fileprivate let chunks: [ContiguousArray<Record>]
+        public let count: Int
+
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { count }
+        public subscript(position: Int) -> Record {
+            precondition(position >= 0 && position < count, "index out of range")
+            return chunks[Records.chunk(position)][Records.offset(position)]
+        }
     }
 }
 
@@ -109,6 +145,6 @@ extension Records: Codable where Record: Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        try Dictionary(uniqueKeysWithValues: storage.lazy.map { ($0.id, $0) }).encode(to: encoder)
+        try Dictionary(uniqueKeysWithValues: values.lazy.map { ($0.id, $0) }).encode(to: encoder)
     }
 }
