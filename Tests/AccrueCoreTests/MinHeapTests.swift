@@ -66,6 +66,6 @@ final class MinHeapTests: XCTestCase {
         XCTAssertEqual(engine.code(ofSlot: 1), "coins")
         XCTAssertNil(engine.code(ofSlot: 0))
         XCTAssertNil(engine.code(ofSlot: 2), "a place the program does not have")
-        XCTAssertEqual(MemoryLayout<Due>.stride, 40, "an item of due work is 40 bytes")
+        XCTAssertEqual(MemoryLayout<Due>.stride, 32, "an item of due work is 32 bytes")
     }
 }

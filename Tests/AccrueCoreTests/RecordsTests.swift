@@ -117,9 +117,38 @@ final class RecordsTests: XCTestCase {
     }
 
     /// What a million members' orders and lots cost depends on these sizes (docs/PERFORMANCE.md).
-    func testOrdersAndLotsKeepTheirCompactLayout() {
+    func testOrdersLotsAndDueItemsKeepTheirCompactLayout() {
         XCTAssertEqual(MemoryLayout<Lot>.stride, 72)
         XCTAssertEqual(MemoryLayout<OrderRecord>.stride, 192)
         XCTAssertEqual(MemoryLayout<OrderRecord.Awards>.stride, 88)
+        XCTAssertEqual(MemoryLayout<Due>.stride, 32)
+    }
+
+    /// Due items packed into one word keep their fields and the order of (time, kind, member,
+    /// lot, currency): the order due work runs in, which replays depend on.
+    func testDueItemsOrderAsTheirFields() {
+        var random = SplitMix64(seed: 61_206)
+        let kinds: [Due.Kind] = [.release, .expire, .inactivity, .notice, .inactivityNotice, .birthday, .holdTimeout, .anniversary]
+        var items: [(Due, (Int64, Int8, String, Int64, UInt16))] = []
+        for _ in 0..<2_000 {
+            let at = Int64.random(in: -3...3, using: &random) * 1_000_000_000_000
+            let kind = kinds[Int.random(in: 0..<kinds.count, using: &random)]
+            let member = ["amy", "bo", "café", "zed"][Int.random(in: 0..<4, using: &random)]
+            let lot = [0, 1, 2, (1 << 44) - 1][Int.random(in: 0..<4, using: &random)] as Int64
+            let currency = [0, 1, 2, UInt16.max][Int.random(in: 0..<4, using: &random)]
+            let due = Due(at: Instant(milliseconds: at), kind: kind, member: member, lot: lot, currency: currency)
+            XCTAssertEqual(due.at.milliseconds, at)
+            XCTAssertEqual(due.kind, kind)
+            XCTAssertEqual(due.member, member)
+            XCTAssertEqual(due.lot, lot)
+            XCTAssertEqual(due.currency, currency)
+            items.append((due, (at, kind.rawValue, member, lot, currency)))
+        }
+        for _ in 0..<20_000 {
+            let a = items[Int.random(in: 0..<items.count, using: &random)]
+            let b = items[Int.random(in: 0..<items.count, using: &random)]
+            XCTAssertEqual(a.0 < b.0, a.1 < b.1)
+            XCTAssertEqual(a.0 == b.0, a.1 == b.1)
+        }
     }
 }
