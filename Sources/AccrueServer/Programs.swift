@@ -97,18 +97,11 @@ final class ProgramHost: @unchecked Sendable {
     // MARK: Group commit
 
     typealias Answers = [(outcome: Outcome, replayed: Bool)]
-    /// Requests committed in one transaction, with who waits for their outcomes.
-    private struct Group {
-        var requests: [(count: Int, continuation: CheckedContinuation<Answers, any Error>)] = []
-        var lines: [[UInt8]] = []
+    /// A request's inputs, with who waits for their outcomes.
+    private typealias Request = (lines: [[UInt8]], continuation: CheckedContinuation<Answers, any Error>)
 
-        func fail(_ error: any Error) {
-            for request in requests { request.continuation.resume(throwing: error) }
-        }
-    }
-
-    /// Inputs waiting for the program's queue, with who waits for their outcomes (under `lock`).
-    private var waiting: [(lines: [[UInt8]], continuation: CheckedContinuation<Answers, any Error>)] = []
+    /// Requests waiting for the program's queue (under `lock`).
+    private var waiting: [Request] = []
     private var draining = false
     /// The most inputs committed in one transaction when requests are grouped.
     static let maximumGroup = 5_000
@@ -129,20 +122,19 @@ final class ProgramHost: @unchecked Sendable {
         }
     }
 
-    /// The requests that wait, up to `maximumGroup` inputs (at least one request); nil when none
-    /// waits, and then the queue is no longer draining.
-    private func nextGroup() -> Group? {
+    /// The requests that wait, up to `maximumGroup` inputs (at least one request), to commit in
+    /// one transaction; nil when none waits, and then the queue is no longer draining.
+    private func nextGroup() -> [Request]? {
         lock.lock()
         defer { lock.unlock() }
         guard !waiting.isEmpty else {
             draining = false
             return nil
         }
-        var group = Group()
-        while let next = waiting.first, group.requests.isEmpty || group.lines.count + next.lines.count <= ProgramHost.maximumGroup {
-            waiting.removeFirst()
-            group.requests.append((next.lines.count, next.continuation))
-            group.lines += next.lines
+        var group: [Request] = [], size = 0
+        while let next = waiting.first, group.isEmpty || size + next.lines.count <= ProgramHost.maximumGroup {
+            group.append(waiting.removeFirst())
+            size += next.lines.count
         }
         return group
     }
@@ -154,18 +146,18 @@ final class ProgramHost: @unchecked Sendable {
     private func drain() {
         guard let group = nextGroup() else { return }
         do {
-            let outcomes = try ledger.ingest(lines: group.lines)
+            let outcomes = try ledger.ingest(lines: group.flatMap(\.lines))
             ServiceMetrics.shared.commit(inputs: outcomes.count)
             let results = try answers(outcomes)
             var offset = 0
-            for request in group.requests {
-                request.continuation.resume(returning: Array(results[offset..<(offset + request.count)]))
-                offset += request.count
+            for request in group {
+                request.continuation.resume(returning: Array(results[offset..<(offset + request.lines.count)]))
+                offset += request.lines.count
             }
         } catch {
             // Nothing of the group was stored (or, stored, the first outcomes of its resent inputs
             // could not be read back): every request of it is told, and may resend.
-            group.fail(error)
+            for request in group { request.continuation.resume(throwing: error) }
         }
         handOffCheckpoint()
         queue.async { self.drain() }

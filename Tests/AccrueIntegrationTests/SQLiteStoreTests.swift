@@ -6,16 +6,22 @@ import Foundation
 import XCTest
 
 final class SQLiteStoreTests: XCTestCase {
+    /// A database file in a fresh folder (removed after the test) with `program` registered in it.
+    func registeredDatabase(_ program: Program, logPages: Int = LogCopier.writerPages) throws -> (path: String, store: SQLiteStore) {
+        let folder = temporaryFolder()
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("ledger.sqlite").path
+        let store = try SQLiteStore(path: path, logPages: logPages)
+        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        return (path, store)
+    }
+
     /// Two writers on one database (two `accrue ingest` processes, say) never build on the same
     /// state: the second one's commit is refused as stale, it reloads and decides again, and the
     /// result equals one writer applying the batches in the order they committed.
     func testTwoWritersOnOneDatabaseNeverLoseOrDoubleAnything() throws {
         let program = try preset("jd-points")
-        let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("ledger.sqlite").path
-        let setup = try SQLiteStore(path: path)
-        try setup.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        let (path, _) = try registeredDatabase(program)
 
         var generator = LogGenerator(seed: 11, program: program)
         let log = generator.log(240).map { Array($0.utf8) }
@@ -43,11 +49,7 @@ final class SQLiteStoreTests: XCTestCase {
     /// only when the log is copied into it.
     func testTheLogIsCopiedIntoTheDatabaseFileAndStartedAgain() throws {
         let program = try preset("jd-points")
-        let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("ledger.sqlite").path
-        let store = try SQLiteStore(path: path, logPages: 1_000)
-        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        let (path, store) = try registeredDatabase(program, logPages: 1_000)
         func fileSize() throws -> Int { try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) }
         let before = try fileSize()
         var generator = LogGenerator(seed: 3, program: program)
@@ -78,11 +80,7 @@ final class SQLiteStoreTests: XCTestCase {
     /// commit: a copy of that one file, without the log beside it, reads back everything.
     func testAfterTheWholeLogIsCopiedTheDatabaseFileAloneHoldsEverything() throws {
         let program = try preset("cj-rewards")
-        let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("ledger.sqlite").path
-        let store = try SQLiteStore(path: path)
-        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        let (path, store) = try registeredDatabase(program)
         var generator = LogGenerator(seed: 8, program: program)
         let ledger = try ProgramLedger(program: program, store: store)
         _ = try ledger.ingest(lines: generator.log(200).map { Array($0.utf8) })
@@ -90,7 +88,7 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertGreaterThan(stored, 150)
         try store.copyWholeLog()
         XCTAssertEqual((try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0, 0, "the log is empty")
-        let alone = folder.appendingPathComponent("alone.sqlite").path
+        let alone = path + "-alone.sqlite"
         try FileManager.default.copyItem(atPath: path, toPath: alone)
         let copy = try SQLiteStore(path: alone)
         XCTAssertEqual(try copy.inputs(program: program.id).count, stored)
@@ -101,10 +99,7 @@ final class SQLiteStoreTests: XCTestCase {
     /// is in the database, and the ledger that tried reloads to the stored state.
     func testAFailedWriteLeavesNothing() throws {
         let program = try preset("cj-rewards")
-        let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("ledger.sqlite").path)
-        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        let (_, store) = try registeredDatabase(program)
         struct Boom: Error {}
         var engine = Engine(program: program)
         let line = #"{"id":"e-1","type":"order.completed","member":"ivan","at":"2026-04-01T00:00:00Z","data":{"order":"o-1","amount":"120.00","currency":"USD"}}"#
@@ -133,10 +128,7 @@ final class SQLiteStoreTests: XCTestCase {
     /// SQLite's own error.
     func testRowsBoundDirectlyReadBackExactlyAndARefusedRowFailsTheCommit() throws {
         let program = try preset("jd-points")
-        let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("ledger.sqlite").path)
-        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        let (_, store) = try registeredDatabase(program)
         let at = Instant(rfc3339: "2026-11-23T10:00:00Z")!
         var outcome = Outcome(id: "ün-1", status: .applied, points: Int64.max, reason: "", member: "мария", type: "order.completed", at: at)
         outcome.seq = 1
@@ -230,10 +222,7 @@ final class SQLiteStoreTests: XCTestCase {
     func testClockStepsAreLoggedAndReplayedExactly() throws {
         for name in RandomLogTests.presets {
             let program = try preset(name)
-            let folder = temporaryFolder()
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let store = try SQLiteStore(path: folder.appendingPathComponent("ledger.sqlite").path)
-            try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+            let (_, store) = try registeredDatabase(program)
             let ledger = try ProgramLedger(program: program, store: store)
             var generator = LogGenerator(seed: 17, program: program)
             var steps = 0

@@ -82,6 +82,8 @@ public struct Records<Record: Keyed & Sendable & Equatable>: Sendable, Equatable
     }
 
     /// Runs `body` on the record with this id where it is kept, or returns nil when there is none.
+    /// (`&records[id]!` as an inout argument would copy the record out and back: for a member,
+    /// about sixteen reference-counted fields retained and released, 8% of a replay once.)
     @inline(__always) @discardableResult
     public mutating func inPlace<T>(_ id: String, _ body: (inout Record) throws -> T) rethrows -> T? {
         guard let place = places[id].map(Int.init) else { return nil }
