@@ -60,9 +60,10 @@ final class ProgramHost: @unchecked Sendable {
 
     /// On the queue, after a commit has answered its callers: a checkpoint the commit took is
     /// encoded and written on the checkpoint queue, in a transaction of its own, so no request
-    /// waits for it. Its outcome is reported back to the ledger that took it, and until then the
-    /// ledger takes no other: a written one is reported `checkpointPause` times its own time
-    /// later, a failed one at once (its records count as changed again).
+    /// waits for it. Its outcome is reported back to the ledger that took it as soon as it is
+    /// known (a failed one's records count as changed again), and until then the ledger takes no
+    /// other; after a written one the ledger holds checkpoints back `checkpointPause` times as
+    /// long as it took.
     private func handOffCheckpoint() {
         guard let pending = ledger.takeReadyCheckpoint() else { return }
         // The ledger is touched only on the queue; the box carries it there and back.
@@ -88,8 +89,13 @@ final class ProgramHost: @unchecked Sendable {
                 written = false
             }
             let pause = written ? min(took * ProgramHost.checkpointPause, 60 * 1_000_000_000) : 0
-            self.queue.asyncAfter(deadline: .now() + .nanoseconds(Int(pause))) {
+            self.queue.async {
+                // Reported at once, so the ledger lets go of the records written; the pause only
+                // holds the next take back.
                 owner.ledger.finishCheckpoint(pending.id, written: written)
+                guard pause > 0 else { return }
+                owner.ledger.holdCheckpoints = true
+                self.queue.asyncAfter(deadline: .now() + .nanoseconds(Int(pause))) { owner.ledger.holdCheckpoints = false }
             }
         }
     }

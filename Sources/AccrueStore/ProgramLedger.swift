@@ -11,19 +11,6 @@ public struct PendingCheckpoint: Sendable {
     public let bookings: [Booking]
 }
 
-/// The members, orders and bookings a checkpoint must write.
-struct ChangedRecords {
-    var members: Set<String> = []
-    var orders: Set<String> = []
-    var bookings: Set<String> = []
-
-    mutating func formUnion(_ other: ChangedRecords) {
-        members.formUnion(other.members)
-        orders.formUnion(other.orders)
-        bookings.formUnion(other.bookings)
-    }
-}
-
 /// One program's engine kept in step with a store. The state is the latest checkpoint plus the log
 /// after it, replayed by the same engine; a write takes the program's lock, catches up with what
 /// other writers committed, decides the batch and appends it, all in one transaction.
@@ -51,8 +38,10 @@ public final class ProgramLedger {
     /// records, so that a load replays the log after it under the version it was decided under.
     /// It differs from `engineVersion` when another writer logged another version last.
     private var logVersion: Int?
-    /// Records changed since the last checkpoint written.
-    private var changed = ChangedRecords()
+    /// Bookings changed since the last checkpoint taken. Members and orders changed are marked
+    /// where the engine's state keeps them (`Engine.mark`, `Engine.takeMarked`), so that taking a
+    /// checkpoint reads them front to back instead of looking each up by id.
+    private var changedBookings: Set<String> = []
     private var sinceCheckpoint = 0
     /// With `deferCheckpoints`, a due checkpoint is not written inside the batch's transaction: the
     /// ledger takes it (the header and the changed records at that revision, as values) for the
@@ -60,9 +49,12 @@ public final class ProgramLedger {
     /// `LedgerStore.writeCheckpoint`, `finishCheckpoint`), so that a commit never waits for it.
     public var deferCheckpoints = false
     private var ready: PendingCheckpoint?
-    /// What the checkpoint being written off the path holds; until it is written, a checkpoint
-    /// written here also writes these records, and should it fail, they are changed again.
-    private var inFlight: (id: Int, records: ChangedRecords)?
+    /// The checkpoint being written off the path; until it is written, a checkpoint written here
+    /// also writes its records, and should it fail, they are changed again.
+    private var inFlight: PendingCheckpoint?
+    /// While set, no checkpoint is taken: a server pauses between the checkpoints it writes off
+    /// the path (`ProgramHost.checkpointPause`).
+    public var holdCheckpoints = false
     private var checkpointsTaken = 0
     /// Set when a write failed and the reload after it failed too: the engine may hold decisions
     /// that were never stored, so nothing is decided until a reload succeeds.
@@ -128,7 +120,8 @@ public final class ProgramLedger {
     }
 
     private func absorb(_ changes: Engine.Changes) {
-        changed.formUnion(ChangedRecords(members: changes.members, orders: changes.orders, bookings: changes.bookings))
+        engine.mark(members: changes.members, orders: changes.orders)
+        changedBookings.formUnion(changes.bookings)
     }
 
     /// Applies a batch of input lines and commits them together. Outcomes are returned only after
@@ -253,7 +246,7 @@ public final class ProgramLedger {
         let batch = CommitBatch(inputs: decided.remembered, advancedTo: nil, programVersion: programVersion, entries: changes.entries)
         var checkpoint: PendingCheckpoint?
         if !batch.isEmpty, countCommitted(inputs: decided.remembered.count) {
-            checkpoint = pending(recordsToCheckpoint, id: 0)
+            checkpoint = takeAll()
             forgetChanges()
         }
         return Decided(lines: lines, outcomes: decided.outcomes, batch: batch,
@@ -343,7 +336,7 @@ public final class ProgramLedger {
         if countCommitted(inputs: inputs.count) {
             if !deferCheckpoints {
                 try writeCheckpoint(tx)
-            } else if ready == nil, inFlight == nil {
+            } else if ready == nil, inFlight == nil, !holdCheckpoints {
                 takeCheckpoint()
             }
         }
@@ -358,42 +351,46 @@ public final class ProgramLedger {
         return sinceCheckpoint >= checkpointInterval
     }
 
-    /// What a checkpoint written now must hold: the records changed since the last one, and those
-    /// of a checkpoint still on its way (written here too, at this later revision).
-    private var recordsToCheckpoint: ChangedRecords {
-        var records = changed
-        if let inFlight { records.formUnion(inFlight.records) }
-        return records
+    /// The checkpoint to write now, in this transaction: the records changed since the last one
+    /// taken, and those of a checkpoint still on its way (written here too, at this later
+    /// revision). Should it not be written, the transaction fails and the ledger reloads, which
+    /// marks again what the log after the stored checkpoint changed.
+    private func takeAll() -> PendingCheckpoint {
+        if let inFlight { markAgain(inFlight) }
+        return take(id: 0)
+    }
+
+    /// Marks a checkpoint's records changed again.
+    private func markAgain(_ checkpoint: PendingCheckpoint) {
+        engine.mark(again: checkpoint.members, checkpoint.orders)
+        changedBookings.formUnion(checkpoint.bookings.lazy.map(\.id))
     }
 
     private func writeCheckpoint(_ tx: any LedgerWriteTransaction) throws {
-        guard try tx.checkpoint(try CheckpointRows(pending(recordsToCheckpoint, id: 0))) else {
+        guard try tx.checkpoint(try CheckpointRows(takeAll())) else {
             throw StoreError.staleRevision(program: program.id, expected: revision)
         }
         forgetChanges()
     }
 
-    /// The checkpoint of the current revision holding these records, as values.
-    private func pending(_ records: ChangedRecords, id: Int) -> PendingCheckpoint {
-        let state = engine.state
-        /// Copies of the records, in an array of the right size from the start (growing it copied
-        /// them again and left it up to twice as large: at the peak of ingest's memory).
-        func copies<Record>(_ ids: Set<String>, _ record: (String) -> Record?) -> [Record] {
-            var copies: [Record] = []
-            copies.reserveCapacity(ids.count)
-            for id in ids { if let copy = record(id) { copies.append(copy) } }
-            return copies
-        }
+    /// The checkpoint of the current revision holding the records changed since the last one
+    /// taken, as values (copies in arrays of their size: growing one copied the records again
+    /// and left it up to twice as large, at the peak of ingest's memory); they count as unchanged
+    /// from now on.
+    private func take(id: Int) -> PendingCheckpoint {
+        let (members, orders) = engine.takeMarked()
+        var bookings: [Booking] = []
+        bookings.reserveCapacity(changedBookings.count)
+        for id in changedBookings { if let booking = engine.state.bookings[id] { bookings.append(booking) } }
+        changedBookings = []
         return PendingCheckpoint(id: id, program: program.id,
                                  checkpoint: Checkpoint(state: engine.header, revision: revision, programVersion: logVersion),
-                                 members: copies(records.members) { state.members[$0] },
-                                 orders: copies(records.orders) { state.orders[$0] },
-                                 bookings: copies(records.bookings) { state.bookings[$0] })
+                                 members: members, orders: orders, bookings: bookings)
     }
 
     /// After a checkpoint of everything, or a reload: nothing is changed, taken or on its way.
     private func forgetChanges() {
-        changed = ChangedRecords()
+        changedBookings = []
         inFlight = nil
         ready = nil
         sinceCheckpoint = 0
@@ -402,9 +399,9 @@ public final class ProgramLedger {
     /// Takes the due checkpoint as values at the current revision, for writing off the path.
     private func takeCheckpoint() {
         checkpointsTaken += 1
-        ready = pending(changed, id: checkpointsTaken)
-        inFlight = (checkpointsTaken, changed)
-        changed = ChangedRecords()
+        let taken = take(id: checkpointsTaken)
+        ready = taken
+        inFlight = taken
         sinceCheckpoint = 0
     }
 
@@ -421,7 +418,7 @@ public final class ProgramLedger {
     public func finishCheckpoint(_ id: Int, written: Bool) {
         guard let inFlight, inFlight.id == id else { return }
         if !written {
-            changed.formUnion(inFlight.records)
+            markAgain(inFlight)
             sinceCheckpoint = checkpointInterval
         }
         self.inFlight = nil

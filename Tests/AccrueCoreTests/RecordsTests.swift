@@ -52,6 +52,44 @@ final class RecordsTests: XCTestCase {
         XCTAssertNotEqual(records, other)
     }
 
+    /// Marks follow their records through additions, removals (the last record moved into the
+    /// hole takes its mark along) and chunks; a take hands over exactly the marked records, in
+    /// the order they are kept, and clears the marks. Equality ignores marks.
+    func testMarkedRecordsAreTakenInTheOrderTheyAreKept() throws {
+        var random = SplitMix64(seed: 20_261_207)
+        var records = Records<OrderRecord>()
+        var marked: Set<String> = []
+        let population = Records<OrderRecord>.chunkSize + 500
+        for step in 0..<8_000 {
+            let id = "o\(Int.random(in: 0..<population, using: &random))"
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0...3:
+                records[id] = order(id, amount: Int64(step))
+            case 4:
+                records[id] = nil
+                marked.remove(id)
+            case 5...8:
+                records.mark(id)
+                if records.contains(id) { marked.insert(id) }
+            default:
+                let unmarked = records
+                let taken = records.takeMarked()
+                XCTAssertEqual(Set(taken.map(\.id)), marked)
+                XCTAssertEqual(taken.count, marked.count, "each marked record once")
+                let order = records.values.map(\.id)
+                let places = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+                XCTAssertEqual(taken.map { places[$0.id]! }, taken.map { places[$0.id]! }.sorted(), "in the order they are kept")
+                for record in taken { XCTAssertEqual(records[record.id], record) }
+                XCTAssertEqual(records, unmarked, "marks are not part of the value")
+                marked = []
+            }
+            XCTAssertEqual(records.markedCount, marked.count)
+        }
+        XCTAssertEqual(Set(records.takeMarked().map(\.id)), marked)
+        XCTAssertEqual(records.markedCount, 0)
+        XCTAssertEqual(records.takeMarked().count, 0)
+    }
+
     func testManyChunksOfRecords() throws {
         var records = Records<OrderRecord>()
         var dictionary: [String: OrderRecord] = [:]

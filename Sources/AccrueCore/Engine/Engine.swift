@@ -65,6 +65,24 @@ public struct Engine: Sendable {
     }
 
     /// The program state without members, orders and bookings: what a store keeps in one row.
+    /// Marks members and orders changed (those `drain()` named), for `takeMarked()`.
+    public mutating func mark(members: Set<String>, orders: Set<String>) {
+        for id in members { state.members.mark(id) }
+        for id in orders { state.orders.mark(id) }
+    }
+
+    /// Marks records changed again (those of a checkpoint that was not written).
+    public mutating func mark<Members: Sequence<MemberState>, Orders: Sequence<OrderRecord>>(again members: Members, _ orders: Orders) {
+        for member in members { state.members.mark(member.id) }
+        for order in orders { state.orders.mark(order.id) }
+    }
+
+    /// Copies of the members and orders marked since the last call, in the order the state keeps
+    /// them; the marks are cleared.
+    public mutating func takeMarked() -> (members: [MemberState], orders: [OrderRecord]) {
+        (state.members.takeMarked(), state.orders.takeMarked())
+    }
+
     public var header: ProgramState {
         var copy = state
         copy.members = [:]

@@ -21,6 +21,11 @@ public struct Records<Record: Keyed & Sendable & Equatable>: Sendable, Equatable
     private var chunks: [ContiguousArray<Record>] = []
     private var places: [String: UInt32] = [:]
     private(set) public var count = 0
+    /// One bit a place: the records marked changed since the marked ones were last taken (a
+    /// checkpoint's records). Not part of the value: equality and coding ignore them.
+    private var marks: [UInt64] = []
+    /// How many records are marked.
+    private(set) public var markedCount = 0
 
     static var chunkShift: Int { 12 }
     static var chunkSize: Int { 1 << chunkShift }
@@ -106,11 +111,61 @@ public struct Records<Record: Keyed & Sendable & Equatable>: Sendable, Equatable
         let last = count - 1
         let moved = chunks[Self.chunk(last)].removeLast()
         count -= 1
+        // The removed record's mark goes with it; the moved one's moves with it.
+        let movedMark = isMarked(last)
+        setMark(place, false)
+        setMark(last, false)
         if place != last {
             chunks[Self.chunk(place)][Self.offset(place)] = moved
             places[moved.id] = UInt32(place)
+            setMark(place, movedMark)
         }
         if chunks[chunks.count - 1].isEmpty { chunks.removeLast() }
+    }
+
+    // MARK: Marked records
+
+    /// Marks the record with this id changed, for `takeMarked()`; nothing when there is none.
+    public mutating func mark(_ id: String) {
+        guard let place = places[id] else { return }
+        setMark(Int(place), true)
+    }
+
+    /// Copies of the records marked since the last call, in the order they are kept, and clears
+    /// the marks. It reads the records front to back without looking up an id: a checkpoint
+    /// taken on the writers' queue of a server holds every record changed since the one before
+    /// (hundreds of thousands after a burst), and looking each up by id took 0.7 us a record.
+    public mutating func takeMarked() -> [Record] {
+        var taken: [Record] = []
+        taken.reserveCapacity(markedCount)
+        for word in marks.indices where marks[word] != 0 {
+            var bits = marks[word]
+            while bits != 0 {
+                let place = word << 6 | bits.trailingZeroBitCount
+                taken.append(chunks[Self.chunk(place)][Self.offset(place)])
+                bits &= bits - 1
+            }
+            marks[word] = 0
+        }
+        markedCount = 0
+        return taken
+    }
+
+    private func isMarked(_ place: Int) -> Bool {
+        let word = place >> 6
+        return word < marks.count && marks[word] & (1 << UInt64(place & 63)) != 0
+    }
+
+    private mutating func setMark(_ place: Int, _ marked: Bool) {
+        let word = place >> 6, bit: UInt64 = 1 << UInt64(place & 63)
+        if word >= marks.count {
+            guard marked else { return }
+            marks.append(contentsOf: repeatElement(0, count: word + 1 - marks.count))
+        }
+        let was = marks[word] & bit != 0
+        guard was != marked else { return }
+        marks[word] ^= bit
+        markedCount += marked ? 1 : -1
     }
 
     public static func == (lhs: Records, rhs: Records) -> Bool {
