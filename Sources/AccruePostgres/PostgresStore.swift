@@ -190,6 +190,8 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
         var binds = Binds()
         binds.add(program)
         let current = try connection.run("SELECT revision FROM programs WHERE id = $1", binds.values).rows.first?.get("revision", as: Int64.self) ?? 0
+        // Nobody committed since: nothing to read (what a single server finds at every commit).
+        guard current > revision else { return LogTail(records: [], revision: current) }
         binds.add(revision)
         binds.add(last)
         let rows = try connection.run("""

@@ -362,7 +362,7 @@ public final class ProgramLedger {
 
     /// Marks a checkpoint's records changed again.
     private func markAgain(_ checkpoint: PendingCheckpoint) {
-        engine.mark(again: checkpoint.members, checkpoint.orders)
+        engine.mark(members: checkpoint.members.lazy.map(\.id), orders: checkpoint.orders.lazy.map(\.id))
         changedBookings.formUnion(checkpoint.bookings.lazy.map(\.id))
     }
 

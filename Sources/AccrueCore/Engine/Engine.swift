@@ -64,17 +64,11 @@ public struct Engine: Sendable {
         return changes
     }
 
-    /// The program state without members, orders and bookings: what a store keeps in one row.
-    /// Marks members and orders changed (those `drain()` named), for `takeMarked()`.
-    public mutating func mark(members: Set<String>, orders: Set<String>) {
+    /// Marks members and orders changed (those `drain()` named, or those of a checkpoint that was
+    /// not written), for `takeMarked()`.
+    public mutating func mark(members: some Sequence<String>, orders: some Sequence<String>) {
         for id in members { state.members.mark(id) }
         for id in orders { state.orders.mark(id) }
-    }
-
-    /// Marks records changed again (those of a checkpoint that was not written).
-    public mutating func mark<Members: Sequence<MemberState>, Orders: Sequence<OrderRecord>>(again members: Members, _ orders: Orders) {
-        for member in members { state.members.mark(member.id) }
-        for order in orders { state.orders.mark(order.id) }
     }
 
     /// Copies of the members and orders marked since the last call, in the order the state keeps
@@ -83,6 +77,7 @@ public struct Engine: Sendable {
         (state.members.takeMarked(), state.orders.takeMarked())
     }
 
+    /// The program state without members, orders and bookings: what a store keeps in one row.
     public var header: ProgramState {
         var copy = state
         copy.members = [:]

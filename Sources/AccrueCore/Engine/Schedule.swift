@@ -18,6 +18,8 @@ struct Due: Sendable, Comparable {
     var kind: Kind { Kind(rawValue: Int8(tag >> 60))! }
 
     private static let lotMask: Int64 = (1 << 44) - 1
+    /// The lot and currency bits, below the kind.
+    private static let belowKind: Int64 = (1 << 60) - 1
 
     init(at: Instant, kind: Kind, member: String, lot: Int64, currency: UInt16 = 0) {
         precondition(lot >= 0 && lot <= Due.lotMask, "lot ids fit in 44 bits")
@@ -31,7 +33,7 @@ struct Due: Sendable, Comparable {
         if a.at != b.at { return a.at < b.at }
         if a.tag >> 60 != b.tag >> 60 { return a.tag >> 60 < b.tag >> 60 }
         if a.member != b.member { return a.member < b.member }
-        return a.tag & (1 << 60 - 1) < b.tag & (1 << 60 - 1)
+        return a.tag & Due.belowKind < b.tag & Due.belowKind
     }
 }
 
