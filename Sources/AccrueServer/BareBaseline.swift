@@ -6,13 +6,14 @@ import NIOCore
 /// The HTTP benchmark's baseline (`scripts/bench-http`): a bare Hummingbird server with routes of
 /// the same shape as Accrue's input and member routes, doing only what any server must: check the
 /// bearer key, read the body and parse its JSON (with the same reader), answer a JSON body of the
-/// same size. No rules, no store, no middleware. Never used to serve shoppers.
+/// same size (for member reads, the bytes of Accrue's own answer, which `scripts/bench-http` sets
+/// with `PUT /bench/member`). No rules, no store, no middleware. Never used to serve shoppers.
 public enum BareBaseline {
     public static func application(host: String, port: Int, key: String,
                                    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
         let expected = "Bearer " + key
-        let member = ByteBuffer(string: memberBody)
+        let member = MemberAnswer()
         let unauthorized = answer(ByteBuffer(string: #"{"code":"unauthorized"}"#), .unauthorized)
         router.post("/v1/programs/:program/inputs") { request, _ -> Response in
             guard request.headers[.authorization] == expected else { return unauthorized }
@@ -39,7 +40,14 @@ public enum BareBaseline {
         }
         router.get("/v1/programs/:program/members/:member") { request, _ -> Response in
             guard request.headers[.authorization] == expected else { return unauthorized }
-            return answer(member, .ok)
+            return answer(member.bytes, .ok)
+        }
+        // The benchmark sets the member answer to Accrue's own view of a member of the run (about
+        // 7 KB when members hold 60 lots), so that both servers answer the same bytes.
+        router.put("/bench/member") { request, _ -> Response in
+            guard request.headers[.authorization] == expected else { return unauthorized }
+            member.bytes = try await request.body.collect(upTo: APILimits.maximumBodyBytes)
+            return Response(status: .noContent)
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "bare"),
                            onServerRunning: onServerRunning)
@@ -56,6 +64,16 @@ public enum BareBaseline {
         #"{"id":"\#(id)","points":120,"reason":null,"replayed":false,"status":"applied","type":"order.completed"}"#
     }
 
-    /// A member view of a typical size (a few lots, a tier, a coupon).
+    /// The member answer, shared by the server's connections.
+    final class MemberAnswer: @unchecked Sendable {
+        private let lock = NSLock()
+        private var body = ByteBuffer(string: BareBaseline.memberBody)
+        var bytes: ByteBuffer {
+            get { lock.withLock { body } }
+            set { lock.withLock { body = newValue } }
+        }
+    }
+
+    /// A member view until the benchmark sets one (a few lots, a tier, a coupon).
     static let memberBody = #"{"balance":1280,"balance_value":"12.80 CNY","coupons":[{"code":"JDV10-8BTSBJSPS3","issuedAt":1763800000000,"name":"10 CNY voucher","reward":"voucher-10","valueMinorUnits":1000}],"currency":"points","expiring_soon":[],"guest":false,"held":0,"holds":[],"lots":[{"available_at":"2026-11-01T10:00:00Z","expires_at":"2027-11-01T10:00:00Z","lot":11,"pending":false,"points":800},{"available_at":"2026-11-11T10:00:00Z","expires_at":"2027-11-11T10:00:00Z","lot":19,"pending":false,"points":480}],"member":"m-1","pending":0,"program":"jd-points","tier":{"benefits":["free shipping"],"counted":1280,"needed":3720,"next_tier":"platinum","next_tier_name":"Platinum","tier":"gold","tier_name":"Gold","window":"points that became available in 2026 (local calendar year)"}}"#
 }
