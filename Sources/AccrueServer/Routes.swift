@@ -301,7 +301,7 @@ extension AccrueService {
         guard result.outcome.status == .refused else {
             var writer = JSONWriter(capacity: 384)
             OutcomeAnswer(result).write(to: &writer)
-            return Reply.bytes(ByteBuffer(bytes: writer.bytes))
+            return Reply.bytes(writer.withBytes { ByteBuffer(bytes: $0) })
         }
         let code = result.outcome.code ?? .malformedInput
         let status: HTTPResponse.Status = code == .malformedInput ? .badRequest : code == .conflict ? .conflict : .unprocessableContent
@@ -325,7 +325,7 @@ extension AccrueService {
         writer.openObject()
         writer.array("outcomes", results) { writer, result in OutcomeAnswer(result).write(to: &writer) }
         writer.closeObject()
-        return Reply.bytes(ByteBuffer(bytes: writer.bytes))
+        return Reply.bytes(writer.withBytes { ByteBuffer(bytes: $0) })
     }
 
     func why(_ request: Request, _ context: AccrueRequestContext) async throws -> Response {

@@ -72,7 +72,7 @@ extension StoredJSON {
         if let streaks = member.streaks { out.raw("streaks", try StoredJSON.encoder.encode(streaks)) }
         if let wallets = member.wallets { out.raw("wallets", try StoredJSON.encoder.encode(wallets)) }
         out.closeObject()
-        return String(decoding: out.bytes, as: UTF8.self)
+        return out.string
     }
 
     public static func encode(_ order: OrderRecord) throws -> String {
@@ -105,7 +105,7 @@ extension StoredJSON {
             out.closeObject()
         }
         out.closeObject()
-        return String(decoding: out.bytes, as: UTF8.self)
+        return out.string
     }
 
     /// The property names the writers above know, per type (checked against the types' own
@@ -131,7 +131,7 @@ extension StoredJSON {
 /// What only the stored form writes: counts by name, and the lots and holds of a member.
 extension JSONWriter {
     /// A dictionary of counts by text key, as a JSON object.
-    fileprivate mutating func counts(_ name: String, _ values: [String: Int64]) {
+    fileprivate mutating func counts(_ name: StaticString, _ values: [String: Int64]) {
         key(name)
         openObject()
         for (name, value) in values {

@@ -40,6 +40,50 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(text, #"{"a":[-9223372036854775808,-1,0,7,1000000,9223372036854775807],"b":[[],["x"],["quote \" \\ \n \u0001","中文"]],"d":false,"e":{},"f":"2026-11-10T16:00:00Z","g":42}"#)
     }
 
+    /// Instants written straight into an answer's bytes are the `rfc3339` text, read back as the
+    /// same instant: both sides of 1970, with and without milliseconds, the last millisecond of a
+    /// leap day, years beyond four digits (written the long way), and runs of the same day (the
+    /// writer keeps the last day's date) between other days.
+    func testInstantsWrittenIntoBytesAreTheirRFC3339Text() throws {
+        var samples: [Int64] = [0, -1, 1, 999, -999, 1_000, -1_000, 86_399_999, 86_400_000, -86_400_000, 951_868_799_999,
+                                951_868_800_000, 1_763_856_000_123, 1_763_856_000_123, 1_763_899_999_000,
+                                253_402_300_799_999, 253_402_300_800_000, -62_167_219_200_000, -62_167_219_200_001]
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let at = Int64.random(in: -70_000_000_000_000...300_000_000_000_000, using: &random)
+            samples += [at, at + Int64.random(in: 0..<86_400_000, using: &random)]
+        }
+        var out = JSONWriter(capacity: 0)
+        out.openArray()
+        for milliseconds in samples { out.instant(Instant(milliseconds: milliseconds)) }
+        out.closeArray()
+        XCTAssertEqual(try JSONReader.parse(out.bytes), .array(samples.map { .string(Instant(milliseconds: $0).rfc3339) }))
+        for milliseconds in samples where (0...253_402_300_799_999).contains(milliseconds) {
+            let instant = Instant(milliseconds: milliseconds)
+            XCTAssertEqual(Instant(rfc3339: instant.rfc3339), instant, instant.rfc3339)
+        }
+        XCTAssertEqual(Instant(milliseconds: 951_868_799_999).rfc3339, "2000-02-29T23:59:59.999Z")
+        XCTAssertEqual(Instant(milliseconds: -1).rfc3339, "1969-12-31T23:59:59.999Z")
+        XCTAssertEqual(Instant(milliseconds: 253_402_300_800_000).rfc3339, "10000-01-01T00:00:00Z")
+    }
+
+    /// Texts longer than the writer's first buffer, and escapes at its edges, come out whole.
+    func testTheWriterGrowsItsBuffer() throws {
+        let strings = (0..<300).map { index in String(repeating: index % 3 == 0 ? "\"" : "é", count: index) + "\u{1}" }
+        var out = JSONWriter(capacity: 0)
+        out.openArray()
+        for (index, string) in strings.enumerated() {
+            out.string(string)
+            out.integer(Int64(index) * -1_000_003)
+        }
+        out.closeArray()
+        var expected: [JSON] = []
+        for (index, string) in strings.enumerated() { expected += [.string(string), .integer(Int64(index) * -1_000_003)] }
+        XCTAssertEqual(try JSONReader.parse(out.bytes), .array(expected))
+        XCTAssertEqual(out.string, String(decoding: out.bytes, as: UTF8.self))
+        XCTAssertEqual(out.withBytes { Array($0) }, out.bytes)
+    }
+
     func testStringEscapes() throws {
         XCTAssertEqual(try JSONReader.parse(#""a\u00e9\n\ud83d\ude00""#), .string("a\u{e9}\n\u{1F600}"))
     }

@@ -192,7 +192,7 @@ extension Outcome {
             writer.openObject()
             // Currency codes are identifiers (the program file's reader checks them): no escapes.
             for (code, points) in currencies.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-                writer.key(code)
+                writer.key(identifier: code)
                 writer.integer(points)
             }
             writer.closeObject()

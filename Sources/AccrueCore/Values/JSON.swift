@@ -107,18 +107,26 @@ public enum JSON: Sendable, Equatable {
     /// An integer's decimal digits, written straight into the bytes (no `String` made): the
     /// direct writers of answers (`JSONWriter`) and of stored states share it.
     public static func writeInteger(_ value: Int64, into out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
+        if (0..<10).contains(value) {
+            out.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value))
+            return
+        }
         // The magnitude as unsigned, so that Int64.min has one too.
         var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes: room for the 19 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes: room for the sign and 19 digits
+        withUnsafeMutableBytes(of: &digits) { raw in
+            let buffer = raw.bindMemory(to: UInt8.self)
             var start = buffer.count
             repeat {
                 start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                buffer[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
                 magnitude /= 10
             } while magnitude > 0
-            out.append(contentsOf: buffer[start...])
+            if value < 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "-")
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
         }
     }
 
