@@ -352,7 +352,7 @@ extension AccrueService {
             return MemberView(member: state, program: ledger.program, now: now)
         }
         guard let view else { throw Problem.notFound("member_not_found", "\(host.id) has no member \(member)") }
-        return Reply.bytes(ByteBuffer(bytes: view.jsonBytes))
+        return Reply.bytes(view.withJSONBytes { ByteBuffer(bytes: $0) })
     }
 
     func history(_ host: ProgramHost, _ member: String, _ request: Request) async throws -> Response {

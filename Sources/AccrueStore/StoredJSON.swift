@@ -16,7 +16,7 @@ public enum StoredJSON {
 
     /// An outcome, written directly (one per input stored): what `encode` would write, faster.
     public static func encode(_ outcome: Outcome) throws -> String {
-        String(decoding: outcome.jsonBytes(compactInstants: true), as: UTF8.self)
+        outcome.jsonText(compactInstants: true)
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {

@@ -38,6 +38,7 @@ final class StoredJSONTests: XCTestCase {
                 for compact in [true, false] {
                     let tree = outcome.json(compactInstants: compact)
                     XCTAssertEqual(String(decoding: outcome.jsonBytes(compactInstants: compact), as: UTF8.self), tree.canonical)
+                    XCTAssertEqual(outcome.jsonText(compactInstants: compact), tree.canonical)
                     guard case var .object(fields) = tree else { return XCTFail("an outcome is an object") }
                     fields.append(("replayed", .bool(!compact)))
                     XCTAssertEqual(String(decoding: outcome.jsonBytes(compactInstants: compact, replayed: !compact), as: UTF8.self),
@@ -108,6 +109,7 @@ final class MemberViewJSONTests: XCTestCase {
                     let view = MemberView(member: member, program: program, now: now)
                     let expected = try JSONReader.parse(String(decoding: try encoder.encode(view), as: UTF8.self)).canonical
                     XCTAssertEqual(String(decoding: view.jsonBytes, as: UTF8.self), expected, "\(program.id) \(member.id)")
+                    XCTAssertEqual(view.withJSONBytes { Array($0) }, view.jsonBytes)
                     if view.tier != nil { seen.insert("tier") }
                     if !view.coupons.isEmpty { seen.insert("coupons") }
                     if !view.holds.isEmpty { seen.insert("holds") }

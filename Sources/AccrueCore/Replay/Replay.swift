@@ -179,6 +179,13 @@ extension Outcome {
         return writer.bytes
     }
 
+    /// The same text as a `String` (what stores keep), made from the writer's bytes at once.
+    public func jsonText(compactInstants compact: Bool) -> String {
+        var writer = JSONWriter(capacity: 320)
+        write(to: &writer, compactInstants: compact, replayed: nil)
+        return writer.string
+    }
+
     /// Writes the outcome as `jsonBytes` does, its keys in byte order.
     public func write(to writer: inout JSONWriter, compactInstants compact: Bool, replayed: Bool? = nil) {
         writer.openObject()

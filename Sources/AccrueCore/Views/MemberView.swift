@@ -222,6 +222,14 @@ extension MemberView {
         return out.bytes
     }
 
+    /// The same text, lent to `body` without copying it out of the writer (a server copies it
+    /// once, into its answer).
+    public func withJSONBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        var out = JSONWriter(capacity: 512 + 128 * lots.count)
+        write(to: &out)
+        return try out.withBytes(body)
+    }
+
     public func write(to out: inout JSONWriter) {
         out.openObject()
         out.field("balance", balance)
