@@ -42,8 +42,8 @@ final class JSONTests: XCTestCase {
 
     /// Instants written straight into an answer's bytes are the `rfc3339` text, read back as the
     /// same instant: both sides of 1970, with and without milliseconds, the last millisecond of a
-    /// leap day, years beyond four digits (written the long way), and runs of the same day (the
-    /// writer keeps the last day's date) between other days.
+    /// leap day, years beyond four digits (written the long way), and pairs of instants on the
+    /// same day.
     func testInstantsWrittenIntoBytesAreTheirRFC3339Text() throws {
         var samples: [Int64] = [0, -1, 1, 999, -999, 1_000, -1_000, 86_399_999, 86_400_000, -86_400_000, 951_868_799_999,
                                 951_868_800_000, 1_763_856_000_123, 1_763_856_000_123, 1_763_899_999_000,

@@ -174,16 +174,18 @@ extension Outcome {
     /// The outcome's canonical text, written straight to bytes: every input's outcome is stored,
     /// and answered when it was posted. A server's answer adds `replayed`.
     public func jsonBytes(compactInstants compact: Bool, replayed: Bool? = nil) -> [UInt8] {
-        var writer = JSONWriter(capacity: 320)
-        write(to: &writer, compactInstants: compact, replayed: replayed)
-        return writer.bytes
+        written(compactInstants: compact, replayed: replayed).bytes
     }
 
     /// The same text as a `String` (what stores keep), made from the writer's bytes at once.
     public func jsonText(compactInstants compact: Bool) -> String {
+        written(compactInstants: compact, replayed: nil).string
+    }
+
+    private func written(compactInstants compact: Bool, replayed: Bool?) -> JSONWriter {
         var writer = JSONWriter(capacity: 320)
-        write(to: &writer, compactInstants: compact, replayed: nil)
-        return writer.string
+        write(to: &writer, compactInstants: compact, replayed: replayed)
+        return writer
     }
 
     /// Writes the outcome as `jsonBytes` does, its keys in byte order.

@@ -104,56 +104,40 @@ public enum JSON: Sendable, Equatable {
     }
 
     /// Writes `s` as a JSON string literal in UTF-8, with runs that need no escape copied whole.
-    /// An integer's decimal digits, written straight into the bytes (no `String` made): the
-    /// direct writers of answers (`JSONWriter`) and of stored states share it.
-    public static func writeInteger(_ value: Int64, into out: inout [UInt8]) {
-        if (0..<10).contains(value) {
-            out.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value))
-            return
-        }
-        // The magnitude as unsigned, so that Int64.min has one too.
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes: room for the sign and 19 digits
-        withUnsafeMutableBytes(of: &digits) { raw in
-            let buffer = raw.bindMemory(to: UInt8.self)
-            var start = buffer.count
-            repeat {
-                start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            if value < 0 {
-                start -= 1
-                buffer[start] = UInt8(ascii: "-")
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
-        }
-    }
-
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { bytes in
-            var start = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                start = index + 1
-                out.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                default:
-                    let digits = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-                }
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
-        }
+        s.withUTF8 { utf8 in escapedPieces(of: utf8) { out.append(contentsOf: $0) } }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The inside of a JSON string literal for `utf8`, in pieces: each run that needs no escape as
+    /// it is, and each byte that does as its escape. The tree's writer and `JSONWriter` share it.
+    static func escapedPieces(of utf8: UnsafeBufferPointer<UInt8>, _ piece: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var start = 0
+        for index in 0..<utf8.count {
+            let byte = utf8[index]
+            guard byte < 0x20 || byte == quote || byte == backslash else { continue }
+            if start < index { piece(UnsafeBufferPointer(rebasing: utf8[start..<index])) }
+            start = index + 1
+            var escape: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (backslash, byte, 0, 0, 0, 0)
+            var length = 2
+            switch byte {
+            case quote, backslash: break
+            case 0x0A: escape.1 = UInt8(ascii: "n")
+            case 0x0D: escape.1 = UInt8(ascii: "r")
+            case 0x09: escape.1 = UInt8(ascii: "t")
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                hex.withUTF8Buffer { digits in
+                    escape = (backslash, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), digits[Int(byte >> 4)], digits[Int(byte & 0x0F)])
+                }
+                length = 6
+            }
+            withUnsafeBytes(of: &escape) { raw in piece(UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[0..<length])) }
+        }
+        if start < utf8.count { piece(UnsafeBufferPointer(rebasing: utf8[start...])) }
     }
 }
 

@@ -18,8 +18,6 @@ public struct JSONWriter: ~Copyable {
     private let stored: Bool
     /// Whether the next value or key opens its container (no comma before it).
     private var first = true
-    /// The last date written, by its day since 1970: lots and entries often share a day.
-    private var lastDay: (days: Int64, date: CivilDate)?
     #if DEBUG
     /// The last key of each open object (nil: none yet), to check the order.
     private var keys: [[UInt8]?] = []
@@ -159,21 +157,12 @@ public struct JSONWriter: ~Copyable {
 
     /// An instant as RFC 3339 text, written straight into the bytes (no `String` made).
     public mutating func instant(_ value: Instant) {
-        let split = value.utcSplit
-        let date: CivilDate
-        if let lastDay, lastDay.days == split.days {
-            date = lastDay.date
-        } else {
-            date = CivilDate(daysSinceEpoch: split.days)
-            lastDay = (split.days, date)
-        }
-        guard (0...9999).contains(date.year) else { return string(value.rfc3339) }
+        guard let parts = value.utcParts else { return string(value.rfc3339) }
         reserve(27)
         if !first { put(UInt8(ascii: ",")) }
         first = false
         put(UInt8(ascii: "\""))
-        count += Instant.write((date, split.secondOfDay, split.millis),
-                               into: UnsafeMutableBufferPointer(start: buffer + count, count: 24), at: 0)
+        count += Instant.write(parts, into: UnsafeMutableBufferPointer(start: buffer + count, count: 24))
         put(UInt8(ascii: "\""))
     }
 
@@ -274,28 +263,7 @@ public struct JSONWriter: ~Copyable {
         text.withUTF8 { utf8 in
             reserve(utf8.count + 2)
             put(UInt8(ascii: "\""))
-            var start = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                append(UnsafeBufferPointer(rebasing: utf8[start..<index]))
-                start = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): append("\\\"")
-                case UInt8(ascii: "\\"): append("\\\\")
-                case 0x0A: append("\\n")
-                case 0x0D: append("\\r")
-                case 0x09: append("\\t")
-                default:
-                    let hex: StaticString = "0123456789abcdef"
-                    append("\\u00")
-                    hex.withUTF8Buffer { digits in
-                        append(digits[Int(byte >> 4)])
-                        append(digits[Int(byte & 0x0F)])
-                    }
-                }
-            }
-            append(UnsafeBufferPointer(rebasing: utf8[start..<utf8.count]))
+            JSON.escapedPieces(of: utf8) { append($0) }
             append(UInt8(ascii: "\""))
         }
     }

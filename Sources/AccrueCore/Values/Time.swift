@@ -69,11 +69,12 @@ public struct Instant: Sendable, Hashable, Comparable, Codable, CustomStringConv
     /// buffer: member views and histories write several per line.
     public var rfc3339: String {
         guard let parts = utcParts else { return wideRFC3339 }
-        return String(unsafeUninitializedCapacity: 24) { out in Instant.write(parts, into: out, at: 0) }
+        return String(unsafeUninitializedCapacity: 24) { out in Instant.write(parts, into: out) }
     }
 
-    /// The UTC date, second of the day and milliseconds, when the year has four digits.
-    private var utcParts: (date: CivilDate, secondOfDay: Int64, millis: Int64)? {
+    /// The UTC date, second of the day and milliseconds, when the year has four digits (what
+    /// `rfc3339` and `JSONWriter` write in place).
+    var utcParts: (date: CivilDate, secondOfDay: Int64, millis: Int64)? {
         let split = utcSplit
         let date = CivilDate(daysSinceEpoch: split.days)
         guard (0...9999).contains(date.year) else { return nil }
@@ -81,7 +82,7 @@ public struct Instant: Sendable, Hashable, Comparable, Codable, CustomStringConv
     }
 
     /// Days since 1970-01-01 (UTC), the second of that day and the milliseconds.
-    var utcSplit: (days: Int64, secondOfDay: Int64, millis: Int64) {
+    private var utcSplit: (days: Int64, secondOfDay: Int64, millis: Int64) {
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         return (days, seconds - days * 86_400, milliseconds - seconds * 1000)
@@ -89,35 +90,31 @@ public struct Instant: Sendable, Hashable, Comparable, Codable, CustomStringConv
 
     /// Years outside 0-9999, which no input can name but arithmetic can reach.
     private var wideRFC3339: String {
-        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        let millis = milliseconds - seconds * 1000
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let date = CivilDate(daysSinceEpoch: days)
-        var text = date.description + "T" + pad(secondOfDay / 3600) + ":" + pad(secondOfDay / 60 % 60) + ":" + pad(secondOfDay % 60)
-        if millis != 0 { text += "." + String(String(millis + 1000).dropFirst()) }
+        let split = utcSplit
+        let secondOfDay = split.secondOfDay
+        var text = CivilDate(daysSinceEpoch: split.days).description + "T" + pad(secondOfDay / 3600) + ":" + pad(secondOfDay / 60 % 60) + ":" + pad(secondOfDay % 60)
+        if split.millis != 0 { text += "." + String(String(split.millis + 1000).dropFirst()) }
         return text + "Z"
     }
 
-    /// Writes `YYYY-MM-DDTHH:MM:SS[.mmm]Z` at `start` of `out`; returns its length (20 or 24).
-    static func write(_ parts: (date: CivilDate, secondOfDay: Int64, millis: Int64),
-                              into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+    /// Writes `YYYY-MM-DDTHH:MM:SS[.mmm]Z` at the start of `out`; returns its length (20 or 24).
+    static func write(_ parts: (date: CivilDate, secondOfDay: Int64, millis: Int64), into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let secondOfDay = parts.secondOfDay
-        func digits(_ value: Int64, _ count: Int, at offset: Int) { writeDigits(value, count, at: start + offset, into: out) }
-        writeDate(parts.date, into: UnsafeMutableBufferPointer(rebasing: out[start...]))
-        out[start + 10] = UInt8(ascii: "T")
+        func digits(_ value: Int64, _ count: Int, at start: Int) { writeDigits(value, count, at: start, into: out) }
+        writeDate(parts.date, into: out)
+        out[10] = UInt8(ascii: "T")
         digits(secondOfDay / 3600, 2, at: 11)
-        out[start + 13] = UInt8(ascii: ":")
+        out[13] = UInt8(ascii: ":")
         digits(secondOfDay / 60 % 60, 2, at: 14)
-        out[start + 16] = UInt8(ascii: ":")
+        out[16] = UInt8(ascii: ":")
         digits(secondOfDay % 60, 2, at: 17)
         guard parts.millis != 0 else {
-            out[start + 19] = UInt8(ascii: "Z")
+            out[19] = UInt8(ascii: "Z")
             return 20
         }
-        out[start + 19] = UInt8(ascii: ".")
+        out[19] = UInt8(ascii: ".")
         digits(parts.millis, 3, at: 20)
-        out[start + 23] = UInt8(ascii: "Z")
+        out[23] = UInt8(ascii: "Z")
         return 24
     }
 
