@@ -3,9 +3,11 @@
 Nothing here is a stand-in: each server is the built binary on a real SQLite folder or a real
 PostgreSQL database, reached over loopback HTTP.
 """
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +18,33 @@ import urllib.request
 
 BINARY = os.environ.get("ACCRUE_BIN", os.path.join(os.path.dirname(__file__), "..", ".build", "debug", "accrue"))
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+# Folders and files the tests make in the system's temporary folder, removed when the test process
+# exits (servers' data folders and logs, browsers' profiles); ACCRUE_E2E_KEEP=1 keeps them to look at.
+_made = []
+
+
+def temporary_folder(prefix):
+    path = tempfile.mkdtemp(prefix=prefix)
+    _made.append(path)
+    return path
+
+
+def temporary_file(prefix, suffix):
+    handle = tempfile.NamedTemporaryFile(prefix=prefix, suffix=suffix, delete=False)
+    _made.append(handle.name)
+    return handle
+
+
+@atexit.register
+def _remove_made():
+    if os.environ.get("ACCRUE_E2E_KEEP"):
+        return
+    for path in _made:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        elif os.path.exists(path):
+            os.remove(path)
 
 
 def free_port():
@@ -41,7 +70,7 @@ class Server:
     """One `accrue serve` process. `data` is a SQLite folder; `database` a postgres:// URL."""
 
     def __init__(self, data=None, database=None, args=(), key=None):
-        self.data = data or tempfile.mkdtemp(prefix="accrue-e2e-")
+        self.data = data or temporary_folder("accrue-e2e-")
         self.database = database
         self.args = list(args)
         self.port = free_port()
@@ -56,7 +85,7 @@ class Server:
     def start(self, timeout=60):
         command = [BINARY, "serve", "--port", str(self.port), "--log-level", "warning"] + self.args
         command += ["--database", self.database] if self.database else ["--data", self.data]
-        self.output = tempfile.NamedTemporaryFile(prefix="accrue-serve-", suffix=".log", delete=False)
+        self.output = temporary_file("accrue-serve-", ".log")
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=self.output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

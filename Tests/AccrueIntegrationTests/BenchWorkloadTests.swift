@@ -85,7 +85,7 @@ final class BenchWorkloadTests: XCTestCase {
     /// order, and the same seed writes the same files.
     func testTheScaleLogsMakeTheLotsAndMembersTheyPromise() throws {
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let files = try ScaleWorkload.write(members: 40, lots: 400, seed: 3, to: folder.appendingPathComponent("a"))
         let again = try ScaleWorkload.write(members: 40, lots: 400, seed: 3, to: folder.appendingPathComponent("b"))
         XCTAssertEqual(try files.map { try Data(contentsOf: $0) }, try again.map { try Data(contentsOf: $0) }, "the same seed, the same logs")

@@ -65,7 +65,7 @@ final class CLITests: XCTestCase {
 
     func testProgramsCheckNamesFileLineAndField() throws {
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let file = folder.appendingPathComponent("broken.yaml")
         try """
         program: broken
@@ -116,7 +116,7 @@ final class CLITests: XCTestCase {
 
     func testIngestMemberVerifyEndToEnd() throws {
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let database = folder.appendingPathComponent("accrue.sqlite").path
         let events = repositoryRoot.appendingPathComponent("samples/jd-points.jsonl").path
         let first = try accrue(["ingest", "--database", database, "--program", "jd-points", events])
@@ -171,7 +171,7 @@ final class CLITests: XCTestCase {
 
     func testAdvanceRunsDueWorkDurably() throws {
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let database = folder.appendingPathComponent("accrue.sqlite").path
         _ = try accrue(["ingest", "--database", database, "--program", "jd-points", "samples/jd-points.jsonl"])
         // By 1 June 2027 alice's March 2026 lot (624 points left) has expired; the June lot has not.
@@ -204,7 +204,7 @@ final class CLITests: XCTestCase {
 
     func testDemoRunsEveryPreset() throws {
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let run = try accrue(["demo", "--database", folder.appendingPathComponent("demo.sqlite").path,
                               "--samples", repositoryRoot.appendingPathComponent("samples").path])
         XCTAssertEqual(run.status, 0, run.stderr)

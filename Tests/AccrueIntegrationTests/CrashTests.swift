@@ -12,7 +12,7 @@ final class CrashTests: XCTestCase {
     func testKilledIngestLosesNoReportedOutcome() throws {
         let program = try preset("jd-points")
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         var generator = LogGenerator(seed: 404, program: program)
         let log = generator.log(6_000)
         let events = folder.appendingPathComponent("events.jsonl")

@@ -59,7 +59,7 @@ final class ProgramFileFuzzTests: XCTestCase {
     /// refused (or, for the aliases of one valid rule, loaded) without a crash and at once.
     func testHostileProgramFilesAreRefusedSayingWhere() throws {
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let header = "program: hostile\nname: x\nversion: 1\ntime_zone: UTC\ncurrency: USD\npoints: {code: p, name: p, spend: [rewards]}\nexpiry: {model: none}\n"
         var bomb = header + "rules: []\nx0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
         for level in 1...8 { bomb += "x\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ",") + "]\n" }

@@ -73,7 +73,7 @@ final class RandomLogTests: XCTestCase {
     func testReplayEqualsIngestAndTwiceEqualsOnce() throws {
         for program in try programs() {
             let folder = temporaryFolder()
-            defer { try? FileManager.default.removeItem(at: folder) }
+            defer { removeFolder(folder) }
             var generator = LogGenerator(seed: 42, program: program)
             let log = generator.log(RandomLogTests.length)
             var replay = Replay(program: program)
@@ -121,7 +121,7 @@ final class RandomLogTests: XCTestCase {
             for line in log { whole.apply(line: Array(line.utf8)) }
             for cut in [1, 57, 128, 199] {
                 let folder = temporaryFolder()
-                defer { try? FileManager.default.removeItem(at: folder) }
+                defer { removeFolder(folder) }
                 let path = folder.appendingPathComponent("ledger.sqlite").path
                 do {
                     let store = try SQLiteStore(path: path)

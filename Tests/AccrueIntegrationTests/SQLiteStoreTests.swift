@@ -9,7 +9,7 @@ final class SQLiteStoreTests: XCTestCase {
     /// A database file in a fresh folder (removed after the test) with `program` registered in it.
     func registeredDatabase(_ program: Program, logPages: Int = LogCopier.writerPages) throws -> (path: String, store: SQLiteStore) {
         let folder = temporaryFolder()
-        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        addTeardownBlock { removeFolder(folder) }
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let store = try SQLiteStore(path: path, logPages: logPages)
         try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
@@ -163,7 +163,7 @@ final class SQLiteStoreTests: XCTestCase {
     func testReopenKeepsEverythingAndVersionsPrograms() throws {
         let program = try preset("aliexpress-levels")
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let path = folder.appendingPathComponent("ledger.sqlite").path
         var generator = LogGenerator(seed: 3, program: program)
         let log = generator.log(120).map { Array($0.utf8) }
@@ -191,7 +191,7 @@ final class SQLiteStoreTests: XCTestCase {
     /// (so the same id a receiver deduplicates by).
     func testAnOlderDatabasesOutboxGivesWayToItsEntries() throws {
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let path = folder.appendingPathComponent("ledger.sqlite").path
         let at = Instant(rfc3339: "2026-11-11T00:00:00Z")!
         let entries = [Entry(seq: 1, member: "ann", at: at, kind: .earn, points: 7, lot: 1, input: "i-1", rule: "r", reason: "7 points"),
@@ -248,7 +248,7 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertNotEqual(first, second)
         let v1 = try ProgramFile.parse(first, file: "v1"), v2 = try ProgramFile.parse(second, file: "v2")
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let store = try SQLiteStore(path: folder.appendingPathComponent("ledger.sqlite").path)
         func signIn(_ day: Int) -> [UInt8] {
             Array(#"{"id":"s-\#(day)","type":"member.signed_in","member":"amy","at":"2026-03-\#(day < 10 ? "0" : "")\#(day)T02:00:00Z","data":{}}"#.utf8)

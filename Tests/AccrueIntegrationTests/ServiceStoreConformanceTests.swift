@@ -209,7 +209,7 @@ enum ServiceStoreConformance {
 final class ServiceStoreConformanceTests: XCTestCase {
     func testSQLiteStore() throws {
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         var count = 0
         try ServiceStoreConformance.run {
             count += 1

@@ -158,7 +158,7 @@ final class StoreConformanceTests: XCTestCase {
 
     func testSQLiteStore() throws {
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         var count = 0
         try StoreConformance.run {
             count += 1

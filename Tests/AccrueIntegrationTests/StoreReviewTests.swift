@@ -47,7 +47,7 @@ final class StoreReviewTests: XCTestCase {
             let program = try preset(name)
             for interval in [1, 2, 5] {
                 let folder = temporaryFolder()
-                defer { try? FileManager.default.removeItem(at: folder) }
+                defer { removeFolder(folder) }
                 let store = try sqliteStore(folder, program)
                 var ledger = try ProgramLedger(program: program, store: store, checkpointInterval: interval)
                 let referenceStore = InMemoryStore()
@@ -92,7 +92,7 @@ final class StoreReviewTests: XCTestCase {
         for name in ["jd-points", "aliexpress-levels", "cj-rewards"] {
             let program = try preset(name)
             let folder = temporaryFolder()
-            defer { try? FileManager.default.removeItem(at: folder) }
+            defer { removeFolder(folder) }
             let store = try sqliteStore(folder, program)
             try checkpointsWrittenOffThePath(program, store) { try store.writeCheckpoint(program: program.id, $0, stepBytes: 1) }
             // Every record has one generation left: each checkpoint dropped those it replaced.
@@ -187,7 +187,7 @@ final class StoreReviewTests: XCTestCase {
     func testRecordsOfACheckpointCutShortAreNeverRead() throws {
         let program = try preset("jd-points")
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let database = folder.appendingPathComponent("ledger.sqlite").path
         try cutShortRecordsAreNeverRead(program, try sqliteStore(folder, program), tamper: {
             try sqlite(database, """
@@ -248,7 +248,7 @@ final class StoreReviewTests: XCTestCase {
         for name in RandomLogTests.presets {
             let program = try preset(name)
             let folder = temporaryFolder()
-            defer { try? FileManager.default.removeItem(at: folder) }
+            defer { removeFolder(folder) }
             let path = folder.appendingPathComponent("ledger.sqlite").path
             _ = try sqliteStore(folder, program)
             var ledgers = [try ProgramLedger(program: program, store: try SQLiteStore(path: path), checkpointInterval: 1),
@@ -289,7 +289,7 @@ final class StoreReviewTests: XCTestCase {
     func testTheSameInputIdSentToTwoLedgersIsAppliedOnce() throws {
         let program = try preset("jd-points")
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let path = folder.appendingPathComponent("ledger.sqlite").path
         _ = try sqliteStore(folder, program)
         let first = try ProgramLedger(program: program, store: try SQLiteStore(path: path), checkpointInterval: 1)
@@ -320,7 +320,7 @@ final class StoreReviewTests: XCTestCase {
         let v1 = try ProgramFile.parse(text, file: "v1"), v2 = try ProgramFile.parse(newer, file: "v2")
         let versions = [1: v1, 2: v2]
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let store = try sqliteStore(folder, v1, source: text)
         func signIn(_ day: Int) -> [UInt8] {
             Array(#"{"id":"s-\#(day)","type":"member.signed_in","member":"amy","at":"2026-03-\#(day < 10 ? "0" : "")\#(day)T02:00:00Z","data":{}}"#.utf8)
@@ -489,7 +489,7 @@ final class StoreReviewTests: XCTestCase {
     func testTailAfterACommitWithoutLogRows() throws {
         let program = try preset("cj-rewards")
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         for store in [try sqliteStore(folder, program), InMemoryStore()] as [any LedgerStore] {
             if store is InMemoryStore { try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test")) }
             let ledger = try ProgramLedger(program: program, store: store)
@@ -536,7 +536,7 @@ final class StoreReviewTests: XCTestCase {
         for (index, tamper) in tampers.enumerated() {
             for logAfter in [false, true] {
                 let folder = temporaryFolder()
-                defer { try? FileManager.default.removeItem(at: folder) }
+                defer { removeFolder(folder) }
                 let store = try sqliteStore(folder, program)
                 let ledger = try ProgramLedger(program: program, store: store)
                 _ = try ledger.ingest(lines: Array(log[..<100]))
@@ -560,7 +560,7 @@ final class StoreReviewTests: XCTestCase {
         for (tamper, says) in [("UPDATE entries SET points = points + 1 WHERE seq = (SELECT seq FROM entries WHERE kind = 'earn' ORDER BY seq LIMIT 1 OFFSET 20)", "first difference at seq"),
                                ("DELETE FROM entries WHERE seq = (SELECT seq FROM entries ORDER BY seq LIMIT 1 OFFSET 30)", "entries, the ledger has")] {
             let folder = temporaryFolder()
-            defer { try? FileManager.default.removeItem(at: folder) }
+            defer { removeFolder(folder) }
             let store = try sqliteStore(folder, program)
             let ledger = try ProgramLedger(program: program, store: store)
             for start in stride(from: 0, to: log.count, by: 25) { _ = try ledger.ingest(lines: Array(log[start..<min(start + 25, log.count)])) }
@@ -594,7 +594,7 @@ final class StoreReviewTests: XCTestCase {
     /// finish, every input is applied once, and verify agrees.
     func testTwoIngestProcessesInParallelOnOneFile() throws {
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         func file(_ prefix: String, _ count: Int) throws -> String {
             let path = folder.appendingPathComponent("\(prefix).jsonl").path
             let lines = (0..<count).map { index in
@@ -627,7 +627,7 @@ final class StoreReviewTests: XCTestCase {
     /// Two threads (two processes, in the CLI) open the same new file at once: both stores open.
     func testTwoStoresOpeningOneNewFileAtOnce() throws {
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         for round in 0..<20 {
             let path = folder.appendingPathComponent("new-\(round).sqlite").path
             final class Failures: @unchecked Sendable {
@@ -655,7 +655,7 @@ final class StoreReviewTests: XCTestCase {
         for tamper in ["db.execute(\"UPDATE programs SET checkpoint_version = 1\")",
                        "db.execute(\"UPDATE members SET state = 'not json'\")"] {
             let folder = temporaryFolder()
-            defer { try? FileManager.default.removeItem(at: folder) }
+            defer { removeFolder(folder) }
             let store = try sqliteStore(folder, v1, source: text)
             _ = try ProgramLedger(program: v1, store: store, programAt: { versions[$0]! })
                 .ingest(lines: [Array(#"{"id":"s-1","type":"member.signed_in","member":"amy","at":"2026-03-01T02:00:00Z","data":{}}"#.utf8)])

@@ -23,7 +23,7 @@ final class TimeTests: XCTestCase {
         for name in ["jd-points", "aliexpress-store", "aliexpress-levels", "cj-rewards", "aliexpress-coins"] {
             let program = try preset(name)
             let folder = temporaryFolder()
-            defer { try? FileManager.default.removeItem(at: folder) }
+            defer { removeFolder(folder) }
             var generator = LogGenerator(seed: 7, program: program)
             let log = generator.log(300).map { Array($0.utf8) }
             let (jumpStore, jump) = try ledger(program, in: folder, "jump")
@@ -54,7 +54,7 @@ final class TimeTests: XCTestCase {
     func testAnInputExactlyOnAnExpiryInstantFindsThePointsExpired() throws {
         let program = try preset("jd-points")
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let earn = "{\"id\":\"o-1\",\"type\":\"order.completed\",\"member\":\"alice\",\"at\":\"2026-01-05T02:00:00Z\",\"data\":{\"order\":\"o-1\",\"amount\":\"400.00\",\"currency\":\"CNY\"}}"
         // Pending 7 days, then 12 months: the lot expires at 2027-01-12T02:00:00Z.
         func redeem(_ at: String) -> String {
@@ -87,7 +87,7 @@ final class TimeTests: XCTestCase {
     func testAMonthEndInAZoneWithoutDaylightSaving() throws {
         let program = try preset("jd-points")
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let (store, ledger) = try ledger(program, in: folder, "month-end")
         func signIn(_ id: String, _ at: String) -> [UInt8] {
             Array("{\"id\":\"\(id)\",\"type\":\"member.signed_in\",\"member\":\"alice\",\"at\":\"\(at)\",\"data\":{}}".utf8)
@@ -109,7 +109,7 @@ final class TimeTests: XCTestCase {
     func testALateInputCountsInItsOwnDayAndTheLedgerVerifies() throws {
         let program = try preset("jd-points")
         let folder = temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         let (store, ledger) = try ledger(program, in: folder, "late")
         func signIn(_ id: String, _ at: String) -> [UInt8] {
             Array("{\"id\":\"\(id)\",\"type\":\"member.signed_in\",\"member\":\"alice\",\"at\":\"\(at)\",\"data\":{}}".utf8)

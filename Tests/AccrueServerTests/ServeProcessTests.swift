@@ -107,7 +107,7 @@ final class ServeProcessTests: XCTestCase {
     func testServeOnSQLiteStopsGracefullyAndKeepsItsData() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("accrue-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         try await runServer(["--data", folder.appendingPathComponent("data").path], folder: folder)
     }
 
@@ -115,7 +115,7 @@ final class ServeProcessTests: XCTestCase {
         let url = try testDatabase(self)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("accrue-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { removeFolder(folder) }
         try await runServer(["--database", url], folder: folder)
     }
 }

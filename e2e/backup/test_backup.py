@@ -3,11 +3,10 @@ passes verify and serves every input answered before the backup began."""
 import os
 import random
 import subprocess
-import tempfile
 import threading
 import time
 
-from accrue import BINARY, Server
+from accrue import BINARY, Server, temporary_folder
 
 
 def accrue(*arguments):
@@ -56,7 +55,7 @@ def test_a_backup_taken_under_load_restores_and_verifies():
             time.sleep(0.05)
         assert not errors and len(answered) >= 300, (errors, len(answered))
         before = dict(answered)
-        folder = tempfile.mkdtemp(prefix="accrue-backup-")
+        folder = temporary_folder("accrue-backup-")
         copy = os.path.join(folder, "backup.sqlite")
         result = accrue("backup", "--data", server.data, "--to", copy)
         assert result.returncode == 0, result.stdout + result.stderr
@@ -76,7 +75,7 @@ def test_a_backup_taken_under_load_restores_and_verifies():
     refused = accrue("restore", "--from", copy, "--data", server.data)
     assert refused.returncode == 2 and "exists" in refused.stderr
 
-    restored_folder = tempfile.mkdtemp(prefix="accrue-restored-")
+    restored_folder = temporary_folder("accrue-restored-")
     restored = accrue("restore", "--from", copy, "--data", restored_folder)
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert "jd-points: ok" in restored.stdout

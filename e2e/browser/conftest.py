@@ -8,7 +8,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
-from accrue import ROOT, Server, sample
+from accrue import ROOT, Server, sample, temporary_folder
 
 SCREENSHOTS = os.path.join(ROOT, "screenshots")
 
@@ -21,7 +21,10 @@ def make_driver(width=1280, height=1000, language="en-US", javascript=True, phon
         options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2}})
     options.binary_location = shutil.which("chromium")
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     f"--window-size={width},{height}", f"--lang={language}"):
+                     f"--window-size={width},{height}", f"--lang={language}",
+                     # A profile of its own, removed with the test's other folders (left to itself,
+                     # Chromium leaves one in the temporary folder per browser started).
+                     f"--user-data-dir={temporary_folder('accrue-chromium-')}"):
         options.add_argument(argument)
     prefs = {"intl.accept_languages": language}
     if not javascript:
