@@ -111,6 +111,18 @@ final class ProgramHost: @unchecked Sendable {
     private var draining = false
     /// The most inputs committed in one transaction when requests are grouped.
     static let maximumGroup = 5_000
+    /// The most while reads come (some were answered in the last `readsRecently`): a read waits
+    /// for the commit in progress, and deciding and committing 5,000 inputs takes 150-250 ms on
+    /// the benchmark's machine, 250 about a twentieth of that. Under batches with reads at once
+    /// this took reads from 170-180 to 2,000-2,400 a second (p50 80 -> 6-7 ms) and left the
+    /// batches' rate as it was; 100 cost the batches a fifth (docs/PERFORMANCE.md, eleventh pass).
+    static let maximumGroupBesideReads = 250
+    /// How long after reads were answered groups stay small: long enough that a group taken
+    /// between two reads' arrivals is small too (a group that only saw no read waiting at its
+    /// start was big again, and the reads behind it waited 150-200 ms).
+    static let readsRecently: UInt64 = 1_000_000_000
+    /// When reads were last answered, in uptime nanoseconds (touched only on `queue`).
+    private var readsAnswered: UInt64 = 0
 
     /// Applies inputs durably and answers each once its transaction has committed; a resent input
     /// gets its first outcome (`replayed`). Requests that arrive while a commit is in progress are
@@ -128,8 +140,9 @@ final class ProgramHost: @unchecked Sendable {
         }
     }
 
-    /// The requests that wait, up to `maximumGroup` inputs (at least one request), to commit in
-    /// one transaction; nil when none waits, and then the queue is no longer draining.
+    /// The requests that wait, up to `maximumGroup` inputs (`maximumGroupBesideReads` while reads
+    /// come; at least one request), to commit in one transaction; nil when none waits, and then
+    /// the queue is no longer draining. On the queue.
     private func nextGroup() -> [Request]? {
         lock.lock()
         defer { lock.unlock() }
@@ -137,8 +150,10 @@ final class ProgramHost: @unchecked Sendable {
             draining = false
             return nil
         }
+        let readsCome = DispatchTime.now().uptimeNanoseconds < readsAnswered + ProgramHost.readsRecently
+        let most = readsCome ? ProgramHost.maximumGroupBesideReads : ProgramHost.maximumGroup
         var group: [Request] = [], size = 0
-        while let next = waiting.first, group.isEmpty || size + next.lines.count <= ProgramHost.maximumGroup {
+        while let next = waiting.first, group.isEmpty || size + next.lines.count <= most {
             group.append(waiting.removeFirst())
             size += next.lines.count
         }
@@ -148,7 +163,8 @@ final class ProgramHost: @unchecked Sendable {
     /// On the queue: commits one group of what waits, answers its requests, and queues the next
     /// group behind whatever else arrived for the queue meanwhile. Reads that arrive during a
     /// commit are answered right after it, from a state that holds only what is durable, however
-    /// long posts keep coming; they do not wait for the posts to stop.
+    /// long posts keep coming; they do not wait for the posts to stop, and while they come the
+    /// groups are small, so that none waits long for the commit in progress.
     private func drain() {
         guard let group = nextGroup() else { return }
         do {
@@ -211,6 +227,7 @@ final class ProgramHost: @unchecked Sendable {
         lock.unlock()
         let refreshed = Result { try ledger.refresh() }
         for reader in group { reader(ledger, refreshed) }
+        readsAnswered = DispatchTime.now().uptimeNanoseconds
         handOffCheckpoint()
     }
 

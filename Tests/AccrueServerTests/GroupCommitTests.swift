@@ -106,6 +106,58 @@ final class GroupCommitTests: XCTestCase {
         XCTAssertEqual(report.problems, [])
         print("posts and reads: \(clients * postsEach) inputs in \(try store.revision(program: "jd-points")) commits, \(progress.readsDuringPosts) reads answered during them")
     }
+
+    /// Batches posted while member reads come: no commit holds more than 250 inputs, so that a read
+    /// waits for a short commit (without reads a group may hold 5,000); every batch is applied
+    /// whole and what is stored verifies.
+    func testWhileReadsComeGroupsStaySmall() async throws {
+        let harness = try Harness()
+        defer { harness.remove() }
+        let store = harness.store
+        let batches = 30, each = 100
+        let progress = Progress()
+        try await harness.application().test(.router) { client in
+            let key = harness.key
+            let first = try await client.call(.post, "/v1/programs/jd-points/inputs", bearer: key,
+                                              body: input("r0", "order.completed", "m0", "2026-11-01T02:00:00Z",
+                                                          "{\"order\":\"R0\",\"amount\":\"10.00\",\"currency\":\"CNY\"}"))
+            XCTAssertEqual(first.status, 200, first.text)
+            // Reads have been answered before the first batch arrives, and go on until the last is.
+            let read = try await client.call(.get, "/v1/programs/jd-points/members/m0", bearer: key)
+            XCTAssertEqual(read.status, 200, read.text)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for b in 0..<batches {
+                    group.addTask {
+                        let items = (0..<each).map { k in
+                            let i = b * each + k
+                            return input("b\(i)", "order.completed", "m\(i % 40)", "2026-11-01T02:00:00Z",
+                                         "{\"order\":\"B\(i)\",\"amount\":\"1.00\",\"currency\":\"CNY\"}")
+                        }
+                        let answer = try await client.call(.post, "/v1/programs/jd-points/batches", bearer: key,
+                                                           body: "{\"inputs\":[" + items.joined(separator: ",") + "]}")
+                        XCTAssertEqual(answer.status, 200, answer.text)
+                        progress.posted()
+                    }
+                }
+                group.addTask {
+                    while progress.posts < batches {
+                        let answer = try await client.call(.get, "/v1/programs/jd-points/members/m0", bearer: key)
+                        XCTAssertEqual(answer.status, 200, answer.text)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let log = try store.tail(program: "jd-points", after: 0).records
+        var perCommit: [Int64: Int] = [:]
+        for (revision, _) in log { perCommit[revision, default: 0] += 1 }
+        XCTAssertEqual(try store.inputs(program: "jd-points").count, 1 + batches * each)
+        XCTAssertLessThanOrEqual(perCommit.values.max() ?? 0, 250, "a commit taken while reads came held more than 250 inputs")
+        let program = try XCTUnwrap(try store.program("jd-points"))
+        let report = try verify(try ProgramFile.parse(program.source, file: "jd-points"), store: store)
+        XCTAssertEqual(report.problems, [])
+        print("batches beside reads: \(1 + batches * each) inputs in \(perCommit.count) commits, the largest \(perCommit.values.max() ?? 0)")
+    }
 }
 
 /// Counts shared by a test's concurrent clients.
