@@ -113,10 +113,12 @@ final class ProgramHost: @unchecked Sendable {
     static let maximumGroup = 5_000
     /// The most while reads come (some were answered in the last `readsRecently`): a read waits
     /// for the commit in progress, and deciding and committing 5,000 inputs takes 150-250 ms on
-    /// the benchmark's machine, 250 about a twentieth of that. Under batches with reads at once
-    /// this took reads from 170-180 to 2,000-2,400 a second (p50 80 -> 6-7 ms) and left the
-    /// batches' rate as it was; 100 cost the batches a fifth (docs/PERFORMANCE.md, eleventh pass).
-    static let maximumGroupBesideReads = 250
+    /// the benchmark's machine, 500 about a tenth of that. Under batches with reads at once this
+    /// took reads from 105-184 to about 1,000 a second (p50 80-150 -> 14-16 ms) on SQLite and on
+    /// PostgreSQL, and left the batches' rate as it was on both; 250 doubled the reads again on
+    /// SQLite but cost PostgreSQL's batches a third, 100 SQLite's a fifth (docs/PERFORMANCE.md,
+    /// eleventh pass).
+    static let maximumGroupBesideReads = 500
     /// How long after reads were answered groups stay small: long enough that a group taken
     /// between two reads' arrivals is small too (a group that only saw no read waiting at its
     /// start was big again, and the reads behind it waited 150-200 ms).
