@@ -99,6 +99,37 @@ final class TimeTests: XCTestCase {
         XCTAssertEqual(Money.display(minorUnits: -100_005), "-1,000.05")
         XCTAssertEqual(Money.format(minorUnits: 7_212_016), "72120.16", "data fields keep the plain decimal")
     }
+
+    /// The grouped forms people read, against a plain reference: every width of number, both
+    /// signs, the extremes.
+    func testGroupedDigitsAgreeWithAPlainReference() {
+        func reference(_ whole: UInt64) -> String {
+            let digits = Array(String(whole))
+            var out = ""
+            for (i, digit) in digits.enumerated() {
+                if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+                out.append(digit)
+            }
+            return out
+        }
+        var random = SystemRandomNumberGenerator()
+        var values: [Int64] = [0, 1, -1, 9, 10, 99, 100, 999, 1_000, -1_000, 999_999, 1_000_000, .max, .min, .max - 1, .min + 1]
+        for digits in 1...19 {
+            let top = digits == 19 ? Int64.max : Int64(pow10(digits)) - 1
+            for _ in 0..<40 { values.append(Int64.random(in: 0...top, using: &random) * (Bool.random(using: &random) ? 1 : -1)) }
+        }
+        for value in values {
+            let sign = value < 0 ? "-" : ""
+            XCTAssertEqual(formatPoints(value), sign + reference(value.magnitude), "\(value)")
+            let cents = value.magnitude % 100
+            XCTAssertEqual(Money.display(minorUnits: value), sign + reference(value.magnitude / 100) + "." + (cents < 10 ? "0" : "") + String(cents), "\(value)")
+        }
+        XCTAssertEqual(Money.display(minorUnits: 5), "0.05")
+        XCTAssertEqual(Money.display(minorUnits: -12_345_678_901), "-123,456,789.01")
+        XCTAssertEqual(formatPoints(.min), "-9,223,372,036,854,775,808")
+    }
+
+    private func pow10(_ n: Int) -> UInt64 { (0..<n).reduce(UInt64(1)) { acc, _ in acc * 10 } }
 }
 
 /// Zones whose offset changed within the accepted years are not treated as fixed.

@@ -82,13 +82,9 @@ public enum Money {
     }
 
     /// Formats minor units for people, with thousands separators: `7212016` -> `"72,120.16"`.
+    /// Every sentence with an amount makes one (4% of replay when it split a formatted string).
     public static func display(minorUnits: Int64) -> String {
-        let plain = format(minorUnits: minorUnits)
-        let negative = plain.hasPrefix("-")
-        let digits = plain.dropFirst(negative ? 1 : 0)
-        let parts = digits.split(separator: ".")
-        guard let whole = Int64(parts[0]) else { return plain }
-        return (negative ? "-" : "") + formatPoints(whole) + "." + parts[1]
+        grouped(minorUnits.magnitude / 100, negative: minorUnits < 0, cents: minorUnits.magnitude % 100)
     }
 
 }
@@ -163,11 +159,32 @@ public struct Ratio: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// Formats a point count with thousands separators for sentences: `12500` -> `"12,500"`.
 public func formatPoints(_ points: Int64) -> String {
-    let digits = String(points.magnitude)
-    var out = ""
-    for (i, ch) in digits.enumerated() {
-        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-        out.append(ch)
+    grouped(points.magnitude, negative: points < 0, cents: nil)
+}
+
+/// `whole` with a comma between groups of three digits, a sign before and, when `cents` is given,
+/// two decimals after: written right to left into a buffer on the stack, one `String` made.
+private func grouped(_ whole: UInt64, negative: Bool, cents: UInt64?) -> String {
+    // 20 digits, 6 commas, a sign, a point and two decimals.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+        var end = buffer.count
+        func put(_ byte: UInt8) {
+            end -= 1
+            buffer[end] = byte
+        }
+        if let cents {
+            put(48 + UInt8(cents % 10))
+            put(48 + UInt8(cents / 10))
+            put(0x2E)
+        }
+        var rest = whole, written = 0
+        repeat {
+            if written > 0, written % 3 == 0 { put(0x2C) }
+            put(48 + UInt8(rest % 10))
+            rest /= 10
+            written += 1
+        } while rest > 0
+        if negative { put(0x2D) }
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[end...]), as: UTF8.self)
     }
-    return (points < 0 ? "-" : "") + out
 }
