@@ -4,7 +4,9 @@ public struct Replay: Sendable {
     public private(set) var engine: Engine
     public private(set) var outcomes: [Outcome] = []
     public private(set) var entries: [Entry] = []
-    private var seen: [String: InputRecord] = [:]
+    /// Each input id seen: its canonical text and where its first outcome is in `outcomes` (the
+    /// outcome kept once: a map holding whole records spent 7% of replay moving them as it grew).
+    private var seen: [String: (canonical: String, outcome: Int)] = [:]
 
     public init(program: Program) {
         engine = Engine(program: program)
@@ -15,9 +17,10 @@ public struct Replay: Sendable {
     public mutating func apply<Bytes: Collection>(line: Bytes) -> Outcome? where Bytes.Element == UInt8 {
         if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
         let decoded = Input.decode(line)
-        let outcome = engine.handle(decoded, prior: decoded.id.flatMap { seen[$0] })
-        if let id = decoded.id, let canonical = decoded.canonical, seen[id] == nil, outcome.code != .conflict {
-            seen[id] = InputRecord(canonical: canonical, outcome: outcome)
+        let first = decoded.id.flatMap { seen[$0] }
+        let outcome = engine.handle(decoded, prior: first.map { InputRecord(canonical: $0.canonical, outcome: outcomes[$0.outcome]) })
+        if first == nil, let id = decoded.id, let canonical = decoded.canonical, outcome.code != .conflict {
+            seen[id] = (canonical, outcomes.count)
         }
         outcomes.append(outcome)
         entries.append(contentsOf: engine.drain().entries)
