@@ -114,7 +114,7 @@ final class ProgramHost: @unchecked Sendable {
     /// The most while reads come (some were answered in the last `readsRecently`): a read waits
     /// for the commit in progress, and deciding and committing 5,000 inputs takes 150-250 ms on
     /// the benchmark's machine, 500 about a tenth of that. Under batches with reads at once this
-    /// took reads from 105-184 to about 1,000 a second (p50 80-150 -> 14-16 ms) on SQLite and on
+    /// took reads from 105-184 to 700-1,050 a second (p50 80-155 -> 14-21 ms) on SQLite and on
     /// PostgreSQL, and left the batches' rate as it was on both; 250 doubled the reads again on
     /// SQLite but cost PostgreSQL's batches a third, 100 SQLite's a fifth (docs/PERFORMANCE.md,
     /// eleventh pass).
