@@ -53,7 +53,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let work = URL(fileURLWithPath: folder ?? NSTemporaryDirectory() + "accrue-bench-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { if !keep { try? FileManager.default.removeItem(at: work) } }
+        defer { if !keep { removeFolder(work) } }
         var target: PostgresTarget?
         if let postgres {
             guard let tools = PostgresTarget.findTools() else { throw ValidationError("--postgres needs pgbench and psql (Debian: apt-get install postgresql)") }

@@ -1,3 +1,4 @@
+import AccrueBench
 import Foundation
 import XCTest
 

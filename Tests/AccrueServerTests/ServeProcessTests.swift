@@ -1,3 +1,4 @@
+import AccrueBench
 import AccrueCore
 import AsyncHTTPClient
 import Foundation

@@ -1,3 +1,4 @@
+import AccrueBench
 import AccrueCore
 import AccruePrograms
 import AccrueServer
@@ -133,16 +134,4 @@ func number(_ json: JSON?) -> Int64? {
 func string(_ json: JSON?) -> String? {
     if case let .string(text)? = json { return text }
     return nil
-}
-
-/// Removes a temporary folder and everything in it. A store let go at the end of a test may still
-/// be closing on another thread, deleting its `-wal` and `-shm` files while the folder is emptied;
-/// `FileManager` stops at the first file gone from under it and leaves the rest, so this tries
-/// again until the folder is gone (a few times at most).
-func removeFolder(_ folder: URL) {
-    for _ in 0..<50 {
-        try? FileManager.default.removeItem(at: folder)
-        if !FileManager.default.fileExists(atPath: folder.path) { return }
-        Thread.sleep(forTimeInterval: 0.02)
-    }
 }
