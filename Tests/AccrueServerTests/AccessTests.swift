@@ -122,4 +122,43 @@ final class AccessTests: XCTestCase {
             AccessTests.assertRefused(try await client.call(.get, "/v1/me", bearer: aliceToken), 401, "an expired member token")
         }
     }
+
+    /// The Bearer scheme's name in any case, one space, then the credential; anything else is no
+    /// credential at all. A key seen recently is answered from memory by its text, and its
+    /// revocation takes effect at once all the same.
+    func testTheBearerSchemeAndARevokedKeyAlreadySeen() async throws {
+        let harness = try Harness(start: "2026-11-01T00:00:05Z")
+        defer { harness.remove() }
+        try await harness.application().test(.router) { client in
+            let admin = harness.key
+            func raw(_ header: String) async throws -> Answer {
+                try await client.execute(uri: "/v1/programs", method: .get, headers: [.authorization: header]) { response in
+                    Answer(status: Int(response.status.code), text: String(buffer: response.body), contentType: response.headers[.contentType])
+                }
+            }
+            for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+                let answer = try await raw("\(scheme) \(admin)")
+                XCTAssertEqual(answer.status, 200, scheme)
+            }
+            for header in ["Bearer", "Bearer ", "Basic \(admin)", "Bearers \(admin)", "\(admin)", "Bear \(admin)"] {
+                let answer = try await raw(header)
+                XCTAssertEqual(answer.status, 401, header)
+                XCTAssertEqual(answer.code, "unauthenticated", header)
+            }
+            // Two spaces: the credential begins with a space, which no key does.
+            let twoSpaces = try await raw("Bearer  \(admin)")
+            XCTAssertEqual(twoSpaces.code, "invalid_credential")
+
+            let (key, id) = try await client.makeKeyAndID(admin, program: "jd-points", scopes: ["admin"])
+            for _ in 0..<2 {
+                let answer = try await client.call(.get, "/v1/programs/jd-points", bearer: key)
+                XCTAssertEqual(answer.status, 200)
+            }
+            let revoked = try await client.call(.delete, "/v1/keys/\(id)", bearer: admin)
+            XCTAssertEqual(revoked.status, 204)
+            let refused = try await client.call(.get, "/v1/programs/jd-points", bearer: key)
+            XCTAssertEqual(refused.status, 401)
+            XCTAssertEqual(refused.code, "invalid_credential")
+        }
+    }
 }
