@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "accrue")
+        var logger = Logger(label: "accrue") { LineLogHandler(label: $0) }
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let store = try openServiceStore(database: database, data: data)
         let service = try AccrueService(store: store, configuration: ServerConfiguration(host: host, port: port, tickSeconds: tick,
