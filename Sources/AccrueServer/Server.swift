@@ -101,10 +101,8 @@ public final class AccrueService: Sendable {
     public func router() -> Router<AccrueRequestContext> {
         let router = Router(context: AccrueRequestContext.self)
         let table = RouteTable()
-        router.middlewares.add(ClientAddressMiddleware())
+        router.middlewares.add(RequestsMiddleware(logDebug: logger.logLevel <= .debug))
         router.middlewares.add(ProblemMiddleware(routes: table))
-        router.middlewares.add(MetricsMiddleware())
-        router.middlewares.add(LogRequestsMiddleware(.debug))
         addRoutes(to: router)
         table.fill(router.routes.map { ("\($0.method)", "\($0.path)") })
         return router

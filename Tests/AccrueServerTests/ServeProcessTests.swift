@@ -81,8 +81,21 @@ final class ServeProcessTests: XCTestCase {
         let posted = try await request(.POST, base + "/v1/programs/cj-rewards/inputs", key: key,
                                        body: input("e1", "review.posted", "zoe", "2026-10-01T00:00:00Z", "{\"order\":\"o\",\"product\":\"p\"}"))
         XCTAssertEqual(posted.0, 200, posted.1)
+        let refused = try await request(.GET, base + "/v1/programs/cj-rewards/members/zoe", key: "ak_not-a-key")
+        XCTAssertEqual(refused.0, 401, refused.1)
         let metrics = try await request(.GET, base + "/metrics", key: nil)
         XCTAssertTrue(metrics.1.contains("accrue_inputs_total"), metrics.1)
+        // Every answer is counted and timed by its route, method and status; refusals count as errors.
+        let lines = metrics.1.split(separator: "\n")
+        func line(_ name: String, _ labels: [String]) -> Substring? {
+            lines.first { $0.hasPrefix(name + "{") && labels.allSatisfy($0.contains) }
+        }
+        let postRoute = #"http_route="/v1/programs/{program}/inputs""#
+        XCTAssertNotNil(line("hb_requests", [postRoute, #"http_request_method="POST""#, #"http_response_status_code="200""#]), metrics.1)
+        XCTAssertNotNil(line("http_server_request_duration_count", [postRoute, #"http_response_status_code="200""#]), metrics.1)
+        let readRoute = #"http_route="/v1/programs/{program}/members/{member}""#
+        XCTAssertNotNil(line("hb_request_errors", [readRoute, #"error_type="401""#]), metrics.1)
+        XCTAssertNil(line("hb_request_errors", [postRoute]), "an applied input is no error: \(metrics.1)")
 
         // SIGTERM: a graceful stop, exit status 0.
         process.terminate()
