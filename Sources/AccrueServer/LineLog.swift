@@ -16,10 +16,16 @@ public struct LineLogHandler: LogHandler {
 
     /// `write` takes each line, its newline included (standard error unless told otherwise).
     public init(label: String, metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider,
-                write: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
+                write: @escaping @Sendable (String) -> Void = LineLogHandler.standardError) {
         self.label = label
         self.metadataProvider = metadataProvider
         self.write = write
+    }
+
+    /// Writes a line to standard error. A line that cannot be written (the stream closed) is
+    /// dropped: logging never stops the server.
+    public static let standardError: @Sendable (String) -> Void = { line in
+        try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
