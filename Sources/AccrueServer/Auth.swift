@@ -15,12 +15,12 @@ final class Credentials: @unchecked Sendable {
     let store: any ServiceStore
     private let tokenKey: SymmetricKey
     private let lock = NSLock()
-    /// Keys looked up recently, by hash: a revocation takes effect within `cacheSeconds`.
+    /// Keys looked up recently, for `cacheSeconds` (a revocation clears its key at once): by hash,
+    /// as console sessions name them, and by the key's text as sent, so that a request whose key
+    /// was seen lately is answered without hashing it (SHA-256 and its hex were a tenth of the CPU
+    /// a member read spent on credentials). A key's text begins with `ak_` and a hash is hex, so
+    /// one table holds both. Only hashes are ever stored.
     private var cache: [String: (record: APIKeyRecord?, until: Instant)] = [:]
-    /// The same, by the key's text as sent: a request whose key was seen in the last
-    /// `cacheSeconds` is answered without hashing it (SHA-256 and its hex were a tenth of the
-    /// CPU a member read spends on credentials). Only the hashes are ever stored.
-    private var cacheByText: [String: (record: APIKeyRecord?, until: Instant)] = [:]
     static let cacheSeconds: Int64 = 5
 
     /// Failed credentials allowed per client address and minute (`--auth-failures-per-minute`).
@@ -118,42 +118,28 @@ final class Credentials: @unchecked Sendable {
         return Problem.invalidCredential()
     }
 
-    /// The key record of a key's text, through `cacheByText` (then the cache by hash, then the store).
+    /// The key record of a key's text (`ak_...`): cached by the text, else looked up by its hash.
     func lookup(key text: String, now: Instant) throws -> APIKeyRecord? {
-        lock.lock()
-        if let cached = cacheByText[text], cached.until > now {
-            lock.unlock()
-            return cached.record
-        }
-        lock.unlock()
-        let record = try lookup(hash: Credentials.sha256(text), now: now)
-        lock.lock()
-        if cacheByText.count > 10_000 { cacheByText.removeAll() }
-        cacheByText[text] = (record, Instant(milliseconds: now.milliseconds + Credentials.cacheSeconds * 1000))
-        lock.unlock()
-        return record
+        try cached(text, now: now) { try lookup(hash: Credentials.sha256(text), now: now) }
     }
 
     func lookup(hash: String, now: Instant) throws -> APIKeyRecord? {
-        lock.lock()
-        if let cached = cache[hash], cached.until > now {
-            lock.unlock()
-            return cached.record
+        try cached(hash, now: now) { try store.key(hash: hash) }
+    }
+
+    /// The record cached under `id` while it is fresh, else what `fetch` finds, cached.
+    private func cached(_ id: String, now: Instant, fetch: () throws -> APIKeyRecord?) rethrows -> APIKeyRecord? {
+        if let hit = lock.withLock({ cache[id] }), hit.until > now { return hit.record }
+        let record = try fetch()
+        lock.withLock {
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[id] = (record, Instant(milliseconds: now.milliseconds + Credentials.cacheSeconds * 1000))
         }
-        lock.unlock()
-        let record = try store.key(hash: hash)
-        lock.lock()
-        if cache.count > 10_000 { cache.removeAll() }
-        cache[hash] = (record, Instant(milliseconds: now.milliseconds + Credentials.cacheSeconds * 1000))
-        lock.unlock()
         return record
     }
 
     func forget(keyID: String) {
-        lock.lock()
-        cache = cache.filter { $0.value.record?.id != keyID }
-        cacheByText = cacheByText.filter { $0.value.record?.id != keyID }
-        lock.unlock()
+        lock.withLock { cache = cache.filter { $0.value.record?.id != keyID } }
     }
 
     // MARK: Page sessions and CSRF tokens

@@ -47,9 +47,11 @@ struct RequestsMiddleware: RouterMiddleware {
         if logDebug {
             context.logger.debug("request", metadata: ["hb.request.method": "\(request.method)", "hb.request.path": "\(request.uri.path)"])
         }
+        // Requests that matched no route are counted under "NotFound", as Hummingbird's did. Errors
+        // reach here only if `ProblemMiddleware` (inside this one) could not answer them.
         do {
             let response = try await ClientAddress.$current.withValue(context.remoteAddress) { try await next(request, context) }
-            metrics.record(endpoint: context.endpointPath ?? (response.status == .notFound ? "NotFound" : "Unknown"), method: request.method, status: response.status, since: start)
+            metrics.record(endpoint: context.endpointPath ?? "NotFound", method: request.method, status: response.status, since: start)
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
