@@ -167,6 +167,23 @@ struct Report {
         row("durable ingest beside synchronous NORMAL", accrue: Format.rate(total, ingestCost.seconds),
             baseline: Format.rate(rawNormalCount, rawNormalCost.seconds) + " (raw GRDB, NORMAL)",
             ratio: Format.share(ingestRate, of: Double(rawNormalCount) / rawNormalCost.seconds), ingestCost, rawNormalCost)
+        // The same rows again with no engine: what bounds ingest is writing them, and which of them.
+        for memberIndexes in [true, false] {
+            let rows = work.appendingPathComponent(memberIndexes ? "raw-own-rows.sqlite" : "raw-own-rows-no-member-indexes.sqlite").path
+            let ((count, seconds), cost) = try measure {
+                try rawOwnRows(from: database, programs: runs.map(\.program.id), path: rows, batch: batch, memberIndexes: memberIndexes)
+            }
+            row(memberIndexes ? "durable ingest beside its own rows written raw" : "... its rows without the two member indexes",
+                accrue: Format.rate(total, ingestCost.seconds),
+                baseline: Format.rate(total, seconds) + " (raw GRDB, FULL)",
+                ratio: Format.share(ingestRate, of: Double(total) / seconds), ingestCost,
+                Cost(seconds: seconds, peakKilobytes: cost.peakKilobytes, peakWasReset: cost.peakWasReset))
+            if memberIndexes {
+                note("wrote Accrue's \(Format.count(count)) stored inputs (duplicates are not stored) and their entries again, raw, in \(Format.seconds(seconds)) of write transactions")
+            }
+            // Copies of the log and entries, as big as them: not kept, even with --keep.
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: rows + suffix) }
+        }
         for run in runs where ingested[run.program.id] != replayed[run.program.id] {
             problems.append("\(run.program.id): ingest gave \(ingested[run.program.id]!.summary); replay \(replayed[run.program.id]!.summary)")
         }
