@@ -78,6 +78,7 @@ let package = Package(
         .testTarget(name: "AccrueCoreTests", dependencies: ["AccrueCore", "AccruePrograms", "AccrueBench"]),
         .testTarget(name: "AccrueIntegrationTests", dependencies: [
             "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccruePostgres", "AccrueBench",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "AccrueServerTests", dependencies: [
             "AccrueCore", "AccruePrograms", "AccrueStore", "AccrueSQLite", "AccruePostgres", "AccrueServer", "AccrueBench",

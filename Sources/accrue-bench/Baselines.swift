@@ -276,8 +276,8 @@ func rawOwnRows(from source: String, programs: [String], path: String, batch: In
         try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
         if !memberIndexes { try db.execute(sql: "DROP INDEX inputs_by_member; DROP INDEX entries_by_member") }
     }
-    let inputColumns = "program, kind, revision, id, member, seq, status, points, canonical, outcome"
-    let entryColumns = "program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason, currency"
+    let inputColumns = "program, kind, revision, id, member, seq, status, points, canonical, outcome, last_seq"
+    let entryColumns = "program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason, currency, own"
     func marks(_ columns: String) -> String { Array(repeating: "?", count: columns.split(separator: ",").count).joined(separator: ", ") }
     var written = 0
     var seconds = 0.0

@@ -4,6 +4,7 @@ import AccruePostgres
 import AccrueSQLite
 import AccrueStore
 import Foundation
+import GRDB
 import XCTest
 
 /// The contract every `LedgerStore` keeps, run on each implementation.
@@ -15,6 +16,44 @@ enum StoreConformance {
         try entriesPageAndEventsPassOverEntriesThatMakeNone(try makeStore(), file: file, line: line)
         try pipelinedIngest(makeStore, file: file, line: line)
         try verifyReadsInPages(try makeStore(), file: file, line: line)
+        try membersReadAsTheWholeLedgerSays(try makeStore(), file: file, line: line)
+    }
+
+    /// Random logs over every preset and the two-currency example, in one store: each member's
+    /// entries and history, read through the store's indexes, are what the whole ledger says of
+    /// that member (entries of the member's own inputs, due work, entries others' inputs made such
+    /// as a draw's reveal).
+    static func membersReadAsTheWholeLedgerSays(_ store: any LedgerStore, file: StaticString = #filePath, line: UInt = #line) throws {
+        for program in try presetsAndTheCoinsExample() {
+            try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: program.id))
+            let ledger = try ProgramLedger(program: program, store: store)
+            var generator = LogGenerator(seed: 21, program: program)
+            let log = generator.log(500).map { Array($0.utf8) }
+            for start in stride(from: 0, to: log.count, by: 100) { _ = try ledger.ingest(lines: Array(log[start..<min(log.count, start + 100)])) }
+            try ledger.advance(to: Instant(rfc3339: "2029-01-01T00:00:00Z")!)
+            try membersAgree(program, store, file: file, line: line)
+        }
+    }
+
+    /// Each member's entries and history pages against the whole ledger's.
+    static func membersAgree(_ program: Program, _ store: any LedgerStore, file: StaticString = #filePath, line: UInt = #line) throws {
+        let all = try store.entries(program: program.id)
+        let records = try store.log(program: program.id)
+        let members = Set(all.map(\.member)).sorted()
+        XCTAssertGreaterThan(members.count, 3, file: file, line: line)
+        for member in members {
+            XCTAssertEqual(try store.entries(program: program.id, member: member), all.filter { $0.member == member },
+                           "\(program.id): \(member)'s entries", file: file, line: line)
+            for limit in [4, 10_000] {
+                let expected = HistoryLine.merge(log: records, entries: all, member: member, limit: limit, beforeSeq: nil)
+                XCTAssertEqual(try store.history(program: program.id, member: member, limit: limit, beforeSeq: nil), expected,
+                               "\(program.id): \(member)'s history, \(limit) lines", file: file, line: line)
+                guard let last = expected.last, limit == 4 else { continue }
+                XCTAssertEqual(try store.history(program: program.id, member: member, limit: limit, beforeSeq: last.seq),
+                               HistoryLine.merge(log: records, entries: all, member: member, limit: limit, beforeSeq: last.seq),
+                               "\(program.id): \(member)'s second page", file: file, line: line)
+            }
+        }
     }
 
     static func programsAreVersioned(_ store: any LedgerStore, file: StaticString, line: UInt) throws {
@@ -165,6 +204,53 @@ final class StoreConformanceTests: XCTestCase {
             count += 1
             return try SQLiteStore(path: folder.appendingPathComponent("store-\(count).sqlite").path)
         }
+    }
+
+    /// SQLite's index by member leaves out the entries of a member's own inputs, which reads find
+    /// through the input (`last_seq`); rows stored before that (migration 0006: `own` and
+    /// `last_seq` NULL) are all in the index, and a member's entries and history read the same
+    /// from either kind of row, and from a mix. The history's queries use the index.
+    func testSQLiteFindsAMembersEntriesThroughTheInputsAndThroughTheIndex() throws {
+        let folder = temporaryFolder()
+        defer { removeFolder(folder) }
+        let path = folder.appendingPathComponent("members.sqlite").path
+        let store = try SQLiteStore(path: path)
+        try StoreConformance.membersReadAsTheWholeLedgerSays(store)
+        let programs = try presetsAndTheCoinsExample()
+        let database = try DatabaseQueue(path: path)
+        let indexed = { (program: String) in
+            try database.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entries INDEXED BY entries_by_member WHERE program = ? AND own IS NOT 1",
+                                 arguments: [program]) ?? 0
+            }
+        }
+        let jd = try XCTUnwrap(programs.first { $0.id == "jd-points" })
+        let total = try store.entries(program: jd.id).count
+        XCTAssertLessThan(try indexed(jd.id), total / 2, "most entries are an input's own, outside the index")
+        let plan = try database.read { db in
+            try Row.fetchAll(db, sql: """
+                EXPLAIN QUERY PLAN SELECT seq FROM entries WHERE program = ? AND member = ? AND own IS NOT 1 AND input IS NULL AND seq < ?
+                ORDER BY seq DESC LIMIT ?
+                """, arguments: ["jd-points", "alice", Int64.max, 10]).map { $0["detail"] as String }.joined(separator: "; ")
+        }
+        XCTAssertTrue(plan.contains("USING INDEX entries_by_member"), plan)
+
+        // Rows as a store before the migration wrote them (an input and its entries are written
+        // in one commit): the older inputs of every program first, then all of them.
+        try database.write { db in
+            try db.execute(sql: "UPDATE inputs SET last_seq = NULL WHERE seq < 200")
+            try db.execute(sql: """
+                UPDATE entries SET own = NULL
+                WHERE own = 1 AND EXISTS (SELECT 1 FROM inputs i WHERE i.program = entries.program AND i.id = entries.input AND i.last_seq IS NULL)
+                """)
+        }
+        for program in programs { try StoreConformance.membersAgree(program, store) }
+        try database.write { db in
+            try db.execute(sql: "UPDATE entries SET own = NULL")
+            try db.execute(sql: "UPDATE inputs SET last_seq = NULL")
+        }
+        XCTAssertEqual(try indexed(jd.id), total)
+        for program in programs { try StoreConformance.membersAgree(program, store) }
     }
 
     func testPostgresStore() throws {
