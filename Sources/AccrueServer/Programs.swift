@@ -52,47 +52,29 @@ final class ProgramHost: @unchecked Sendable {
         }
     }
 
-    /// After a checkpoint is written, the next one waits this many times as long as it took (from
-    /// the start of its encoding to its last write): writing checkpoints takes at most a quarter
-    /// of the time, however big they grow (a member's record holds all its lots) and however fast
-    /// inputs come.
-    static let checkpointPause: UInt64 = 3
-
     /// On the queue, after a commit has answered its callers: a checkpoint the commit took is
     /// encoded and written on the checkpoint queue, in a transaction of its own, so no request
     /// waits for it. Its outcome is reported back to the ledger that took it as soon as it is
     /// known (a failed one's records count as changed again), and until then the ledger takes no
-    /// other; after a written one the ledger holds checkpoints back `checkpointPause` times as
-    /// long as it took.
+    /// other; after a written one the ledger holds checkpoints back for its `pause`.
     private func handOffCheckpoint() {
         guard let pending = ledger.takeReadyCheckpoint() else { return }
         // The ledger is touched only on the queue; the box carries it there and back.
         let owner = LedgerBox(ledger)
         let store = ledger.store
         checkpoints.async {
-            let written: Bool
-            var took: UInt64 = 0
-            do {
-                let start = DispatchTime.now().uptimeNanoseconds
-                let rows = try CheckpointRows(pending)
-                let encoded = DispatchTime.now().uptimeNanoseconds
-                written = try store.writeCheckpoint(program: pending.program, rows)
-                let end = DispatchTime.now().uptimeNanoseconds
-                took = end - start
-                if written {
-                    // Records are encoded step by step between the write's transactions.
-                    let encoding = encoded - start + rows.encoding.nanoseconds
-                    ServiceMetrics.shared.checkpoint(program: pending.program, encodeNanoseconds: encoding, writeNanoseconds: end - start - min(encoding, end - start))
-                }
-            } catch {
+            let result = pending.write(to: store)
+            if result.failed {
                 ServiceMetrics.shared.checkpointFailed(program: pending.program)
-                written = false
+            } else if result.written {
+                ServiceMetrics.shared.checkpoint(program: pending.program, encodeNanoseconds: result.encodingNanoseconds,
+                                                 writeNanoseconds: result.nanoseconds - result.encodingNanoseconds)
             }
-            let pause = written ? min(took * ProgramHost.checkpointPause, 60 * 1_000_000_000) : 0
+            let pause = result.pause
             self.queue.async {
                 // Reported at once, so the ledger lets go of the records written; the pause only
                 // holds the next take back.
-                owner.ledger.finishCheckpoint(pending.id, written: written)
+                owner.ledger.finishCheckpoint(pending.id, written: result.written)
                 guard pause > 0 else { return }
                 owner.ledger.holdCheckpoints = true
                 self.queue.asyncAfter(deadline: .now() + .nanoseconds(Int(pause))) { owner.ledger.holdCheckpoints = false }

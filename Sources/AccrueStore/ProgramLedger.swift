@@ -1,5 +1,6 @@
 import AccrueCore
 import Dispatch
+import Foundation
 
 /// A checkpoint taken at a revision and not written yet (see `ProgramLedger.deferCheckpoints`).
 public struct PendingCheckpoint: Sendable {
@@ -9,6 +10,51 @@ public struct PendingCheckpoint: Sendable {
     public let members: [MemberState]
     public let orders: [OrderRecord]
     public let bookings: [Booking]
+
+    /// The same records at another revision: a checkpoint taken when a batch was decided, before
+    /// its commit gave the revision it is at.
+    func at(revision: Int64) -> PendingCheckpoint {
+        PendingCheckpoint(id: id, program: program,
+                          checkpoint: Checkpoint(state: checkpoint.state, revision: revision, programVersion: checkpoint.programVersion),
+                          members: members, orders: orders, bookings: bookings)
+    }
+
+    /// Encodes and writes the checkpoint in transactions of its own, on any thread (it holds only
+    /// values); a failure is reported, not thrown.
+    public func write(to store: any LedgerStore) -> CheckpointWritten {
+        let start = DispatchTime.now().uptimeNanoseconds
+        do {
+            let rows = try CheckpointRows(self)
+            let encoded = DispatchTime.now().uptimeNanoseconds
+            let written = try store.writeCheckpoint(program: program, rows)
+            let took = DispatchTime.now().uptimeNanoseconds - start
+            // Records are encoded step by step between the write's transactions.
+            let encoding = encoded - start + rows.encoding.nanoseconds
+            return CheckpointWritten(written: written, failed: false, nanoseconds: took, encodingNanoseconds: min(encoding, took))
+        } catch {
+            return CheckpointWritten(written: false, failed: true, nanoseconds: DispatchTime.now().uptimeNanoseconds - start, encodingNanoseconds: 0)
+        }
+    }
+}
+
+/// What writing a checkpoint taken off the writers' path came to.
+public struct CheckpointWritten: Sendable {
+    /// Whether it is the stored checkpoint now (a later one stored first leaves it unwritten).
+    public let written: Bool
+    /// Whether it failed with an error (the disk is full, say).
+    public let failed: Bool
+    /// From the start of its encoding to its last write.
+    public let nanoseconds: UInt64
+    /// Of that, encoding the records.
+    public let encodingNanoseconds: UInt64
+
+    /// How long the next checkpoint waits after a written one: `checkpointPause` times as long as
+    /// this one took (at most a minute), so that writing checkpoints takes at most a quarter of
+    /// the time however big they grow (a member's record holds all its lots) and however fast
+    /// inputs come.
+    public var pause: UInt64 { written ? min(nanoseconds * CheckpointWritten.checkpointPause, 60 * 1_000_000_000) : 0 }
+
+    public static let checkpointPause: UInt64 = 3
 }
 
 /// One program's engine kept in step with a store. The state is the latest checkpoint plus the log
@@ -53,7 +99,7 @@ public final class ProgramLedger {
     /// also writes its records, and should it fail, they are changed again.
     private var inFlight: PendingCheckpoint?
     /// While set, no checkpoint is taken: a server pauses between the checkpoints it writes off
-    /// the path (`ProgramHost.checkpointPause`).
+    /// the path (`CheckpointWritten.pause`).
     public var holdCheckpoints = false
     private var checkpointsTaken = 0
     /// Set when a write failed and the reload after it failed too: the engine may hold decisions
@@ -166,7 +212,8 @@ public final class ProgramLedger {
         /// The records the batch remembers, by id: the next batch is decided before this one has
         /// committed, so its resent inputs are looked up here as well as in the store.
         var remembered: [String: InputRecord]
-        /// A checkpoint due after the batch, taken as values; its revision is the commit's.
+        /// A checkpoint due after the batch, taken as values; written off the commits' thread once
+        /// the batch has committed, at the commit's revision.
         var checkpoint: PendingCheckpoint?
     }
 
@@ -174,6 +221,10 @@ public final class ProgramLedger {
     /// its outcomes handed to `durable` in order, and only once it has committed. The engine
     /// decides each batch while the one before it commits on a second thread (its rows encoded and
     /// written, the disk synced), so the two halves of the work run on two cores at once.
+    /// Checkpoints are written as a server writes them: taken as values when due, encoded and
+    /// written on a third thread in transactions of their own once their batch has committed, and
+    /// paced (`CheckpointWritten.pause`); all are finished when this returns. Written inside the
+    /// commits, they took 30% of ingest's time once the rows got cheaper (thirteenth pass).
     ///
     /// A batch decided ahead commits only on top of the revision it was decided after. Should
     /// another writer commit in between, or a commit fail, the ledger reloads from the store and
@@ -186,12 +237,36 @@ public final class ProgramLedger {
                        durable: ([Outcome]) throws -> Void) throws {
         if needsReload { try reload() }
         let queue = DispatchQueue(label: "accrue.commit.\(program.id)")
+        let checkpoints = DispatchQueue(label: "accrue.ingest.checkpoint.\(program.id)")
+        let reports = CheckpointReports()
+        var heldUntil: UInt64 = 0
+        // Every checkpoint handed off is finished, and reported to the ledger, before this returns.
+        defer {
+            checkpoints.sync {}
+            for (id, result) in reports.take() { finishCheckpoint(id, written: result.written) }
+        }
+        /// Takes in what the checkpoint thread has finished; true while checkpoints are held back.
+        func checkpointsHeld() -> Bool {
+            let now = DispatchTime.now().uptimeNanoseconds
+            for (id, result) in reports.take() {
+                finishCheckpoint(id, written: result.written)
+                heldUntil = now + result.pause
+            }
+            return now < heldUntil
+        }
         var flying: (decided: Decided, commit: Background<Int64>?)?
-        /// Waits for the batch in flight; false when it did not commit.
+        /// Waits for the batch in flight; false when it did not commit. A checkpoint taken with it
+        /// is handed to the checkpoint thread at the revision it committed at.
         func land() -> Bool {
             guard let commit = flying?.commit else { return true }
             switch commit.wait() {
-            case let .success(next): revision = next; return true
+            case let .success(next):
+                revision = next
+                if let taken = flying?.decided.checkpoint {
+                    let pending = taken.at(revision: next), store = self.store
+                    checkpoints.async { reports.add(pending.id, pending.write(to: store)) }
+                }
+                return true
             case .failure: return false
             }
         }
@@ -202,7 +277,7 @@ public final class ProgramLedger {
             try withoutActuallyEscaping(durable) { durable in
                 try produce { lines in
                     guard !lines.isEmpty else { return }
-                    let decided = try decide(lines, alongside: flying?.decided.remembered ?? [:])
+                    let decided = try decide(lines, alongside: flying?.decided.remembered ?? [:], checkpointsHeld: checkpointsHeld())
                     if let previous = flying {
                         let landed = land()
                         flying = nil
@@ -234,8 +309,9 @@ public final class ProgramLedger {
         for lines in batches { try durable(try ingest(lines: lines)) }
     }
 
-    /// Decides a batch outside any transaction, on the state of every batch decided before it.
-    private func decide(_ lines: [[UInt8]], alongside inFlight: [String: InputRecord]) throws -> Decided {
+    /// Decides a batch outside any transaction, on the state of every batch decided before it; a
+    /// checkpoint due is taken unless one is on its way or they are held back.
+    private func decide(_ lines: [[UInt8]], alongside inFlight: [String: InputRecord], checkpointsHeld: Bool) throws -> Decided {
         let decoded = lines.map { Input.decode($0) }
         let ids = Array(Set(decoded.compactMap(\.id)))
         var known = try store.inputRecords(program: program.id, ids: ids)
@@ -245,9 +321,12 @@ public final class ProgramLedger {
         absorb(changes)
         let batch = CommitBatch(inputs: decided.remembered, advancedTo: nil, programVersion: programVersion, entries: changes.entries)
         var checkpoint: PendingCheckpoint?
-        if !batch.isEmpty, countCommitted(inputs: decided.remembered.count) {
-            checkpoint = takeAll()
-            forgetChanges()
+        if !batch.isEmpty, countCommitted(inputs: decided.remembered.count), self.inFlight == nil, !checkpointsHeld {
+            checkpointsTaken += 1
+            let taken = take(id: checkpointsTaken)
+            self.inFlight = taken
+            sinceCheckpoint = 0
+            checkpoint = taken
         }
         return Decided(lines: lines, outcomes: decided.outcomes, batch: batch,
                        remembered: Dictionary(decided.remembered, uniquingKeysWith: { first, _ in first }), checkpoint: checkpoint)
@@ -257,18 +336,12 @@ public final class ProgramLedger {
     /// batch writes nothing). The commit touches only the batch's values and the store.
     private func commit(_ decided: Decided, on queue: DispatchQueue) -> Background<Int64>? {
         guard !decided.batch.isEmpty else { return nil }
-        let store = self.store, id = program.id, base = revision, batch = decided.batch, taken = decided.checkpoint
+        let store = self.store, id = program.id, base = revision, batch = decided.batch
         return Background(on: queue) {
             try store.write(program: id) { tx in
                 // The store refuses the append unless the log is still at `base`: no other writer
                 // committed after the state this batch was decided on.
-                let next = try tx.append(batch, revision: base)
-                if let taken {
-                    let checkpoint = Checkpoint(state: taken.checkpoint.state, revision: next, programVersion: taken.checkpoint.programVersion)
-                    let rows = try CheckpointRows(checkpoint, members: taken.members, orders: taken.orders, bookings: taken.bookings)
-                    guard try tx.checkpoint(rows) else { throw StoreError.staleRevision(program: id, expected: next) }
-                }
-                return next
+                try tx.append(batch, revision: base)
             }
         }
     }
@@ -456,5 +529,23 @@ final class Background<Value: Sendable>: @unchecked Sendable {
     func wait() -> Result<Value, any Error> {
         done.wait()
         return result!
+    }
+}
+
+/// Checkpoints finished on another thread, waiting to be reported to their ledger's owner.
+final class CheckpointReports: @unchecked Sendable {
+    private let lock = NSLock()
+    private var finished: [(id: Int, result: CheckpointWritten)] = []
+
+    func add(_ id: Int, _ result: CheckpointWritten) {
+        lock.lock()
+        finished.append((id, result))
+        lock.unlock()
+    }
+
+    func take() -> [(id: Int, result: CheckpointWritten)] {
+        lock.lock()
+        defer { finished = []; lock.unlock() }
+        return finished
     }
 }

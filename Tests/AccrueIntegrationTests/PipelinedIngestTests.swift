@@ -44,7 +44,10 @@ extension StoreConformance {
         XCTAssertEqual(try store.entries(program: program.id), try serialStore.entries(program: program.id), "the same entries", file: file, line: line)
         let checkpoint = try XCTUnwrap(try store.load(program: program.id), file: file, line: line)
         XCTAssertGreaterThan(checkpoint.revision, 0, "checkpoints were due between batches", file: file, line: line)
-        XCTAssertEqual(checkpoint.revision, try serialStore.load(program: program.id)?.revision, "checkpoints at the same revisions", file: file, line: line)
+        // Checkpoints are written off the commits and paced, so at revisions of their own; each
+        // is the state at its revision (verify replays the log to it and compares).
+        XCTAssertLessThanOrEqual(checkpoint.revision, ledger.revision, file: file, line: line)
+        XCTAssertEqual(try verify(program, store: store).problems, [], file: file, line: line)
         XCTAssertTrue(try currentState(program, in: store) == ledger.engine.state, "checkpoint and log give the state", file: file, line: line)
         XCTAssertTrue(ledger.engine.state == serial.engine.state, file: file, line: line)
 

@@ -437,6 +437,38 @@ final class StoreReviewTests: XCTestCase {
         }
     }
 
+    /// A pipelined ingest writes its checkpoints on a thread of their own once their batches have
+    /// committed: when one fails, the batches stand and are answered as one transaction
+    /// each would answer them, the records of the failed checkpoint count as changed again, and
+    /// the checkpoint written at the end holds everything (a fresh ledger loads the same state).
+    func testPipelinedIngestSurvivesCheckpointsThatFailOffTheCommits() throws {
+        let program = try preset("jd-points")
+        var generator = LogGenerator(seed: 12, program: program)
+        let lines = generator.log(1_200).map { Array($0.utf8) }
+        let batches = stride(from: 0, to: lines.count, by: 50).map { Array(lines[$0..<min($0 + 50, lines.count)]) }
+        let serialStore = InMemoryStore()
+        try serialStore.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        let serial = try ProgramLedger(program: program, store: serialStore)
+        let expected = try batches.map { try serial.ingest(lines: $0) }
+
+        let store = FlakyStore()
+        try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
+        // The first checkpoint taken is certain to be written (the ingest waits for it), so it fails.
+        store.failCheckpoints = 1
+        let ledger = try ProgramLedger(program: program, store: store, checkpointInterval: 100)
+        var answered: [[Outcome]] = []
+        try ledger.ingest { submit in
+            for batch in batches { try submit(batch) }
+        } durable: { answered.append($0) }
+        XCTAssertEqual(answered, expected)
+        XCTAssertEqual(store.failCheckpoints, 0, "the first checkpoint failed")
+        XCTAssertTrue(ledger.engine.state == serial.engine.state)
+        try ledger.checkpoint()
+        XCTAssertEqual(try store.load(program: program.id)?.revision, ledger.revision)
+        XCTAssertTrue(try ProgramLedger(program: program, store: store).engine.state == serial.engine.state, "the last checkpoint holds every change")
+        XCTAssertEqual(try verify(program, store: store).problems, [])
+    }
+
     /// A write that fails at its checkpoint (after appending) leaves nothing; the ledger's state
     /// equals the store's afterwards, also when the reload after the failure failed too; sending
     /// the batch again applies it once.
