@@ -9,13 +9,14 @@ import GRDBSQLite
 ///
 /// Only for statements that return no rows, inside a transaction GRDB opened, on a connection
 /// with no transaction observers (the store registers none). Failures throw `DatabaseError` with
-/// SQLite's extended result code and message, as GRDB's own `execute` does.
-struct DirectWrite {
+/// SQLite's extended result code and message, as GRDB's own `execute` does. The benchmark's raw
+/// loops bind through it too (`package`), so that a baseline pays what the store pays per value.
+package struct DirectWrite {
     private let statement: Statement
     private let handle: OpaquePointer
     private var position: Int32 = 0
 
-    init(_ db: Database, sql: String) throws {
+    package init(_ db: Database, sql: String) throws {
         statement = try db.cachedStatement(sql: sql)
         handle = statement.sqliteStatement
         // A cached statement may have been left with GRDB's bindings: start clean.
@@ -23,17 +24,17 @@ struct DirectWrite {
         sqlite3_clear_bindings(handle)
     }
 
-    mutating func bind(_ value: Int64) throws {
+    package mutating func bind(_ value: Int64) throws {
         position += 1
         try check(sqlite3_bind_int64(handle, position, value))
     }
 
-    mutating func bind(_ value: Int64?) throws {
+    package mutating func bind(_ value: Int64?) throws {
         guard let value else { return try bindNull() }
         try bind(value)
     }
 
-    mutating func bind(_ value: String?) throws {
+    package mutating func bind(_ value: String?) throws {
         guard var value else { return try bindNull() }
         position += 1
         let position = self.position, handle = self.handle
@@ -45,13 +46,29 @@ struct DirectWrite {
         try check(code)
     }
 
+    /// A value as a row of another database holds it, copied as it is.
+    package mutating func bind(_ value: DatabaseValue) throws {
+        switch value.storage {
+        case .null: try bindNull()
+        case let .int64(number): try bind(number)
+        case let .string(text): try bind(text)
+        case let .double(number):
+            position += 1
+            try check(sqlite3_bind_double(handle, position, number))
+        case let .blob(data):
+            position += 1
+            let position = self.position, handle = self.handle
+            try check(data.withUnsafeBytes { sqlite3_bind_blob(handle, position, $0.baseAddress, Int32($0.count), DirectWrite.transient) })
+        }
+    }
+
     private mutating func bindNull() throws {
         position += 1
         try check(sqlite3_bind_null(handle, position))
     }
 
     /// Runs the statement with the values bound since the last run, which must be all of them.
-    mutating func run() throws {
+    package mutating func run() throws {
         precondition(position == sqlite3_bind_parameter_count(handle), "\(position) values bound for \(sqlite3_bind_parameter_count(handle)) parameters")
         position = 0
         let code = sqlite3_step(handle)

@@ -71,7 +71,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
     }
 
     /// Numbered, append-only migrations.
-    static var migrator: DatabaseMigrator {
+    package static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("0001-ledger") { db in
             try db.execute(sql: """

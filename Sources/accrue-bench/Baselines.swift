@@ -2,7 +2,6 @@ import AccrueCore
 import AccrueSQLite
 import Foundation
 import GRDB
-import GRDBSQLite
 
 // The baselines: the least any engine must do for each step, measured on the same data in the
 // same run, so that a ratio says how far Accrue is from the bare cost on this machine today.
@@ -259,18 +258,17 @@ struct RawEntryRows {
 /// Accrue's own log and entry rows, read back from its database after the ingest and written
 /// again by a raw GRDB loop into a new database made by the store's migrations (the same tables
 /// and indexes), in the ingest's batches of inputs (each with the entries up to its last input),
-/// one transaction each at WAL and synchronous FULL: what storing exactly those rows costs with
-/// no engine, no decoding and no checkpoints. With `memberIndexes: false` the two indexes by
+/// one transaction each at WAL and synchronous FULL, the values bound as the store binds them
+/// (`DirectWrite`): what storing exactly those rows costs with no engine, no decoding and no
+/// checkpoints. With `memberIndexes: false` the two indexes by
 /// member (`inputs_by_member`, `entries_by_member`, which the member history reads) are dropped
 /// first, to show what they cost. Only the write transactions are timed: the rows are read a few
 /// batches ahead, outside them. Returns the inputs written and the seconds their writes took.
 func rawOwnRows(from source: String, programs: [String], path: String, batch: Int, memberIndexes: Bool) throws -> (inputs: Int, seconds: Double) {
-    _ = try SQLiteStore(path: path)
     var configuration = Configuration()
     configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-    // The store's own connections close as it goes; until then the file may be busy.
-    configuration.busyMode = .timeout(10)
-    let target = try DatabaseQueue(path: path, configuration: configuration)
+    let target = try DatabasePool(path: path, configuration: configuration)
+    try SQLiteStore.migrator.migrate(target)
     try target.writeWithoutTransaction { db in
         // As the store's writer: the log is copied back to the database every 10,000 pages.
         try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
@@ -289,75 +287,50 @@ func rawOwnRows(from source: String, programs: [String], path: String, batch: In
                                              arguments: [program])
             let entries = try Row.fetchCursor(db, sql: "SELECT \(entryColumns) FROM entries WHERE program = ? ORDER BY seq", arguments: [program])
             var nextEntry = try entries.next().map { Array($0.databaseValues) }
-            var done = false
-            while !done {
-                // Read `ahead` batches: each batch's inputs, and the entries up to its last one.
-                var batches: [(inputs: [[DatabaseValue]], entries: [[DatabaseValue]])] = []
-                while batches.count < ahead, !done {
-                    var rows: [[DatabaseValue]] = []
-                    var last: Int64 = 0
-                    while rows.count < batch, let row = try inputs.next() {
-                        let values = Array(row.databaseValues)
-                        if let seq = Int64.fromDatabaseValue(values[5]) { last = max(last, seq) }
-                        rows.append(values)
-                    }
-                    if rows.count < batch { done = true; last = .max }
-                    var made: [[DatabaseValue]] = []
-                    while let entry = nextEntry, let seq = Int64.fromDatabaseValue(entry[1]), seq <= last {
-                        made.append(entry)
-                        nextEntry = try entries.next().map { Array($0.databaseValues) }
-                    }
-                    if !rows.isEmpty || !made.isEmpty { batches.append((rows, made)) }
+            var finished = false
+            /// The next batch of inputs and the entries up to its last one (all the rest after
+            /// the last input); nil when the program's rows are all read.
+            func nextBatch() throws -> (inputs: [[DatabaseValue]], entries: [[DatabaseValue]])? {
+                guard !finished else { return nil }
+                var rows: [[DatabaseValue]] = []
+                var last: Int64 = 0
+                while rows.count < batch, let row = try inputs.next() {
+                    let values = Array(row.databaseValues)
+                    if let seq = Int64.fromDatabaseValue(values[5]) { last = max(last, seq) }
+                    rows.append(values)
                 }
+                if rows.count < batch { finished = true; last = .max }
+                var made: [[DatabaseValue]] = []
+                while let entry = nextEntry, let seq = Int64.fromDatabaseValue(entry[1]), seq <= last {
+                    made.append(entry)
+                    nextEntry = try entries.next().map { Array($0.databaseValues) }
+                }
+                return rows.isEmpty && made.isEmpty ? nil : (rows, made)
+            }
+            while true {
+                var batches: [(inputs: [[DatabaseValue]], entries: [[DatabaseValue]])] = []
+                while batches.count < ahead, let next = try nextBatch() { batches.append(next) }
+                guard !batches.isEmpty else { break }
                 for (rows, made) in batches {
                     let start = ContinuousClock.now
                     try target.write { db in
-                        let insertInput = try db.cachedStatement(sql: "INSERT INTO inputs (\(inputColumns)) VALUES (\(marks(inputColumns)))")
-                        let insertEntry = try db.cachedStatement(sql: "INSERT INTO entries (\(entryColumns)) VALUES (\(marks(entryColumns)))")
-                        for row in rows { try insert(row, with: insertInput) }
-                        for row in made { try insert(row, with: insertEntry) }
+                        // Bound as the store binds its own rows (`DirectWrite`).
+                        var insertInput = try DirectWrite(db, sql: "INSERT INTO inputs (\(inputColumns)) VALUES (\(marks(inputColumns)))")
+                        var insertEntry = try DirectWrite(db, sql: "INSERT INTO entries (\(entryColumns)) VALUES (\(marks(entryColumns)))")
+                        for row in rows {
+                            for value in row { try insertInput.bind(value) }
+                            try insertInput.run()
+                        }
+                        for row in made {
+                            for value in row { try insertEntry.bind(value) }
+                            try insertEntry.run()
+                        }
                     }
-                    let elapsed = start.duration(to: .now)
-                    seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    seconds += start.duration(to: .now).seconds
                     written += rows.count
                 }
             }
         }
     }
     return (written, seconds)
-}
-
-/// Runs a cached INSERT with `values` bound straight through SQLite's C API, as the store's own
-/// writes bind theirs (GRDB's `StatementArguments` would cost the baseline more per row than
-/// Accrue pays).
-private func insert(_ values: [DatabaseValue], with statement: Statement) throws {
-    let handle = statement.sqliteStatement
-    sqlite3_reset(handle)
-    for (index, value) in values.enumerated() {
-        let position = Int32(index + 1)
-        let code: Int32
-        switch value.storage {
-        case .null: code = sqlite3_bind_null(handle, position)
-        case let .int64(number): code = sqlite3_bind_int64(handle, position, number)
-        case let .double(number): code = sqlite3_bind_double(handle, position, number)
-        case var .string(text):
-            code = text.withUTF8 { bytes in
-                // A text of no bytes still needs a pointer: a null one would bind NULL.
-                guard let start = bytes.baseAddress else { return sqlite3_bind_text(handle, position, "", 0, nil) }
-                return sqlite3_bind_text(handle, position, UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self),
-                                         Int32(bytes.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
-            }
-        case let .blob(data):
-            code = data.withUnsafeBytes { bytes in
-                sqlite3_bind_blob(handle, position, bytes.baseAddress, Int32(bytes.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
-            }
-        }
-        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "binding value \(position)") }
-    }
-    let code = sqlite3_step(handle)
-    sqlite3_reset(handle)
-    guard code == SQLITE_DONE else {
-        let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
-        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
-    }
 }
