@@ -681,17 +681,28 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
 
     public func entries(program: String, member: String) throws -> [Entry] {
         try pool.read { db in
-            // What the index by member holds, and each of the member's inputs' own entries, in the
-            // range of seqs after the input.
+            // What the index by member holds, and the member's inputs' own entries.
             try Row.fetchAll(db, sql: """
                 SELECT \(SQLiteStore.entryColumns()) FROM entries WHERE program = ? AND member = ? AND own IS NOT 1
-                UNION ALL
-                SELECT \(SQLiteStore.entryColumns("e.")) FROM inputs i
-                JOIN entries e ON e.program = i.program AND e.seq > i.seq AND e.seq <= i.last_seq
-                WHERE i.program = ? AND i.kind = 'input' AND i.member = ? AND e.own = 1 AND e.input = i.id
+                UNION ALL \(SQLiteStore.ownEntries(of: SQLiteStore.memberInputs))
                 ORDER BY 1
                 """, arguments: [program, member, program, member]).map(SQLiteStore.entry)
         }
+    }
+
+    /// A member's inputs as `ownEntries(of:)` takes them (arguments: program, member).
+    package static let memberInputs = "SELECT program, id, seq, last_seq FROM inputs WHERE program = ? AND kind = 'input' AND member = ?"
+
+    /// The entries that the inputs `inputs` selects (program, id, seq, last_seq) made for their own
+    /// member: each input's entries follow it, up to its `last_seq`, and stay out of the index by
+    /// member (`own` = 1). Inputs stored before migration 0006 (`last_seq` NULL) give none here:
+    /// their entries are all in the index.
+    package static func ownEntries(of inputs: String) -> String {
+        """
+        SELECT \(entryColumns("e.")) FROM (\(inputs)) i
+        JOIN entries e ON e.program = i.program AND e.seq > i.seq AND e.seq <= i.last_seq
+        WHERE e.own = 1 AND e.input = i.id
+        """
     }
 
     /// The entries' columns, in the order `entry(_:)` reads them by position: GRDB finds a column
@@ -716,7 +727,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
             // The newest inputs and the newest due work, each at most `limit`, plus the entries
             // that explain those inputs; the shared merge orders and cuts them.
             let inputRows = try Row.fetchAll(db, sql: """
-                SELECT id, canonical, outcome, seq, last_seq FROM inputs WHERE program = ? AND kind = 'input' AND member = ? AND seq < ?
+                SELECT id, canonical, outcome, last_seq FROM inputs WHERE program = ? AND kind = 'input' AND member = ? AND seq < ?
                 ORDER BY seq DESC LIMIT ?
                 """, arguments: [program, member, before, limit])
             let log = try inputRows.map { row in
@@ -732,20 +743,11 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 SELECT \(SQLiteStore.entryColumns("e.")) FROM entries e JOIN inputs i ON i.program = e.program AND i.id = e.input
                 WHERE e.program = ? AND e.member = ? AND e.own IS NOT 1 AND e.seq < ? AND i.member IS NOT e.member ORDER BY e.seq DESC LIMIT ?
                 """, arguments: [program, member, before, limit]).map(SQLiteStore.entry)
-            // The inputs' own entries: after each input, up to its last entry; for inputs stored
-            // before the store kept that (`last_seq` NULL), through the index by member.
-            let ranged = try db.cachedStatement(sql: """
-                SELECT \(SQLiteStore.entryColumns()) FROM entries WHERE program = ? AND seq > ? AND seq <= ? AND member = ? AND input = ?
-                """)
-            var ids: [String] = []
-            for row in inputRows {
-                let id: String = row["id"]
-                if let seq = row["seq"] as Int64?, let last = row["last_seq"] as Int64? {
-                    if last > seq { entries += try Row.fetchAll(ranged, arguments: [program, seq, last, member, id]).map(SQLiteStore.entry) }
-                } else {
-                    ids.append(id)
-                }
-            }
+            // The same inputs' own entries, in one query; for inputs stored before the store kept
+            // `last_seq`, through the index by member.
+            entries += try Row.fetchAll(db, sql: SQLiteStore.ownEntries(of: SQLiteStore.memberInputs + " AND seq < ? ORDER BY seq DESC LIMIT ?"),
+                                        arguments: [program, member, before, limit]).map(SQLiteStore.entry)
+            let ids = inputRows.filter { ($0["last_seq"] as Int64?) == nil }.map { $0["id"] as String }
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let slice = Array(ids[start..<min(ids.count, start + 500)])
                 let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")

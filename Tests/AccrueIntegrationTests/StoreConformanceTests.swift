@@ -234,6 +234,12 @@ final class StoreConformanceTests: XCTestCase {
                 """, arguments: ["jd-points", "alice", Int64.max, 10]).map { $0["detail"] as String }.joined(separator: "; ")
         }
         XCTAssertTrue(plan.contains("USING INDEX entries_by_member"), plan)
+        // The inputs' own entries are found by the entries' key, from the inputs by member.
+        let ownPlan = try database.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteStore.ownEntries(of: SQLiteStore.memberInputs + " AND seq < ? ORDER BY seq DESC LIMIT ?"),
+                             arguments: ["jd-points", "alice", Int64.max, 10]).map { $0["detail"] as String }.joined(separator: "; ")
+        }
+        XCTAssertTrue(ownPlan.contains("USING INDEX inputs_by_member") && ownPlan.contains("SEARCH e USING PRIMARY KEY"), ownPlan)
 
         // Rows as a store before the migration wrote them (an input and its entries are written
         // in one commit): the older inputs of every program first, then all of them.
