@@ -56,7 +56,7 @@ final class ProgramHost: @unchecked Sendable {
     /// encoded and written on the checkpoint queue, in a transaction of its own, so no request
     /// waits for it. Its outcome is reported back to the ledger that took it as soon as it is
     /// known (a failed one's records count as changed again), and until then the ledger takes no
-    /// other; after a written one the ledger holds checkpoints back for its `pause`.
+    /// other; after a written one the ledger takes none for its `pause`.
     private func handOffCheckpoint() {
         guard let pending = ledger.takeReadyCheckpoint() else { return }
         // The ledger is touched only on the queue; the box carries it there and back.
@@ -70,15 +70,9 @@ final class ProgramHost: @unchecked Sendable {
                 ServiceMetrics.shared.checkpoint(program: pending.program, encodeNanoseconds: result.encodingNanoseconds,
                                                  writeNanoseconds: result.nanoseconds - result.encodingNanoseconds)
             }
-            let pause = result.pause
-            self.queue.async {
-                // Reported at once, so the ledger lets go of the records written; the pause only
-                // holds the next take back.
-                owner.ledger.finishCheckpoint(pending.id, written: result.written)
-                guard pause > 0 else { return }
-                owner.ledger.holdCheckpoints = true
-                self.queue.asyncAfter(deadline: .now() + .nanoseconds(Int(pause))) { owner.ledger.holdCheckpoints = false }
-            }
+            // Reported at once, so the ledger lets go of the records written; the pause only holds
+            // the next take back.
+            self.queue.async { owner.ledger.finishCheckpoint(pending.id, result) }
         }
     }
 

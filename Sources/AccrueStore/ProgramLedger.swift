@@ -98,9 +98,10 @@ public final class ProgramLedger {
     /// The checkpoint being written off the path; until it is written, a checkpoint written here
     /// also writes its records, and should it fail, they are changed again.
     private var inFlight: PendingCheckpoint?
-    /// While set, no checkpoint is taken: a server pauses between the checkpoints it writes off
-    /// the path (`CheckpointWritten.pause`).
-    public var holdCheckpoints = false
+    /// Until this uptime (nanoseconds) no checkpoint is taken off the path: after one is written,
+    /// the next waits for its `pause` (`finishCheckpoint(_:_:)`).
+    private var checkpointsHeldUntil: UInt64 = 0
+    private var checkpointsHeld: Bool { DispatchTime.now().uptimeNanoseconds < checkpointsHeldUntil }
     private var checkpointsTaken = 0
     /// Set when a write failed and the reload after it failed too: the engine may hold decisions
     /// that were never stored, so nothing is decided until a reload succeeds.
@@ -239,20 +240,12 @@ public final class ProgramLedger {
         let queue = DispatchQueue(label: "accrue.commit.\(program.id)")
         let checkpoints = DispatchQueue(label: "accrue.ingest.checkpoint.\(program.id)")
         let reports = CheckpointReports()
-        var heldUntil: UInt64 = 0
+        /// Takes in what the checkpoint thread has finished.
+        func takeReports() { for (id, result) in reports.take() { finishCheckpoint(id, result) } }
         // Every checkpoint handed off is finished, and reported to the ledger, before this returns.
         defer {
             checkpoints.sync {}
-            for (id, result) in reports.take() { finishCheckpoint(id, written: result.written) }
-        }
-        /// Takes in what the checkpoint thread has finished; true while checkpoints are held back.
-        func checkpointsHeld() -> Bool {
-            let now = DispatchTime.now().uptimeNanoseconds
-            for (id, result) in reports.take() {
-                finishCheckpoint(id, written: result.written)
-                heldUntil = now + result.pause
-            }
-            return now < heldUntil
+            takeReports()
         }
         var flying: (decided: Decided, commit: Background<Int64>?)?
         /// Waits for the batch in flight; false when it did not commit. A checkpoint taken with it
@@ -277,7 +270,8 @@ public final class ProgramLedger {
             try withoutActuallyEscaping(durable) { durable in
                 try produce { lines in
                     guard !lines.isEmpty else { return }
-                    let decided = try decide(lines, alongside: flying?.decided.remembered ?? [:], checkpointsHeld: checkpointsHeld())
+                    takeReports()
+                    let decided = try decide(lines, alongside: flying?.decided.remembered ?? [:])
                     if let previous = flying {
                         let landed = land()
                         flying = nil
@@ -311,20 +305,20 @@ public final class ProgramLedger {
 
     /// Decides a batch outside any transaction, on the state of every batch decided before it; a
     /// checkpoint due is taken unless one is on its way or they are held back.
-    private func decide(_ lines: [[UInt8]], alongside inFlight: [String: InputRecord], checkpointsHeld: Bool) throws -> Decided {
+    private func decide(_ lines: [[UInt8]], alongside committing: [String: InputRecord]) throws -> Decided {
         let decoded = lines.map { Input.decode($0) }
         let ids = Array(Set(decoded.compactMap(\.id)))
         var known = try store.inputRecords(program: program.id, ids: ids)
-        for id in ids where known[id] == nil { known[id] = inFlight[id] }
+        for id in ids where known[id] == nil { known[id] = committing[id] }
         let decided = handle(decoded, known: &known)
         let changes = engine.drain()
         absorb(changes)
         let batch = CommitBatch(inputs: decided.remembered, advancedTo: nil, programVersion: programVersion, entries: changes.entries)
         var checkpoint: PendingCheckpoint?
-        if !batch.isEmpty, countCommitted(inputs: decided.remembered.count), self.inFlight == nil, !checkpointsHeld {
+        if !batch.isEmpty, countCommitted(inputs: decided.remembered.count), inFlight == nil, !checkpointsHeld {
             checkpointsTaken += 1
             let taken = take(id: checkpointsTaken)
-            self.inFlight = taken
+            inFlight = taken
             sinceCheckpoint = 0
             checkpoint = taken
         }
@@ -409,7 +403,7 @@ public final class ProgramLedger {
         if countCommitted(inputs: inputs.count) {
             if !deferCheckpoints {
                 try writeCheckpoint(tx)
-            } else if ready == nil, inFlight == nil, !holdCheckpoints {
+            } else if ready == nil, inFlight == nil, !checkpointsHeld {
                 takeCheckpoint()
             }
         }
@@ -486,8 +480,15 @@ public final class ProgramLedger {
         return ready
     }
 
-    /// What became of a checkpoint written off the path. When it was not written, its records
-    /// count as changed again, so the next checkpoint writes them.
+    /// What became of a checkpoint written off the path: after a written one the next waits for
+    /// its `pause`; when it was not written, its records count as changed again, so the next
+    /// checkpoint writes them.
+    public func finishCheckpoint(_ id: Int, _ result: CheckpointWritten) {
+        checkpointsHeldUntil = DispatchTime.now().uptimeNanoseconds + result.pause
+        finishCheckpoint(id, written: result.written)
+    }
+
+    /// The same without pacing.
     public func finishCheckpoint(_ id: Int, written: Bool) {
         guard let inFlight, inFlight.id == id else { return }
         if !written {
