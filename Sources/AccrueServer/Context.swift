@@ -97,10 +97,9 @@ final class RequestMetrics: @unchecked Sendable {
         let found = lock.withLock {
             if let found = handles[key] { return found }
             let labels = [("http.route", endpoint), ("http.request.method", method.description)]
-            let made = Handles(requests: Counter(label: "hb.requests", dimensions: labels + [("http.response.status_code", status.code.description)]),
-                               duration: Timer(label: "http.server.request.duration",
-                                               dimensions: labels + [("http.response.status_code", status.code.description)],
-                                               preferredDisplayUnit: .seconds),
+            let withStatus = labels + [("http.response.status_code", status.code.description)]
+            let made = Handles(requests: Counter(label: "hb.requests", dimensions: withStatus),
+                               duration: Timer(label: "http.server.request.duration", dimensions: withStatus, preferredDisplayUnit: .seconds),
                                errors: status.code >= 400
                                    ? Counter(label: "hb.request.errors", dimensions: labels + [("error.type", status.code.description)]) : nil)
             handles[key] = made
