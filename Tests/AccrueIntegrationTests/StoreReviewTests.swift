@@ -402,6 +402,8 @@ final class StoreReviewTests: XCTestCase {
         let inner = InMemoryStore()
         var failCheckpoints = 0
         var failLoads = 0
+        /// Loads asked for (a ledger's opening and each reload after a failed write).
+        var loads = 0
 
         struct Tx: LedgerWriteTransaction {
             let inner: any LedgerWriteTransaction
@@ -421,6 +423,7 @@ final class StoreReviewTests: XCTestCase {
         func program(_ id: String, version: Int) throws -> StoredProgram? { try inner.program(id, version: version) }
         func programs() throws -> [StoredProgram] { try inner.programs() }
         func load(program: String) throws -> Checkpoint? {
+            loads += 1
             if failLoads > 0 { failLoads -= 1; throw Failure() }
             return try inner.load(program: program)
         }
@@ -456,12 +459,14 @@ final class StoreReviewTests: XCTestCase {
         // The first checkpoint taken is certain to be written (the ingest waits for it), so it fails.
         store.failCheckpoints = 1
         let ledger = try ProgramLedger(program: program, store: store, checkpointInterval: 100)
+        let loads = store.loads
         var answered: [[Outcome]] = []
         try ledger.ingest { submit in
             for batch in batches { try submit(batch) }
         } durable: { answered.append($0) }
         XCTAssertEqual(answered, expected)
         XCTAssertEqual(store.failCheckpoints, 0, "the first checkpoint failed")
+        XCTAssertEqual(store.loads, loads, "no commit failed with it, so nothing was reloaded")
         XCTAssertTrue(ledger.engine.state == serial.engine.state)
         try ledger.checkpoint()
         XCTAssertEqual(try store.load(program: program.id)?.revision, ledger.revision)
