@@ -339,6 +339,33 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
         }
     }
 
+    public func entries(program: String, input: String) throws -> [Entry] {
+        var binds = Binds()
+        binds.add(program)
+        binds.add(input)
+        return try snapshot { connection in
+            guard let row = try connection.run("SELECT revision, ord, seq FROM inputs WHERE program = $1 AND id = $2 AND kind = 'input'",
+                                               binds.values).rows.first,
+                  let seq = try row.get("seq", as: Int64?.self) else { return [] }
+            // Its entries follow its seq and come before the next input's (the log's key order).
+            var after = Binds()
+            after.add(program)
+            after.add(try row.get("revision", as: Int64.self))
+            after.add(try row.get("ord", as: Int32.self))
+            let next = try connection.run("""
+                SELECT seq FROM inputs WHERE program = $1 AND (revision, ord) > ($2, $3) AND seq IS NOT NULL ORDER BY revision, ord LIMIT 1
+                """, after.values).rows.first.map { try $0.get("seq", as: Int64.self) }
+            var range = Binds()
+            range.add(program)
+            range.add(seq)
+            range.add(next ?? Int64.max)
+            range.add(input)
+            return try connection.run("""
+                SELECT \(PostgresStore.entryColumns) FROM entries WHERE program = $1 AND seq > $2 AND seq < $3 AND input = $4 ORDER BY seq
+                """, range.values).rows.map(PostgresStore.entry)
+        }
+    }
+
     static func entry(_ row: PostgresRandomAccessRow) throws -> Entry {
         Entry(seq: try row.get("seq"), member: try row.get("member"), at: Instant(milliseconds: try row.get("at")),
               kind: EntryKind(rawValue: try row.get("kind")) ?? .expiryNotice, points: try row.get("points"),

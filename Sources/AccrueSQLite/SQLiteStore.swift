@@ -690,6 +690,28 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         }
     }
 
+    public func entries(program: String, input: String) throws -> [Entry] {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT position, seq, last_seq FROM inputs WHERE program = ? AND id = ? AND kind = 'input'",
+                                             arguments: [program, input]),
+                  let seq = row["seq"] as Int64? else { return [] }
+            // Up to the last entry it made, stored with it; for an input stored before migration
+            // 0006, up to the next of the program's inputs in the log's order.
+            let end: Int64
+            if let last = row["last_seq"] as Int64? {
+                end = last
+            } else {
+                let next = try Int64.fetchOne(db, sql: """
+                    SELECT seq FROM inputs WHERE position > ? AND program = ? AND seq IS NOT NULL ORDER BY position LIMIT 1
+                    """, arguments: [row["position"] as Int64, program])
+                end = next.map { $0 - 1 } ?? Int64.max
+            }
+            return try Row.fetchAll(db, sql: """
+                SELECT \(SQLiteStore.entryColumns()) FROM entries WHERE program = ? AND seq > ? AND seq <= ? AND input = ? ORDER BY seq
+                """, arguments: [program, seq, end, input]).map(SQLiteStore.entry)
+        }
+    }
+
     /// A member's inputs as `ownEntries(of:)` takes them (arguments: program, member).
     package static let memberInputs = "SELECT program, id, seq, last_seq FROM inputs WHERE program = ? AND kind = 'input' AND member = ?"
 

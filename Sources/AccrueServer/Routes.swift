@@ -333,9 +333,7 @@ extension AccrueService {
         let input = try context.parameters.id("input")
         let answer = try await host.read { ledger -> JSON? in
             guard let record = try ledger.store.inputRecords(program: ledger.program.id, ids: [input])[input] else { return nil }
-            let entries = try record.outcome.member.map { member in
-                try ledger.store.entries(program: ledger.program.id, member: member).filter { $0.input == input }
-            } ?? []
+            let entries = try ledger.store.entries(program: ledger.program.id, input: input)
             return .object([("input", .string(input)), ("outcome", Reply.tree(record.outcome)), ("entries", Reply.tree(entries)),
                             ("canonical", .string(record.canonical))])
         }

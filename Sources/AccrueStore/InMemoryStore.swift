@@ -143,6 +143,10 @@ public final class InMemoryStore: LedgerStore, @unchecked Sendable {
         locked { data[program]?.entries.filter { $0.member == member } ?? [] }
     }
 
+    public func entries(program: String, input: String) throws -> [Entry] {
+        locked { data[program]?.entries.filter { $0.input == input } ?? [] }
+    }
+
     public func entries(program: String, after seq: Int64, limit: Int) throws -> [Entry] {
         locked {
             guard let entries = data[program]?.entries else { return [] }

@@ -258,6 +258,10 @@ public protocol LedgerStore: AnyObject, Sendable {
     func entries(program: String) throws -> [Entry]
     /// One member's entries in ledger order.
     func entries(program: String, member: String) throws -> [Entry]
+    /// The entries one input made, for any member (a draw's reveal spends and rewards many), in
+    /// ledger order: what "why" shows beside the input's outcome. They follow the input's own seq
+    /// and come before the next input's, so a store reads that range, not the member's entries.
+    func entries(program: String, input: String) throws -> [Entry]
     /// Up to `limit` entries of a program after `seq`, in ledger order: the webhook outbox's page.
     func entries(program: String, after seq: Int64, limit: Int) throws -> [Entry]
     /// A member's history, newest first.

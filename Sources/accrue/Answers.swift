@@ -29,7 +29,7 @@ struct Why: ParsableCommand {
             throw ExitCode(1)
         }
         let outcome = record.outcome
-        let entries = try outcome.member.map { try store.entries(program: program.id, member: $0).filter { $0.input == input } } ?? []
+        let entries = try store.entries(program: program.id, input: input)
         if json {
             print(jsonText(Document(outcome: outcome, entries: entries)))
             return
@@ -49,7 +49,8 @@ struct Why: ParsableCommand {
             lines.append("  rule \(rule.rule): \(formatPoints(rule.points)) \(name)" + (rule.reason.map { " (\($0))" } ?? ""))
         }
         for entry in entries {
-            lines.append("  ledger #\(entry.seq) \(entry.kind.rawValue) \(formatPoints(entry.points)): \(entry.reason)")
+            let whose = entry.member == outcome.member ? "" : " for \(entry.member)"
+            lines.append("  ledger #\(entry.seq) \(entry.kind.rawValue)\(whose) \(formatPoints(entry.points)): \(entry.reason)")
         }
         print(lines.joined(separator: "\n"))
     }

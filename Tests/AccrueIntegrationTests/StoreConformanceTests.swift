@@ -41,6 +41,15 @@ enum StoreConformance {
         let records = try store.log(program: program.id)
         let members = Set(all.map(\.member)).sorted()
         XCTAssertGreaterThan(members.count, 3, file: file, line: line)
+        // Each input's entries, read by the input: its own member's and others' (a draw's reveal).
+        var inputs = 0
+        for case let .input(id, record) in records {
+            let made = all.filter { $0.input == id }
+            XCTAssertEqual(try store.entries(program: program.id, input: id), made, "\(program.id): \(id)'s entries", file: file, line: line)
+            if !made.isEmpty, record.outcome.status == .applied { inputs += 1 }
+        }
+        XCTAssertGreaterThan(inputs, 10, file: file, line: line)
+        XCTAssertEqual(try store.entries(program: program.id, input: "no such input"), [], file: file, line: line)
         for member in members {
             XCTAssertEqual(try store.entries(program: program.id, member: member), all.filter { $0.member == member },
                            "\(program.id): \(member)'s entries", file: file, line: line)

@@ -434,6 +434,7 @@ final class StoreReviewTests: XCTestCase {
         func inputRecords(program: String, ids: [String]) throws -> [String: InputRecord] { try inner.inputRecords(program: program, ids: ids) }
         func entries(program: String) throws -> [Entry] { try inner.entries(program: program) }
         func entries(program: String, member: String) throws -> [Entry] { try inner.entries(program: program, member: member) }
+        func entries(program: String, input: String) throws -> [Entry] { try inner.entries(program: program, input: input) }
         func entries(program: String, after seq: Int64, limit: Int) throws -> [Entry] { try inner.entries(program: program, after: seq, limit: limit) }
         func history(program: String, member: String, limit: Int, beforeSeq: Int64?) throws -> [HistoryLine] {
             try inner.history(program: program, member: member, limit: limit, beforeSeq: beforeSeq)

@@ -104,6 +104,10 @@ final class DrawServerTests: XCTestCase {
             XCTAssertEqual(winners.map { number($0["ticket"]).map(Int.init) }, expected)
             let why = try await client.call(.get, "/v1/programs/lucky/inputs/draw.revealed:nov", bearer: key)
             XCTAssertEqual(why.status, 200, "the reveal is an input like any other: \(why.text)")
+            guard case let .array(made)? = why["entries"] else { return XCTFail(why.text) }
+            XCTAssertEqual(Set(made.compactMap { string($0["input"]) }), ["draw.revealed:nov"], why.text)
+            XCTAssertGreaterThan(Set(made.compactMap { string($0["member"]) }).count, 1, "the reveal's entries for every ticket holder: \(why.text)")
+            XCTAssertTrue(made.contains { string($0["kind"]) == "capture" && string($0["member"]) == "dan" }, why.text)
             dan = try await client.call(.get, "/v1/programs/lucky/members/dan", bearer: key)
             XCTAssertEqual(number(dan["held"]), 0, "drawn: the held points are spent")
             XCTAssertEqual(number(dan["balance"]), 300)
