@@ -347,6 +347,10 @@ public final class ProgramLedger {
         engineVersion = programVersion
     }
 
+    /// Scheduled items a step of `accrue advance` takes by default: each step is its own
+    /// transaction, so a year-end sweep never holds millions of entries at once.
+    public static let advanceStepItems = 100_000
+
     /// Runs due work up to `time` and commits what it did; returns the entries it made.
     @discardableResult
     public func advance(to time: Instant) throws -> [Entry] {

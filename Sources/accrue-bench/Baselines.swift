@@ -210,46 +210,52 @@ func yearStartTiers(_ state: ProgramState, tiers: Tiers, year: Int64) -> Int {
     return changes
 }
 
-/// The rows a step of due work commits, written by a raw GRDB loop into a table shaped as the
-/// store's (entries with their three indexes; the entries are also the webhook outbox), in one
-/// transaction at WAL and synchronous FULL, as the step commits them: what writing them costs with
-/// no engine at all.
-struct RawEntryRows {
-    let pool: DatabasePool
-    let program: String
-    let entries: [Entry]
-
-    init(path: String, program: String, entries: [Entry]) throws {
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE entries (
-                    program TEXT NOT NULL, seq INTEGER NOT NULL, member TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT NOT NULL,
-                    points INTEGER NOT NULL, lot INTEGER, expires_at INTEGER, reason TEXT NOT NULL,
-                    PRIMARY KEY (program, seq)
-                ) WITHOUT ROWID;
-                CREATE INDEX entries_by_member ON entries (program, member, seq);
-                CREATE INDEX entries_by_time ON entries (program, at);
-                """)
+/// Entries of a program after `seq`, read back from Accrue's database and written again by a
+/// raw loop into a new database made by the store's migrations (the same table and indexes),
+/// `steps` entries a transaction (the step sizes of the advance that made them), at WAL and
+/// synchronous FULL, bound as the store binds them (`DirectWrite`). Only the write transactions
+/// are timed: each step's rows are read before its transaction. Returns the rows and seconds.
+func rawEntryRows(from source: String, program: String, after seq: Int64, steps: [Int], path: String) throws -> (rows: Int, seconds: Double) {
+    let target = try rawStoreDatabase(path)
+    let columns = rawEntryColumns
+    var written = 0
+    var seconds = 0.0
+    try readOnlyQueue(source).read { db in
+        let entries = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM entries WHERE program = ? AND seq > ? ORDER BY seq", arguments: [program, seq])
+        for size in steps where size > 0 {
+            var rows: [[DatabaseValue]] = []
+            rows.reserveCapacity(size)
+            while rows.count < size, let row = try entries.next() { rows.append(Array(row.databaseValues)) }
+            let start = ContinuousClock.now
+            try target.write { db in try insertRaw(db, into: "entries", columns: columns, rows) }
+            seconds += start.duration(to: .now).seconds
+            written += rows.count
         }
-        self.program = program
-        self.entries = entries
     }
+    return (written, seconds)
+}
 
-    /// Writes the rows; returns how many.
-    func write() throws -> Int {
-        try pool.write { db in
-            let insertEntry = try db.cachedStatement(sql: """
-                INSERT INTO entries (program, seq, member, at, kind, points, lot, expires_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for entry in entries {
-                try insertEntry.execute(arguments: [program, entry.seq, entry.member, entry.at.milliseconds, entry.kind.rawValue, entry.points,
-                                                    entry.lot, entry.expiresAt?.milliseconds, entry.reason])
-            }
-        }
-        return entries.count
+/// A new database made by the store's migrations (its tables and indexes), written at WAL and
+/// synchronous FULL, its log copied back every 10,000 pages as the store's writer does.
+func rawStoreDatabase(_ path: String) throws -> DatabasePool {
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+    let target = try DatabasePool(path: path, configuration: configuration)
+    try SQLiteStore.migrator.migrate(target)
+    try target.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000") }
+    return target
+}
+
+/// Every column of the store's entries, as the raw loops copy them.
+let rawEntryColumns = "program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason, currency, own"
+
+/// Inserts rows of values into `columns` of `table`, bound as the store binds its own rows (`DirectWrite`).
+func insertRaw(_ db: Database, into table: String, columns: String, _ rows: [[DatabaseValue]]) throws {
+    let marks = Array(repeating: "?", count: columns.split(separator: ",").count).joined(separator: ", ")
+    var insert = try DirectWrite(db, sql: "INSERT INTO \(table) (\(columns)) VALUES (\(marks))")
+    for row in rows {
+        for value in row { try insert.bind(value) }
+        try insert.run()
     }
 }
 
@@ -265,18 +271,12 @@ struct RawEntryRows {
 /// first, to show what they cost. Only the write transactions are timed: the rows are read a few
 /// batches ahead, outside them. Returns the inputs written and the seconds their writes took.
 func rawOwnRows(from source: String, programs: [String], path: String, batch: Int, memberIndexes: Bool) throws -> (inputs: Int, seconds: Double) {
-    var configuration = Configuration()
-    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-    let target = try DatabasePool(path: path, configuration: configuration)
-    try SQLiteStore.migrator.migrate(target)
-    try target.writeWithoutTransaction { db in
-        // As the store's writer: the log is copied back to the database every 10,000 pages.
-        try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
-        if !memberIndexes { try db.execute(sql: "DROP INDEX inputs_by_member; DROP INDEX entries_by_member") }
+    let target = try rawStoreDatabase(path)
+    if !memberIndexes {
+        try target.writeWithoutTransaction { db in try db.execute(sql: "DROP INDEX inputs_by_member; DROP INDEX entries_by_member") }
     }
     let inputColumns = "program, kind, revision, id, member, seq, status, points, canonical, outcome, last_seq"
-    let entryColumns = "program, seq, member, at, kind, points, lot, hold, input, rule, expires_at, available_at, tier, code, reason, currency, own"
-    func marks(_ columns: String) -> String { Array(repeating: "?", count: columns.split(separator: ",").count).joined(separator: ", ") }
+    let entryColumns = rawEntryColumns
     var written = 0
     var seconds = 0.0
     /// Batches read ahead of their writes: enough that reading is a small share of the loop.
@@ -314,17 +314,8 @@ func rawOwnRows(from source: String, programs: [String], path: String, batch: In
                 for (rows, made) in batches {
                     let start = ContinuousClock.now
                     try target.write { db in
-                        // Bound as the store binds its own rows (`DirectWrite`).
-                        var insertInput = try DirectWrite(db, sql: "INSERT INTO inputs (\(inputColumns)) VALUES (\(marks(inputColumns)))")
-                        var insertEntry = try DirectWrite(db, sql: "INSERT INTO entries (\(entryColumns)) VALUES (\(marks(entryColumns)))")
-                        for row in rows {
-                            for value in row { try insertInput.bind(value) }
-                            try insertInput.run()
-                        }
-                        for row in made {
-                            for value in row { try insertEntry.bind(value) }
-                            try insertEntry.run()
-                        }
+                        try insertRaw(db, into: "inputs", columns: inputColumns, rows)
+                        try insertRaw(db, into: "entries", columns: entryColumns, made)
                     }
                     seconds += start.duration(to: .now).seconds
                     written += rows.count

@@ -207,7 +207,7 @@ struct Advance: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Scheduled items per transaction.",
                                             discussion: "Each step is committed on its own, so a year-end sweep over millions of lots never holds all its entries in memory or in one transaction; the steps make exactly the entries one advance would."))
-    var stepItems = 100_000
+    var stepItems = ProgramLedger.advanceStepItems
 
     func validate() throws {
         guard stepItems > 0 else { throw ValidationError("--step-items must be positive") }
