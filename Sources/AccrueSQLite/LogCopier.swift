@@ -22,6 +22,12 @@ final class LogCopier: TransactionObserver, @unchecked Sendable {
     static let delay = DispatchTimeInterval.milliseconds(10)
     /// The writer's automatic checkpoint, in pages of log (SQLite's default is 1,000).
     static let writerPages = 10_000
+    /// The size the log's file is cut back to when the log starts again (`journal_size_limit`).
+    /// A burst of large transactions (a checkpoint of every member after a year-end sweep, the
+    /// end of a long ingest) can outrun the copies and grow the file to gigabytes (11 GB after
+    /// ingesting 10M lots); SQLite reuses a log file from its beginning but never shrinks it
+    /// unless told to, so without this the disk stayed taken until the last connection closed.
+    static let keptBytes = 64 << 20
 
     private let connection: DatabaseQueue
     private let queue = DispatchQueue(label: "accrue.sqlite.log-copier")

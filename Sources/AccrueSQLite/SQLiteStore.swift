@@ -24,9 +24,10 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
         try self.init(path: path, logPages: LogCopier.writerPages)
     }
 
-    /// The same, with the writer's automatic checkpoint at `logPages` pages of write-ahead log
-    /// (tests take fewer, to see the log started again sooner).
-    init(path: String, logPages: Int) throws {
+    /// The same, with the writer's automatic checkpoint at `logPages` pages of write-ahead log and
+    /// its file cut back to `keptBytes` when the log starts again (tests take less of both, to see
+    /// the log started again sooner).
+    init(path: String, logPages: Int, keptBytes: Int = LogCopier.keptBytes) throws {
         self.path = path
         var configuration = Configuration()
         configuration.prepareDatabase { db in
@@ -45,6 +46,7 @@ public final class SQLiteStore: LedgerStore, @unchecked Sendable {
                 try pool.writeWithoutTransaction { db in
                     // The writer copies only what the copier has not: rarely, and little.
                     try db.execute(sql: "PRAGMA wal_autocheckpoint = \(logPages)")
+                    try db.execute(sql: "PRAGMA journal_size_limit = \(keptBytes)")
                     db.add(transactionObserver: copier, extent: .databaseLifetime)
                 }
                 self.pool = pool

@@ -32,7 +32,7 @@ extension Report {
         row("durable ingest of the logs (inputs/s)", accrue: Format.rate(total, ingestCost.seconds) + " in \(Format.seconds(ingestCost.seconds))",
             baseline: "", ratio: "", ingestCost)
         memoryPerMember(ingestCost, residentBefore: residentBefore, enrolled: enrolled)
-        note("database after ingest: \(Format.megabytes(databaseBytes(database)))")
+        note("database after ingest: \(databaseFiles(database))")
 
         if let jd = ledgers["jd-points"] {
             try pendingRelease(jd)
@@ -40,6 +40,6 @@ extension Report {
         }
         // Every member earned, so the count evaluates every member's last 12 months.
         if let levels = ledgers["aliexpress-levels"] { try monthlyCount(levels) }
-        note("database at the end: \(Format.megabytes(databaseBytes(database)))")
+        note("database at the end: \(databaseFiles(database))")
     }
 }

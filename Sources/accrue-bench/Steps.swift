@@ -185,7 +185,14 @@ func verifyLedgers(_ runs: [ProgramRun], store: SQLiteStore) throws -> (rows: In
 
 /// The size on disk of a SQLite database with its write-ahead log.
 func databaseBytes(_ path: String) -> Int64 {
-    [path, path + "-wal"].reduce(0) { total, file in
-        total + ((try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.int64Value ?? 0)
-    }
+    fileBytes(path) + fileBytes(path + "-wal")
+}
+
+func fileBytes(_ path: String) -> Int64 {
+    (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+}
+
+/// The database's size, and its write-ahead log's file apart.
+func databaseFiles(_ path: String) -> String {
+    "\(Format.megabytes(databaseBytes(path))), of which the log's file \(Format.megabytes(fileBytes(path + "-wal")))"
 }

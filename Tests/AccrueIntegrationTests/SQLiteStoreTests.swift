@@ -4,15 +4,17 @@ import AccruePrograms
 @testable import AccrueSQLite
 import AccrueStore
 import Foundation
+import GRDB
 import XCTest
 
 final class SQLiteStoreTests: XCTestCase {
     /// A database file in a fresh folder (removed after the test) with `program` registered in it.
-    func registeredDatabase(_ program: Program, logPages: Int = LogCopier.writerPages) throws -> (path: String, store: SQLiteStore) {
+    func registeredDatabase(_ program: Program, logPages: Int = LogCopier.writerPages,
+                            keptBytes: Int = LogCopier.keptBytes) throws -> (path: String, store: SQLiteStore) {
         let folder = temporaryFolder()
         addTeardownBlock { removeFolder(folder) }
         let path = folder.appendingPathComponent("ledger.sqlite").path
-        let store = try SQLiteStore(path: path, logPages: logPages)
+        let store = try SQLiteStore(path: path, logPages: logPages, keptBytes: keptBytes)
         try store.register(StoredProgram(id: program.id, base: program.id, version: 1, source: "test"))
         return (path, store)
     }
@@ -74,6 +76,44 @@ final class SQLiteStoreTests: XCTestCase {
         XCTAssertLessThan(logSize, 16_000_000, "the log file (\(logSize) bytes) is started again, not grown with every commit")
         // What was copied reads back as committed, from a new connection.
         XCTAssertEqual(try SQLiteStore(path: path).inputs(program: program.id).count, try store.inputs(program: program.id).count)
+        XCTAssertEqual(try verify(program, store: store).problems, [])
+    }
+
+    /// A log grown by a burst while it could not be copied (a reader kept an old snapshot, as a
+    /// long report or a backup does) is cut back to the kept size once it is copied and started
+    /// again: SQLite reuses the file from its beginning but would otherwise keep its whole size.
+    func testALogGrownByABurstIsCutBackWhenItStartsAgain() throws {
+        let program = try preset("jd-points")
+        let kept = 512 * 1024
+        let (path, store) = try registeredDatabase(program, logPages: 100, keptBytes: kept)
+        func logSize() -> Int { (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0 }
+        let ledger = try ProgramLedger(program: program, store: store, checkpointInterval: 10_000_000)
+        var generator = LogGenerator(seed: 5, program: program)
+        // A reader holds its snapshot while 2,000 inputs commit: no copy can pass it.
+        let reader = try DatabaseQueue(path: path)
+        let (holding, release, done) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0), DispatchGroup())
+        DispatchQueue.global().async(group: done) {
+            try? reader.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inputs")
+                holding.signal()
+                release.wait()
+            }
+        }
+        holding.wait()
+        let burst = generator.log(2_000).map { Array($0.utf8) }
+        for start in stride(from: 0, to: burst.count, by: 100) { _ = try ledger.ingest(lines: Array(burst[start..<min(burst.count, start + 100)])) }
+        let grown = logSize()
+        XCTAssertGreaterThan(grown, 4 * kept, "the burst grew the log")
+        release.signal()
+        done.wait()
+        // Small commits go on; the copier copies the log and a later commit starts it again.
+        var size = grown
+        for _ in 0..<200 where size > kept {
+            _ = try ledger.ingest(lines: generator.log(5).map { Array($0.utf8) })
+            Thread.sleep(forTimeInterval: 0.05)
+            size = logSize()
+        }
+        XCTAssertLessThanOrEqual(size, kept, "the log's file is cut back from \(grown) bytes")
         XCTAssertEqual(try verify(program, store: store).problems, [])
     }
 
