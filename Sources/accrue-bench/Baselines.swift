@@ -214,9 +214,13 @@ func yearStartTiers(_ state: ProgramState, tiers: Tiers, year: Int64) -> Int {
 /// raw loop into a new database made by the store's migrations (the same table and indexes),
 /// `steps` entries a transaction (the step sizes of the advance that made them), at WAL and
 /// synchronous FULL, bound as the store binds them (`DirectWrite`). Only the write transactions
-/// are timed: each step's rows are read before its transaction. Returns the rows and seconds.
-func rawEntryRows(from source: String, program: String, after seq: Int64, steps: [Int], path: String) throws -> (rows: Int, seconds: Double) {
+/// are timed: each step's rows are read before its transaction. With `memberIndex: false` the
+/// index by member (which a member's history reads due work through) is dropped first, to show
+/// what it costs. Returns the rows and seconds.
+func rawEntryRows(from source: String, program: String, after seq: Int64, steps: [Int], path: String,
+                  memberIndex: Bool) throws -> (rows: Int, seconds: Double) {
     let target = try rawStoreDatabase(path)
+    if !memberIndex { try target.writeWithoutTransaction { db in try db.execute(sql: "DROP INDEX entries_by_member") } }
     let columns = rawEntryColumns
     var written = 0
     var seconds = 0.0

@@ -321,14 +321,18 @@ struct Report {
         if let rowsBaseline {
             // The same entries read back from the store and written with no engine, step by step:
             // what the store's part alone costs. The copy is deleted after, as big as the entries.
-            let path = folder.appendingPathComponent("raw-\(ledger.program.id)-entries.sqlite").path
-            let ((rows, seconds), rawCost) = try measure {
-                try rawEntryRows(from: folder.appendingPathComponent("accrue.sqlite").path, program: ledger.program.id,
-                                 after: firstSeq - 1, steps: steps, path: path)
+            // Then without the index by member: what the random inserts into it cost.
+            for memberIndex in [true, false] {
+                let path = folder.appendingPathComponent("raw-\(ledger.program.id)-entries.sqlite").path
+                let ((rows, seconds), rawCost) = try measure {
+                    try rawEntryRows(from: folder.appendingPathComponent("accrue.sqlite").path, program: ledger.program.id,
+                                     after: firstSeq - 1, steps: steps, path: path, memberIndex: memberIndex)
+                }
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                row(memberIndex ? rowsBaseline : "... its rows without the index by member", accrue: Format.seconds(cost.seconds),
+                    baseline: "\(Format.seconds(seconds)) for \(Format.count(rows)) rows (raw GRDB, FULL)", ratio: Format.times(cost.seconds, seconds),
+                    cost, Cost(seconds: seconds, peakKilobytes: rawCost.peakKilobytes, peakWasReset: rawCost.peakWasReset))
             }
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            row(rowsBaseline, accrue: Format.seconds(cost.seconds), baseline: "\(Format.seconds(seconds)) for \(Format.count(rows)) rows (raw GRDB, FULL)",
-                ratio: Format.times(cost.seconds, seconds), cost, Cost(seconds: seconds, peakKilobytes: rawCost.peakKilobytes, peakWasReset: rawCost.peakWasReset))
         }
     }
 
