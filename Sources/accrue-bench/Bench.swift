@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Work in this folder (logs, databases) instead of a new temporary one.")
     var folder: String?
 
-    @Flag(help: "Keep the logs and databases afterwards.")
+    @Flag(help: "Keep the logs and databases afterwards (without it, only what the run made is removed).")
     var keep = false
 
     @Option(help: ArgumentHelp("Measure only the scheduled work at scale: jd-points orders making this many lots over --members members (and one aliexpress-levels order per member) ingested into SQLite, then the pending release, the expiry sweep with notices and the monthly level count.",
@@ -52,8 +52,24 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let work = URL(fileURLWithPath: folder ?? NSTemporaryDirectory() + "accrue-bench-\(ProcessInfo.processInfo.processIdentifier)")
+        // What the folder held before the run is never removed, nor the Markdown file: only what
+        // the run made (a folder given with --folder may be any folder, even the current one).
+        let before = (try? FileManager.default.contentsOfDirectory(atPath: work.path)).map(Set.init)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { if !keep { removeFolder(work) } }
+        defer {
+            if !keep {
+                let report = markdown.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+                let inside = { (name: String) in work.appendingPathComponent(name).standardizedFileURL.path }
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []
+                if before == nil, !names.contains(where: { inside($0) == report }) {
+                    removeFolder(work)
+                } else {
+                    for name in names where !(before?.contains(name) ?? false) && inside(name) != report {
+                        removeFolder(work.appendingPathComponent(name))
+                    }
+                }
+            }
+        }
         var target: PostgresTarget?
         if let postgres {
             guard let tools = PostgresTarget.findTools() else { throw ValidationError("--postgres needs pgbench and psql (Debian: apt-get install postgresql)") }
