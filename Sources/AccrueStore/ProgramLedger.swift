@@ -315,13 +315,7 @@ public final class ProgramLedger {
         absorb(changes)
         let batch = CommitBatch(inputs: decided.remembered, advancedTo: nil, programVersion: programVersion, entries: changes.entries)
         var checkpoint: PendingCheckpoint?
-        if !batch.isEmpty, countCommitted(inputs: decided.remembered.count), inFlight == nil, !checkpointsHeld {
-            checkpointsTaken += 1
-            let taken = take(id: checkpointsTaken)
-            inFlight = taken
-            sinceCheckpoint = 0
-            checkpoint = taken
-        }
+        if !batch.isEmpty, countCommitted(inputs: decided.remembered.count), canTakeCheckpoint { checkpoint = takeCheckpoint() }
         return Decided(lines: lines, outcomes: decided.outcomes, batch: batch,
                        remembered: Dictionary(decided.remembered, uniquingKeysWith: { first, _ in first }), checkpoint: checkpoint)
     }
@@ -407,8 +401,8 @@ public final class ProgramLedger {
         if countCommitted(inputs: inputs.count) {
             if !deferCheckpoints {
                 try writeCheckpoint(tx)
-            } else if ready == nil, inFlight == nil, !checkpointsHeld {
-                takeCheckpoint()
+            } else if canTakeCheckpoint {
+                ready = takeCheckpoint()
             }
         }
         return changes.entries
@@ -468,13 +462,17 @@ public final class ProgramLedger {
     }
 
     /// Takes the due checkpoint as values at the current revision, for writing off the path.
-    private func takeCheckpoint() {
+    private func takeCheckpoint() -> PendingCheckpoint {
         checkpointsTaken += 1
         let taken = take(id: checkpointsTaken)
-        ready = taken
         inFlight = taken
         sinceCheckpoint = 0
+        return taken
     }
+
+    /// Whether a checkpoint due may be taken off the path now: none is waiting to be handed off or
+    /// being written, and the pause after the last one is over.
+    private var canTakeCheckpoint: Bool { ready == nil && inFlight == nil && !checkpointsHeld }
 
     /// The checkpoint taken by the last commits, once: its owner encodes it (`CheckpointRows`) and
     /// writes it (`LedgerStore.writeCheckpoint`) on any thread, and reports with
