@@ -343,26 +343,17 @@ public final class PostgresStore: LedgerStore, ServiceStore, @unchecked Sendable
         var binds = Binds()
         binds.add(program)
         binds.add(input)
-        return try snapshot { connection in
-            guard let row = try connection.run("SELECT revision, ord, seq FROM inputs WHERE program = $1 AND id = $2 AND kind = 'input'",
-                                               binds.values).rows.first,
-                  let seq = try row.get("seq", as: Int64?.self) else { return [] }
-            // Its entries follow its seq and come before the next input's (the log's key order).
-            var after = Binds()
-            after.add(program)
-            after.add(try row.get("revision", as: Int64.self))
-            after.add(try row.get("ord", as: Int32.self))
-            let next = try connection.run("""
-                SELECT seq FROM inputs WHERE program = $1 AND (revision, ord) > ($2, $3) AND seq IS NOT NULL ORDER BY revision, ord LIMIT 1
-                """, after.values).rows.first.map { try $0.get("seq", as: Int64.self) }
-            var range = Binds()
-            range.add(program)
-            range.add(seq)
-            range.add(next ?? Int64.max)
-            range.add(input)
-            return try connection.run("""
-                SELECT \(PostgresStore.entryColumns) FROM entries WHERE program = $1 AND seq > $2 AND seq < $3 AND input = $4 ORDER BY seq
-                """, range.values).rows.map(PostgresStore.entry)
+        // Its entries follow its seq and come before the next input's (the next in the log's key
+        // order that has a seq): one range of the entries' key, in one round trip.
+        return try read {
+            try $0.run("""
+                SELECT \(PostgresStore.entryColumns("e.")) FROM inputs i
+                JOIN entries e ON e.program = i.program AND e.seq > i.seq AND e.seq < COALESCE((
+                    SELECT n.seq FROM inputs n WHERE n.program = i.program AND (n.revision, n.ord) > (i.revision, i.ord) AND n.seq IS NOT NULL
+                    ORDER BY n.revision, n.ord LIMIT 1), 9223372036854775807)
+                WHERE i.program = $1 AND i.id = $2 AND i.kind = 'input' AND e.input = $2
+                ORDER BY e.seq
+                """, binds.values).rows.map(PostgresStore.entry)
         }
     }
 
