@@ -90,7 +90,7 @@ struct OutcomeTally: Equatable {
 func replayLogs(_ runs: [ProgramRun]) throws -> [String: OutcomeTally] {
     var tallies: [String: OutcomeTally] = [:]
     for run in runs {
-        var replay = Replay(program: run.program)
+        var replay = Replay(program: run.program, keepsEntries: false)
         var tally = OutcomeTally()
         var latest: Instant?
         try forEachLine(in: run.file) { line in
@@ -99,7 +99,7 @@ func replayLogs(_ runs: [ProgramRun]) throws -> [String: OutcomeTally] {
             if let at = outcome.at, outcome.status != .duplicate { latest = max(latest ?? at, at) }
         }
         if let latest { replay.advance(to: latest) }
-        tally.entries = replay.entries.count
+        tally.entries = replay.entryCount
         tally.add(state: replay.engine.state)
         tallies[run.program.id] = tally
     }

@@ -98,7 +98,7 @@ struct Replay: ParsableCommand {
         let program = try loadProgram(program, as: `as`)
         let until = try parseTime(until)
         let text = try readFile(events)
-        let replay = AccrueCore.Replay.run(program: program, text: text, until: until)
+        let replay = AccrueCore.Replay.run(program: program, text: text, until: until, keepsEntries: false)
         printJSON(replay.document().json)
     }
 }

@@ -71,6 +71,24 @@ final class RandomLogTests: XCTestCase {
         }
     }
 
+    /// `accrue replay` keeps no entries (it prints outcomes and members); it must decide exactly
+    /// as a replay that keeps them, and count the same entries.
+    func testAReplayThatKeepsNoEntriesDecidesTheSame() throws {
+        for program in try programs() {
+            var generator = LogGenerator(seed: 7, program: program)
+            let text = Array(generator.log(RandomLogTests.length).joined(separator: "\n").utf8)
+            let until = Instant(milliseconds: 1_830_000_000_000)
+            let keeping = Replay.run(program: program, text: text, until: until)
+            let counting = Replay.run(program: program, text: text, until: until, keepsEntries: false)
+            XCTAssertGreaterThan(keeping.entries.count, RandomLogTests.length / 4, "\(program.id): the log makes entries")
+            XCTAssertEqual(keeping.entryCount, keeping.entries.count, program.id)
+            XCTAssertEqual(counting.entryCount, keeping.entries.count, "\(program.id): the same entries made")
+            XCTAssertEqual(counting.entries, [], program.id)
+            XCTAssertEqual(counting.document().json.canonicalBytes, keeping.document().json.canonicalBytes, "\(program.id): the same document")
+            XCTAssertEqual(Audit.compare(entries: keeping.entries, state: counting.engine.state, program: program), [], program.id)
+        }
+    }
+
     func testReplayEqualsIngestAndTwiceEqualsOnce() throws {
         for program in try programs() {
             let folder = temporaryFolder()

@@ -64,6 +64,20 @@ public struct Engine: Sendable {
         return changes
     }
 
+    /// For a replay, which keeps no record of what changed: appends the entries made since the last
+    /// call to `kept` (when `keep`), forgets them and the records touched, and returns how many
+    /// entries there were. Unlike `drain()` it reuses the buffers, so an input allocates none;
+    /// buffers grown past a few thousand (a large step of due work) are let go.
+    mutating func forgetChanges(keepingEntriesIn kept: inout [Entry], keep: Bool) -> Int {
+        let made = journal.count
+        if keep { kept.append(contentsOf: journal) }
+        journal.removeAll(keepingCapacity: journal.capacity <= 4_096)
+        touchedMembers.removeAll(keepingCapacity: touchedMembers.capacity <= 4_096)
+        touchedOrders.removeAll(keepingCapacity: touchedOrders.capacity <= 4_096)
+        touchedBookings.removeAll(keepingCapacity: touchedBookings.capacity <= 4_096)
+        return made
+    }
+
     /// Marks members and orders changed (those `drain()` named, or those of a checkpoint that was
     /// not written), for `takeMarked()`.
     public mutating func mark(members: some Sequence<String>, orders: some Sequence<String>) {
