@@ -92,7 +92,7 @@ final class ProgramHost: @unchecked Sendable {
     /// the benchmark's machine, 500 about a tenth of that. Under batches with reads at once this
     /// took reads from 105-184 to 700-1,050 a second (p50 80-155 -> 14-21 ms) on SQLite and on
     /// PostgreSQL, and left the batches' rate as it was on both; 250 doubled the reads again on
-    /// SQLite but cost PostgreSQL's batches a third, 100 SQLite's a fifth (docs/PERFORMANCE.md,
+    /// SQLite but cost PostgreSQL's batches a third, 100 SQLite's a fifth (docs/performance-history.md,
     /// eleventh pass).
     static let maximumGroupBesideReads = 500
     /// How long after reads were answered groups stay small: long enough that a group taken
