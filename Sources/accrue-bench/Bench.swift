@@ -58,16 +58,13 @@ struct BenchCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer {
             if !keep {
-                let report = markdown.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-                let inside = { (name: String) in work.appendingPathComponent(name).standardizedFileURL.path }
+                let report = markdown.map { URL(fileURLWithPath: $0).standardizedFileURL }
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []
-                if before == nil, !names.contains(where: { inside($0) == report }) {
-                    removeFolder(work)
-                } else {
-                    for name in names where !(before?.contains(name) ?? false) && inside(name) != report {
-                        removeFolder(work.appendingPathComponent(name))
-                    }
+                for name in names where !(before?.contains(name) ?? false) && work.appendingPathComponent(name).standardizedFileURL != report {
+                    removeFolder(work.appendingPathComponent(name))
                 }
+                // A folder the run created goes too, once nothing is left in it.
+                if before == nil, (try? FileManager.default.contentsOfDirectory(atPath: work.path))?.isEmpty ?? false { removeFolder(work) }
             }
         }
         var target: PostgresTarget?
@@ -198,7 +195,7 @@ struct Report {
                 note("wrote Accrue's \(Format.count(count)) stored inputs (duplicates are not stored) and their entries again, raw, in \(Format.seconds(seconds)) of write transactions")
             }
             // Copies of the log and entries, as big as them: not kept, even with --keep.
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: rows + suffix) }
+            removeDatabase(rows)
         }
         for run in runs where ingested[run.program.id] != replayed[run.program.id] {
             problems.append("\(run.program.id): ingest gave \(ingested[run.program.id]!.summary); replay \(replayed[run.program.id]!.summary)")
@@ -349,7 +346,7 @@ struct Report {
                     try rawEntryRows(from: folder.appendingPathComponent("accrue.sqlite").path, program: ledger.program.id,
                                      after: firstSeq - 1, steps: steps, path: path, memberIndex: memberIndex)
                 }
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                removeDatabase(path)
                 row(memberIndex ? rowsBaseline : "... its rows without the index by member", accrue: Format.seconds(cost.seconds),
                     baseline: "\(Format.seconds(seconds)) for \(Format.count(rows)) rows (raw GRDB, FULL)", ratio: Format.times(cost.seconds, seconds),
                     cost, Cost(seconds: seconds, peakKilobytes: rawCost.peakKilobytes, peakWasReset: rawCost.peakWasReset))

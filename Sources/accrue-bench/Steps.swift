@@ -192,6 +192,11 @@ func fileBytes(_ path: String) -> Int64 {
     (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
 }
 
+/// Removes a SQLite database with its write-ahead log and shared-memory files.
+func removeDatabase(_ path: String) {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+}
+
 /// The database's size, and its write-ahead log's file apart.
 func databaseFiles(_ path: String) -> String {
     "\(Format.megabytes(databaseBytes(path))), of which the log's file \(Format.megabytes(fileBytes(path + "-wal")))"

@@ -42,7 +42,7 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("notes.txt"), encoding: .utf8), "mine")
     }
 
-    func testTheScheduledWorkAtScaleRunsInSteps() throws {
+    func testTheScheduledWorkAtScaleRunsBesideItsRowsAndKeepKeeps() throws {
         let folder = temporaryFolder()
         addTeardownBlock { removeFolder(folder) }
         let run = try bench(["--lots", "3000", "--members", "300", "--folder", folder.path, "--keep"])

@@ -64,13 +64,12 @@ public struct Engine: Sendable {
         return changes
     }
 
-    /// For a replay, which keeps no record of what changed: appends the entries made since the last
-    /// call to `kept` (when `keep`), forgets them and the records touched, and returns how many
-    /// entries there were. Unlike `drain()` it reuses the buffers, so an input allocates none;
-    /// buffers grown past a few thousand (a large step of due work) are let go.
-    mutating func forgetChanges(keepingEntriesIn kept: inout [Entry], keep: Bool) -> Int {
+    /// For a replay, which keeps no record of what changed (it reads `journal` first if it keeps
+    /// the entries): forgets the entries made since the last call and the records touched, and
+    /// returns how many entries there were. Unlike `drain()` it reuses the buffers, so an input
+    /// allocates none; buffers grown past a few thousand (a large step of due work) are let go.
+    mutating func forgetChanges() -> Int {
         let made = journal.count
-        if keep { kept.append(contentsOf: journal) }
         journal.removeAll(keepingCapacity: journal.capacity <= 4_096)
         touchedMembers.removeAll(keepingCapacity: touchedMembers.capacity <= 4_096)
         touchedOrders.removeAll(keepingCapacity: touchedOrders.capacity <= 4_096)

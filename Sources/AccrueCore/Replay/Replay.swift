@@ -22,7 +22,8 @@ public struct Replay: Sendable {
 
     /// Counts the entries the engine made since the last call, keeping them if the replay keeps entries.
     private mutating func takeMade() {
-        entryCount += engine.forgetChanges(keepingEntriesIn: &entries, keep: keepsEntries)
+        if keepsEntries { entries.append(contentsOf: engine.journal) }
+        entryCount += engine.forgetChanges()
     }
 
     /// Applies one input line (JSON bytes). Blank lines are not inputs and are skipped.
